@@ -1,0 +1,65 @@
+// The `sae-workbench` CLI: dispatches `train` and `eval`, prints JSON results on stdout, progress on
+// stderr, and a one-line reason with exit code 2 on bad input. Node only; imports core and cli.
+
+import { InputError } from '../core/errors.ts';
+import { parseFlags, usage } from './args.ts';
+import { EVAL_FLAGS, runEval } from './eval.ts';
+import { TRAIN_FLAGS, runTrain, writeJson } from './train.ts';
+
+const VERSION = '0.1.0';
+
+const HELP = `sae-workbench ${VERSION}: train and evaluate sparse autoencoders (CPU reference; WebGPU engine coming)
+
+usage:
+  sae-workbench train --data SPEC [flags]     train an SAE, evaluate it, optionally --export a SAELens folder
+  sae-workbench eval --sae DIR --data SPEC    evaluate any SAELens folder on data
+  sae-workbench COMMAND --help                the flags of a command
+
+SPEC: FILE.npy (2-D f32/f64/f16) | FILE.safetensors --tensor NAME | FILE.f32 --shape ROWS,DIN | synthetic:PRESET[:SEED]
+      presets: small (16-d, 32 features), medium (64-d, 256), large (256-d, 2048)
+`;
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      process.stdout.write(HELP);
+      return command === undefined ? 2 : 0;
+    }
+    if (command === '--version') {
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
+    }
+    const wantsHelp = rest.includes('--help') || rest.includes('-h');
+    switch (command) {
+      case 'train': {
+        if (wantsHelp) return print(usage('sae-workbench train', 'train one SAE and report JSON', TRAIN_FLAGS));
+        const f = parseFlags(rest, TRAIN_FLAGS, 'train');
+        process.stdout.write(writeJson(f, await runTrain(f)));
+        return 0;
+      }
+      case 'eval': {
+        if (wantsHelp) return print(usage('sae-workbench eval', 'evaluate a SAELens folder and report JSON', EVAL_FLAGS));
+        const f = parseFlags(rest, EVAL_FLAGS, 'eval');
+        process.stdout.write(writeJson(f, runEval(f)));
+        return 0;
+      }
+      default:
+        throw new InputError(`unknown command "${command}": use train or eval (sae-workbench --help)`);
+    }
+  } catch (e) {
+    if (e instanceof InputError) {
+      process.stderr.write(`sae-workbench: ${e.message}\n`);
+      return 2;
+    }
+    const msg = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`sae-workbench: internal error: ${msg.split('\n')[0]}${process.env.DEBUG ? `\n${(e as Error).stack}` : ' (DEBUG=1 for the stack)'}\n`);
+    return 1;
+  }
+}
+
+function print(text: string): number {
+  process.stdout.write(text);
+  return 0;
+}

@@ -1,0 +1,145 @@
+// `sae-workbench train`: trains one SAE on the CPU reference (the WebGPU engine lands with issue #3),
+// evaluates it as exported, optionally writes a SAELens folder, and reports JSON. Node only.
+
+import { writeFileSync } from 'node:fs';
+import type { BDecInit, InputScaling, TrainConfig } from '../core/config.ts';
+import { InputError } from '../core/errors.ts';
+import { evaluateSae } from '../core/evaluate.ts';
+import { TRAINER, toSaeLens } from '../core/saelens.ts';
+import type { StepStats } from '../core/train.ts';
+import { createTrainer } from '../core/train.ts';
+import { ARCHS } from '../core/types.ts';
+import type { FlagSpec, Flags } from './args.ts';
+import { num, oneOf, str } from './args.ts';
+import { loadData } from './data.ts';
+import { writeSaeFolder } from './folder.ts';
+import { createProgress } from './progress.ts';
+import { evalReportJson } from './report.ts';
+
+export const TRAIN_FLAGS: Record<string, FlagSpec> = {
+  data: { kind: 'value', help: 'training data: FILE.npy | FILE.safetensors | FILE.f32 | synthetic:PRESET[:SEED]' },
+  tensor: { kind: 'value', help: 'tensor name in a .safetensors --data' },
+  shape: { kind: 'value', help: 'ROWS,DIN of a raw f32 --data' },
+  'eval-data': { kind: 'value', help: 'held-out data for the eval metrics (default: the training data)' },
+  'eval-tensor': { kind: 'value', help: 'tensor name in a .safetensors --eval-data (default: --tensor)' },
+  'eval-shape': { kind: 'value', help: 'ROWS,DIN of a raw f32 --eval-data' },
+  arch: { kind: 'value', help: `architecture: ${ARCHS.join('|')} (default topk)` },
+  latents: { kind: 'value', help: 'number of latents dSae (default 64)' },
+  k: { kind: 'value', help: 'active latents per token, topk/batchtopk (default 4)' },
+  l1: { kind: 'value', help: 'sparsity coefficient: L1 for relu, L0 for jumprelu (default 1e-3)' },
+  steps: { kind: 'value', help: 'training steps (default 1000)' },
+  batch: { kind: 'value', help: 'tokens per step (default 256)' },
+  lr: { kind: 'value', help: 'peak learning rate (default 2e-4·√(16384/latents), at most 3e-3)' },
+  seed: { kind: 'value', help: 'seed of init and batch order (default 0)' },
+  'input-scaling': { kind: 'value', help: 'none|expected-norm: scale inputs so E‖x‖ = √dIn, folded at export (default none)' },
+  'bdec-init': { kind: 'value', help: 'geometric-median|mean|zeros (default geometric-median)' },
+  'dead-window': { kind: 'value', help: 'tokens without firing before a latent counts as dead (default min(10M, 20% of tokens))' },
+  'auxk-coefficient': { kind: 'value', help: 'AuxK coefficient α, 0 = off (default 1/32)' },
+  backend: { kind: 'value', help: 'cpu|webgpu (default cpu until the WebGPU engine lands)' },
+  export: { kind: 'value', help: 'write the trained SAE as a SAELens folder here' },
+  force: { kind: 'switch', help: 'overwrite an SAE already in --export DIR' },
+  json: { kind: 'value', help: 'also write the JSON results to this file' },
+  quiet: { kind: 'switch', help: 'no progress on stderr' },
+};
+
+/** The TrainConfig fields set by flags (the rest come from DEFAULT_CONFIG). */
+function configFromFlags(f: Flags): Partial<TrainConfig> {
+  const c: Partial<TrainConfig> = {};
+  const set = <K extends keyof TrainConfig>(k: K, v: TrainConfig[K] | undefined): void => {
+    if (v !== undefined) c[k] = v;
+  };
+  set('arch', oneOf(f, 'arch', ARCHS));
+  set('dSae', num(f, 'latents', true));
+  set('k', num(f, 'k', true));
+  set('l1Coefficient', num(f, 'l1'));
+  set('steps', num(f, 'steps', true));
+  set('batch', num(f, 'batch', true));
+  set('lr', num(f, 'lr'));
+  set('seed', num(f, 'seed', true));
+  set('inputScaling', oneOf<InputScaling>(f, 'input-scaling', ['none', 'expected-norm']));
+  set('bDecInit', oneOf<BDecInit>(f, 'bdec-init', ['geometric-median', 'mean', 'zeros']));
+  set('deadWindowTokens', num(f, 'dead-window'));
+  set('auxkCoefficient', num(f, 'auxk-coefficient'));
+  return c;
+}
+
+export async function runTrain(f: Flags): Promise<Record<string, unknown>> {
+  const t0 = performance.now();
+  const backend = oneOf(f, 'backend', ['cpu', 'webgpu']) ?? 'cpu';
+  if (backend === 'webgpu') {
+    throw new InputError('--backend webgpu: not yet available (the WGSL engine lands with issue #3): use --backend cpu');
+  }
+  const dataSpec = str(f, 'data');
+  if (!dataSpec) throw new InputError('train: --data SPEC is required (a .npy/.safetensors/raw f32 file or synthetic:PRESET[:SEED])');
+  const config = configFromFlags(f);
+  const data = loadData(dataSpec, { tensor: str(f, 'tensor'), shape: str(f, 'shape') });
+  const evalSpec = str(f, 'eval-data');
+  const evalData = evalSpec ? loadData(evalSpec, { tensor: str(f, 'eval-tensor') ?? str(f, 'tensor'), shape: str(f, 'eval-shape') }) : data;
+  if (evalData.dIn !== data.dIn) {
+    throw new InputError(`--eval-data ${evalSpec}: dIn: expected ${data.dIn} (the training data's width), got ${evalData.dIn}`);
+  }
+  if (data.truth && evalSpec && !evalData.truth) evalData.truth = data.truth;
+
+  const trainer = createTrainer(data, config);
+  const quiet = f.get('quiet') === true;
+  if (!quiet) {
+    process.stderr.write(
+      `sae-workbench train: ${trainer.config.arch} dSae=${trainer.config.dSae} on ${data.name} [${data.rows}, ${data.dIn}], ` +
+        `${trainer.config.steps} steps × ${trainer.config.batch} tokens, backend cpu (reference)\n`,
+    );
+  }
+  const progress = createProgress(trainer.config.steps, quiet);
+  const history: StepStats[] = [];
+  const tTrain = performance.now();
+  for (let i = 0; i < trainer.config.steps; i++) {
+    const s = trainer.trainStep();
+    history.push(s);
+    progress(s);
+    // Yield now and then so Ctrl-C and stderr flushes are handled promptly.
+    if (i % 50 === 49) await new Promise((r) => setImmediate(r));
+  }
+  const trainSeconds = (performance.now() - tTrain) / 1000;
+
+  const report = evaluateSae(trainer.sae, evalData);
+  const provenance = {
+    trainer: TRAINER,
+    training_architecture: trainer.config.arch,
+    dataset_path: data.name,
+    seed: trainer.config.seed,
+    steps: trainer.config.steps,
+    batch: trainer.config.batch,
+  };
+  const exportDir = str(f, 'export');
+  let exported: string[] | null = null;
+  if (exportDir) {
+    exported = writeSaeFolder(exportDir, toSaeLens(trainer.sae, { provenance, logDensity: report.logDensity }), f.get('force') === true);
+  }
+
+  const last = history[history.length - 1];
+  const tail = history.slice(-Math.max(1, Math.floor(history.length / 10)));
+  const mean = (key: keyof StepStats): number => tail.reduce((a, s) => a + s[key], 0) / tail.length;
+  return {
+    command: 'train',
+    config: trainer.config,
+    backend: { kind: 'cpu', adapter: null, note: 'CPU reference (src/core); --backend webgpu arrives with the WGSL engine' },
+    data: { spec: dataSpec, rows: data.rows, dIn: data.dIn },
+    evalData: evalSpec ? { spec: evalSpec, rows: evalData.rows, dIn: evalData.dIn } : { spec: dataSpec, note: 'no --eval-data: evaluated on the training data' },
+    inputScale: trainer.sae.inputScale,
+    training: {
+      final: last,
+      lastTenthMean: { loss: mean('loss'), mse: mean('mse'), explainedVariance: mean('explainedVariance'), l0: mean('l0'), deadFraction: mean('deadFraction') },
+      stepsPerSecond: trainer.config.steps / trainSeconds,
+      tokensPerSecond: (trainer.config.steps * trainer.config.batch) / trainSeconds,
+    },
+    eval: evalReportJson(report),
+    export: exported ? { dir: exportDir, files: exported } : null,
+    wallSeconds: (performance.now() - t0) / 1000,
+  };
+}
+
+export function writeJson(f: Flags, result: Record<string, unknown>): string {
+  const text = JSON.stringify(result, null, 2) + '\n';
+  const file = str(f, 'json');
+  if (file) writeFileSync(file, text);
+  return text;
+}
