@@ -35,6 +35,14 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   'bdec-init': { kind: 'value', help: 'geometric-median|mean|zeros (default geometric-median)' },
   'dead-window': { kind: 'value', help: 'tokens without firing before a latent counts as dead (default min(10M, 20% of tokens))' },
   'auxk-coefficient': { kind: 'value', help: 'AuxK coefficient α, 0 = off (default 1/32)' },
+  'kaux': { kind: 'value', help: 'dead latents used by AuxK (default dIn/2)' },
+  'lr-warmup': { kind: 'value', help: 'linear lr warm-up steps (default min(1000, 5% of steps))' },
+  'lr-decay': { kind: 'value', help: 'linear lr decay to 0 over the last N steps (default 20% of steps)' },
+  'l1-warmup': { kind: 'value', help: 'steps over which the sparsity coefficient ramps up (default 5% of steps)' },
+  'adam-beta1': { kind: 'value', help: 'Adam β1 (default 0.9)' },
+  'adam-beta2': { kind: 'value', help: 'Adam β2 (default 0.999)' },
+  'adam-eps': { kind: 'value', help: 'Adam ε (default 1e-8)' },
+  'grad-clip': { kind: 'value', help: 'global gradient-norm clip, 0 = off (default 1)' },
   backend: { kind: 'value', help: 'cpu|webgpu (default cpu until the WebGPU engine lands)' },
   export: { kind: 'value', help: 'write the trained SAE as a SAELens folder here' },
   force: { kind: 'switch', help: 'overwrite an SAE already in --export DIR' },
@@ -60,6 +68,14 @@ function configFromFlags(f: Flags): Partial<TrainConfig> {
   set('bDecInit', oneOf<BDecInit>(f, 'bdec-init', ['geometric-median', 'mean', 'zeros']));
   set('deadWindowTokens', num(f, 'dead-window'));
   set('auxkCoefficient', num(f, 'auxk-coefficient'));
+  set('kAux', num(f, 'kaux', true));
+  set('lrWarmupSteps', num(f, 'lr-warmup', true));
+  set('lrDecaySteps', num(f, 'lr-decay', true));
+  set('l1WarmupSteps', num(f, 'l1-warmup', true));
+  set('adamBeta1', num(f, 'adam-beta1'));
+  set('adamBeta2', num(f, 'adam-beta2'));
+  set('adamEps', num(f, 'adam-eps'));
+  set('gradClipNorm', num(f, 'grad-clip'));
   return c;
 }
 
