@@ -2,7 +2,7 @@
 // SAELens folder, and recompute the reported eval metrics from the exported files with an independent
 // reader written here (its own safetensors parser and forward pass, no src/ imports). Then `eval`, and
 // bad input: exit code 2 with a one-line reason.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
