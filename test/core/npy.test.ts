@@ -1,7 +1,7 @@
 // .npy reader/writer and raw f32 reader: round trips, hand-built byte fixtures, and a table of
 // malformed files whose messages must name the file and the field.
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/core/errors.ts';
+import { expectInputError, f32, f64, u16 } from '../helpers/bytes.ts';
 import { f16BitsToNumber, parseNpy, writeNpy } from '../../src/core/npy.ts';
 import { parseRawF32, parseShape } from '../../src/core/raw.ts';
 import { createRng } from '../../src/core/random.ts';
@@ -26,37 +26,6 @@ function npy(header: string, data: Uint8Array, major = 1): Uint8Array {
 /** The header dict numpy writes, with a chosen descr and shape. */
 const dict = (descr: string, shape: string, fortran = 'False'): string =>
   `{'descr': '${descr}', 'fortran_order': ${fortran}, 'shape': ${shape}, }\n`;
-
-/** Little-endian bytes of `values` as f32 / f64 / raw u16 bits. */
-function f32(values: number[]): Uint8Array {
-  const b = new Uint8Array(values.length * 4);
-  const v = new DataView(b.buffer);
-  values.forEach((x, i) => v.setFloat32(i * 4, x, true));
-  return b;
-}
-function f64(values: number[]): Uint8Array {
-  const b = new Uint8Array(values.length * 8);
-  const v = new DataView(b.buffer);
-  values.forEach((x, i) => v.setFloat64(i * 8, x, true));
-  return b;
-}
-function u16(values: number[]): Uint8Array {
-  const b = new Uint8Array(values.length * 2);
-  const v = new DataView(b.buffer);
-  values.forEach((x, i) => v.setUint16(i * 2, x, true));
-  return b;
-}
-
-function expectInputError(fn: () => unknown, re: RegExp): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(InputError);
-  expect((err as Error).message).toMatch(re);
-}
 
 describe('writeNpy / parseNpy round trip', () => {
   it('returns identical values and identical bytes on re-write', () => {

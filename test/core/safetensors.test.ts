@@ -1,7 +1,7 @@
 // safetensors reader/writer: round trips, hand-built files (BF16/F16/F64), and a table of malformed
 // files whose messages must name the file, the tensor and the field.
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/core/errors.ts';
+import { expectInputError, f32, f64, u16 } from '../helpers/bytes.ts';
 import { createRng } from '../../src/core/random.ts';
 import { parseSafetensors, writeSafetensors } from '../../src/core/safetensors.ts';
 
@@ -30,36 +30,6 @@ function concat(...parts: Uint8Array[]): Uint8Array {
   }
   return out;
 }
-function f32(values: number[]): Uint8Array {
-  const b = new Uint8Array(values.length * 4);
-  const v = new DataView(b.buffer);
-  values.forEach((x, i) => v.setFloat32(i * 4, x, true));
-  return b;
-}
-function f64(values: number[]): Uint8Array {
-  const b = new Uint8Array(values.length * 8);
-  const v = new DataView(b.buffer);
-  values.forEach((x, i) => v.setFloat64(i * 8, x, true));
-  return b;
-}
-function u16(values: number[]): Uint8Array {
-  const b = new Uint8Array(values.length * 2);
-  const v = new DataView(b.buffer);
-  values.forEach((x, i) => v.setUint16(i * 2, x, true));
-  return b;
-}
-
-function expectInputError(fn: () => unknown, re: RegExp): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(InputError);
-  expect((err as Error).message).toMatch(re);
-}
-
 const F32 = (shape: number[], start: number, end: number) => ({ dtype: 'F32', shape, data_offsets: [start, end] });
 
 describe('writeSafetensors / parseSafetensors round trip', () => {
