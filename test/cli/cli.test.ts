@@ -215,7 +215,7 @@ describe('bad input: exit code 2 and a one-line reason', () => {
     [['train', '--data', 'synthetic:small', '--steps', 'many'], /--steps: expected an integer, got "many"/],
     [['train', '--data', 'synthetic:small', '--frobnicate', '1'], /unknown flag --frobnicate/],
     [['train', '--data', 'synthetic:small', '--backend', 'webgpu'], /not yet available.*--backend cpu/],
-    [['train', '--data', 'data.csv'], /unknown data spec/],
+    [['train', '--data', 'data.xyz'], /unknown data spec/],
     [['eval', '--sae', '/nonexistent-dir', '--data', 'synthetic:small'], /not a SAELens folder/],
     [['frob'], /unknown command "frob"/],
   ])('%j', (args, msg) => {

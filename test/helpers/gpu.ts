@@ -4,7 +4,7 @@
 
 import { afterAll, beforeAll } from 'vitest';
 import { acquireDevice, type GpuDevice, type NeededLimits } from '../../src/gpu/device.ts';
-import { createNodeGpu, releaseNodeGpu } from '../../src/gpu/node.ts';
+import { createNodeGpu } from '../../src/gpu/node.ts';
 
 export interface TestGpu extends GpuDevice {
   /** The Node `GPU`, for tests that need a fresh adapter (an adapter gives only one device). */
@@ -15,7 +15,8 @@ export interface TestGpu extends GpuDevice {
 
 /**
  * Registers beforeAll/afterAll hooks that create one device for this test file and destroy it after;
- * returns a getter to call inside tests. Vitest runs each file in its own process (pool: forks).
+ * returns a getter to call inside tests. Vitest runs each file in its own process (pool: forks); the
+ * Dawn instance itself lives until that process ends (see the lifetime caveat in src/gpu/node.ts).
  */
 export function useGpu(needed: NeededLimits = {}): () => TestGpu {
   let current: TestGpu | null = null;
@@ -29,7 +30,6 @@ export function useGpu(needed: NeededLimits = {}): () => TestGpu {
   afterAll(() => {
     current?.device.destroy();
     current = null;
-    releaseNodeGpu();
   });
   return () => {
     if (!current) throw new Error('useGpu(): the device is created in beforeAll; call the getter inside a test');
