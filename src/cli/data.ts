@@ -1,15 +1,18 @@
 // Loads a dataset from a CLI data SPEC: a file path (.npy; .safetensors with a tensor name; raw
-// little-endian f32 with a shape) or `synthetic:PRESET[:SEED]`. Node file I/O lives here; parsing is in
-// src/core. Must not import engine or UI code.
+// little-endian f32 with a shape; .csv/.tsv; IDX, gzipped or not), `builtin:NAME` or
+// `synthetic:PRESET[:SEED]`. Node file I/O lives here; parsing is in src/core. Must not import engine or UI code.
 
 import { readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
+import { csvDataset, parseCsv } from '../core/csv.ts';
 import { InputError } from '../core/errors.ts';
+import { idxImages, parseIdx } from '../core/idx.ts';
 import { parseNpy } from '../core/npy.ts';
 import { parseRawF32, parseShape } from '../core/raw.ts';
 import { parseSafetensors } from '../core/safetensors.ts';
 import { generateSynthetic, parseSyntheticSpec } from '../core/synthetic.ts';
 import type { Dataset } from '../core/types.ts';
+import { loadBuiltin, maybeGunzipSync } from './builtin.ts';
 
 export interface DataOptions {
   /** Tensor name inside a .safetensors file. */
@@ -35,8 +38,16 @@ export function readInput(path: string): Uint8Array {
 /** The dataset a SPEC names. */
 export function loadData(spec: string, opts: DataOptions = {}): Dataset {
   if (spec.startsWith('synthetic:')) return generateSynthetic(parseSyntheticSpec(spec));
+  if (spec.startsWith('builtin:')) return loadBuiltin(spec);
   const ext = extname(spec).toLowerCase();
   const name = basename(spec);
+  const plain = name.toLowerCase().replace(/\.gz$/, '');
+  if (/\.(csv|tsv|tab)$/.test(plain)) {
+    return nonEmpty(csvDataset(parseCsv(maybeGunzipSync(readInput(spec), name), name), spec));
+  }
+  if (/(\.idx\d?|-ubyte)$/.test(plain)) {
+    return nonEmpty(idxImages(parseIdx(maybeGunzipSync(readInput(spec), name), name), name, spec));
+  }
   if (ext === '.npy') {
     const { shape, data } = parseNpy(readInput(spec), name);
     return nonEmpty({ name: spec, rows: shape[0], dIn: shape[1], x: data });
@@ -61,7 +72,8 @@ export function loadData(spec: string, opts: DataOptions = {}): Dataset {
     return nonEmpty({ name: spec, rows: shape[0], dIn: shape[1], x: parseRawF32(readInput(spec), shape, name) });
   }
   throw new InputError(
-    `${spec}: unknown data spec: expected a .npy file, a .safetensors file (with --tensor NAME), raw f32 (${RAW_EXTS.join('/')}, with --shape ROWS,DIN) or synthetic:PRESET[:SEED]`,
+    `${spec}: unknown data spec: expected a .npy file, a .safetensors file (with --tensor NAME), raw f32 (${RAW_EXTS.join('/')}, with --shape ROWS,DIN), ` +
+      `a .csv/.tsv of numbers, an IDX file (.idx, *-ubyte; .gz ok), builtin:NAME (fashion-mnist, digits, glove-50d) or synthetic:PRESET[:SEED]`,
   );
 }
 

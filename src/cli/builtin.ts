@@ -1,0 +1,99 @@
+// The built-in datasets of the CLI (`--data builtin:NAME`): the files the app ships in public/data/,
+// found relative to this source file (not the working directory), decompressed with node:zlib so
+// loading stays synchronous, and parsed by src/core. Node only; must not import engine or UI code.
+
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync, inflateRawSync } from 'node:zlib';
+import type { DatasetSource, LabelledDataset } from '../core/card.ts';
+import { DIGITS_SOURCE, parseDigits } from '../core/csv.ts';
+import { InputError, formatError } from '../core/errors.ts';
+import { GLOVE_MEMBER, GLOVE_SOURCE, parseGlove } from '../core/glove.ts';
+import { FASHION_MNIST_CLASSES, FASHION_MNIST_SOURCE, idxLabelledImages } from '../core/idx.ts';
+import { MAX_DECOMPRESSED_BYTES, checkZipMember, findZipMember, isGzip } from '../core/inflate.ts';
+
+/** public/data/ of this checkout (src/cli/builtin.ts → ../../public/data/). */
+export const BUILTIN_DATA_DIR = fileURLToPath(new URL('../../public/data/', import.meta.url));
+
+interface Builtin extends DatasetSource {
+  /** The files under public/data/ it reads. */
+  files: string[];
+  /** rows × dIn, for help text. */
+  shape: [number, number];
+  load(): LabelledDataset;
+}
+
+export const BUILTINS: Record<string, Builtin> = {
+  'fashion-mnist': {
+    ...FASHION_MNIST_SOURCE,
+    files: ['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'],
+    shape: [10000, 784],
+    load: () =>
+      idxLabelledImages(
+        gunzipFile('t10k-images-idx3-ubyte.gz'),
+        gunzipFile('t10k-labels-idx1-ubyte.gz'),
+        { images: 't10k-images-idx3-ubyte.gz', labels: 't10k-labels-idx1-ubyte.gz' },
+        'builtin:fashion-mnist',
+        FASHION_MNIST_CLASSES,
+      ),
+  },
+  digits: {
+    ...DIGITS_SOURCE,
+    files: ['digits.csv.gz'],
+    shape: [1797, 64],
+    load: () => parseDigits(gunzipFile('digits.csv.gz'), 'digits.csv.gz', 'builtin:digits'),
+  },
+  'glove-50d': {
+    ...GLOVE_SOURCE,
+    files: ['glove.6B.50d.10k.zip'],
+    shape: [10000, 50],
+    load: () => parseGlove(unzipFile('glove.6B.50d.10k.zip', GLOVE_MEMBER), `glove.6B.50d.10k.zip: ${GLOVE_MEMBER}`, 'builtin:glove-50d'),
+  },
+};
+
+/** The dataset `builtin:NAME` names (fashion-mnist, digits, glove-50d). */
+export function loadBuiltin(spec: string): LabelledDataset {
+  const name = spec.replace(/^builtin:/, '');
+  const b = Object.hasOwn(BUILTINS, name) ? BUILTINS[name] : undefined;
+  if (!b) {
+    throw formatError(spec, 'name', `one of ${Object.keys(BUILTINS).map((k) => `builtin:${k}`).join(', ')}`, `"${name}"`);
+  }
+  return b.load();
+}
+
+function readShipped(file: string): Uint8Array {
+  const path = BUILTIN_DATA_DIR + file;
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch {
+    throw new InputError(`${path}: file not found: the built-in data ships in public/data/; restore it from the repository (git checkout public/data)`);
+  }
+}
+
+function gunzipFile(file: string): Uint8Array {
+  const bytes = readShipped(file);
+  if (!isGzip(bytes)) throw formatError(file, 'gzip magic', '1f 8b', 'something else: the file is not gzip');
+  return maybeGunzipSync(bytes, file);
+}
+
+/** `bytes` gunzipped (synchronously, node:zlib) when they start with the gzip magic, else `bytes`. */
+export function maybeGunzipSync(bytes: Uint8Array, source: string): Uint8Array {
+  if (!isGzip(bytes)) return bytes;
+  try {
+    return new Uint8Array(gunzipSync(bytes, { maxOutputLength: MAX_DECOMPRESSED_BYTES }));
+  } catch (e) {
+    throw formatError(source, 'gzip data', 'a complete, valid gzip stream', `${(e as Error).message}: the file is corrupt or truncated`);
+  }
+}
+
+function unzipFile(file: string, member: string): Uint8Array {
+  const zip = readShipped(file);
+  const m = findZipMember(zip, file, member);
+  let data: Uint8Array;
+  try {
+    data = m.method === 0 ? m.compressed.slice() : new Uint8Array(inflateRawSync(m.compressed, { maxOutputLength: Math.min(MAX_DECOMPRESSED_BYTES, m.size + 1) }));
+  } catch (e) {
+    throw formatError(file, `member "${m.name}"`, 'valid deflate data', `${(e as Error).message}: the zip is corrupt`);
+  }
+  return checkZipMember(m, data, file);
+}
