@@ -89,6 +89,11 @@ export interface Trainer {
 /** Rows used to set the input scale and bDec. */
 export const INIT_SAMPLE_ROWS = 4096;
 
+/** The rows (a seeded sample of at most INIT_SAMPLE_ROWS) that set the input scale and bDec. */
+export function initSampleRows(rows: number, dataSeed: number): Uint32Array {
+  return permutation(rows, createRng(dataSeed ^ 0x27d4eb2f)).subarray(0, Math.min(rows, INIT_SAMPLE_ROWS));
+}
+
 export interface TrainerOptions {
   /** Seed of the batch order; defaults to config.seed. Ensemble members share one order. */
   batchOrderSeed?: number;
@@ -103,11 +108,15 @@ export function createTrainer(data: Dataset, config: Partial<TrainConfig>, opts:
   const { dIn } = data;
   const dSae = c.dSae;
 
+  // The data-side choices (init sample → input scale and bDec; batch order) follow the batch-order
+  // seed, so ensemble members that share a batch order also share s and bDec and differ only in their
+  // random weights — naive bagging (seed-papers §1 "Data order").
+  const dataSeed = opts.batchOrderSeed ?? c.seed;
   const sampleRows = Math.min(data.rows, INIT_SAMPLE_ROWS);
-  const sampleIdx = permutation(data.rows, createRng(c.seed ^ 0x27d4eb2f)).subarray(0, sampleRows);
+  const sampleIdx = initSampleRows(data.rows, dataSeed);
   const sae = initSae(c, dIn, gatherRows(data.x, dIn, sampleIdx), sampleRows);
 
-  const order = createBatchOrder(data.rows, c.batch, opts.batchOrderSeed ?? c.seed);
+  const order = createBatchOrder(data.rows, c.batch, dataSeed);
   const adam = createAdam(sae);
   const grads = zeroGrads(sae);
   const tokensSinceFired = new Float64Array(dSae);

@@ -42,6 +42,15 @@ describe('createTrainer', () => {
     for (const v of a.sae.wDec) expect(Number.isFinite(v)).toBe(true);
   });
 
+  it('members sharing a batch order share the data-side init (input scale, bDec) and differ only in weights', () => {
+    const cfg = { arch: 'topk' as const, dSae: 16, k: 2, steps: 10, batch: 32, inputScaling: 'expected-norm' as const };
+    const a = createTrainer(small, { ...cfg, seed: 1 }, { batchOrderSeed: 99 });
+    const b = createTrainer(small, { ...cfg, seed: 2 }, { batchOrderSeed: 99 });
+    expect(b.sae.inputScale).toBe(a.sae.inputScale);
+    expect(Array.from(b.sae.bDec)).toEqual(Array.from(a.sae.bDec));
+    expect(Array.from(b.sae.wDec)).not.toEqual(Array.from(a.sae.wDec));
+  });
+
   it('tokens-since-fired counts whole batches and AuxK engages once latents go dead', () => {
     // 256 latents with k = 1 on 16-d data: most latents never win a row and die after 128 tokens.
     const t = createTrainer(small, { arch: 'topk', dSae: 256, k: 1, steps: 20, batch: 32, deadWindowTokens: 128, seed: 2 });
