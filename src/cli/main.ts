@@ -4,6 +4,7 @@
 import { InputError } from '../core/errors.ts';
 import { parseFlags, usage } from './args.ts';
 import { EVAL_FLAGS, runEval } from './eval.ts';
+import { runLm } from './lm.ts';
 import { TRAIN_FLAGS, runTrain, writeJson } from './train.ts';
 
 const VERSION = '0.1.0';
@@ -13,6 +14,7 @@ const HELP = `sae-workbench ${VERSION}: train and evaluate sparse autoencoders (
 usage:
   sae-workbench train --data SPEC [flags]     train an SAE, evaluate it, optionally --export a SAELens folder
   sae-workbench eval --sae DIR --data SPEC    evaluate any SAELens folder on data
+  sae-workbench lm generate|activations       the stories260K language model: greedy text, activations as .npy
   sae-workbench COMMAND --help                the flags of a command
 
 SPEC: FILE.npy (2-D f32/f64/f16) | FILE.safetensors --tensor NAME | FILE.f32 --shape ROWS,DIN | synthetic:PRESET[:SEED]
@@ -45,8 +47,11 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(writeJson(f, runEval(f)));
         return 0;
       }
+      case 'lm':
+        process.stdout.write(runLm(rest));
+        return 0;
       default:
-        throw new InputError(`unknown command "${command}": use train or eval (sae-workbench --help)`);
+        throw new InputError(`unknown command "${command}": use train, eval or lm (sae-workbench --help)`);
     }
   } catch (e) {
     if (e instanceof InputError) {
