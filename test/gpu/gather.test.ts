@@ -22,7 +22,7 @@ async function gatherGpu(data: Float32Array, dIn: number, idx: Uint32Array, scal
       chunks.push({ buffer: uploadF32(device, data.subarray(start * dIn, (start + n) * dIn), `data:${start}`), start, rows: n });
     }
     const idxBuf = device.createBuffer({ size: Math.max(4, idx.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-    device.queue.writeBuffer(idxBuf, 0, idx);
+    device.queue.writeBuffer(idxBuf, 0, new Uint32Array(idx));
     const x = uploadF32(device, new Float32Array(idx.length * dIn).fill(Number.NaN), 'x');
     const params = chunks.map(() => device.createBuffer({ size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }));
     const enc = device.createCommandEncoder();
