@@ -11,6 +11,10 @@ import { InputError, formatError } from '../core/errors.ts';
 import { GLOVE_MEMBER, GLOVE_SOURCE, parseGlove } from '../core/glove.ts';
 import { FASHION_MNIST_CLASSES, FASHION_MNIST_SOURCE, idxLabelledImages } from '../core/idx.ts';
 import { MAX_DECOMPRESSED_BYTES, checkZipMember, findZipMember, isGzip } from '../core/inflate.ts';
+import { collectActivations } from '../core/lm/activations.ts';
+import type { LmSite } from '../core/lm/forward.ts';
+import { parseLmModel } from '../core/lm/model.ts';
+import { tokenLabel } from '../core/lm/tokenizer.ts';
 
 /** public/data/ of this checkout (src/cli/builtin.ts → ../../public/data/). */
 export const BUILTIN_DATA_DIR = fileURLToPath(new URL('../../public/data/', import.meta.url));
@@ -51,12 +55,33 @@ export const BUILTINS: Record<string, Builtin> = {
   },
 };
 
-/** The dataset `builtin:NAME` names (fashion-mnist, digits, glove-50d). */
+/** Text tokens the `builtin:stories-*` sets read from the shipped TinyStories (a few seconds on the CPU reference). */
+export const STORIES_TOKENS = 16_384;
+const STORIES_PATTERN = /^stories-(resid|mlp)-(\d)$/;
+
+/**
+ * `builtin:stories-resid-L` / `builtin:stories-mlp-L`: stories260K activations at resid:L (L = 0..5) or
+ * mlp:L (L = 1..5) over the first STORIES_TOKENS tokens of the shipped TinyStories text, BOS rows dropped;
+ * each row is labelled with its token.
+ */
+function loadStories(spec: string, kind: string, layer: string): LabelledDataset {
+  const model = parseLmModel(readShipped('stories260k.bin'), 'stories260k.bin');
+  const text = new TextDecoder().decode(readShipped('tinystories.txt'));
+  const site = `${kind}:${layer}` as LmSite;
+  const a = collectActivations(model, text, { site, dropBos: true, maxTokens: STORIES_TOKENS });
+  const labels = Array.from(a.tokens, (t) => tokenLabel(model.vocab, t));
+  return { name: spec, rows: a.rows, dIn: a.dIn, x: a.x, labels, labelNames: [] };
+}
+
+/** The dataset `builtin:NAME` names (fashion-mnist, digits, glove-50d, stories-resid-L, stories-mlp-L). */
 export function loadBuiltin(spec: string): LabelledDataset {
   const name = spec.replace(/^builtin:/, '');
+  const stories = STORIES_PATTERN.exec(name);
+  if (stories) return loadStories(spec, stories[1], stories[2]);
   const b = Object.hasOwn(BUILTINS, name) ? BUILTINS[name] : undefined;
   if (!b) {
-    throw formatError(spec, 'name', `one of ${Object.keys(BUILTINS).map((k) => `builtin:${k}`).join(', ')}`, `"${name}"`);
+    const names = [...Object.keys(BUILTINS), 'stories-resid-L (L = 0..5)', 'stories-mlp-L (L = 1..5)'];
+    throw formatError(spec, 'name', `one of ${names.map((k) => `builtin:${k}`).join(', ')}`, `"${name}"`);
   }
   return b.load();
 }

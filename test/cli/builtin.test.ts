@@ -24,6 +24,7 @@ describe('sae-workbench train --data builtin:NAME', () => {
     ['builtin:digits', 1797, 64],
     ['builtin:fashion-mnist', 10000, 784],
     ['builtin:glove-50d', 10000, 50],
+    ['builtin:stories-mlp-1', 16384, 172], // 16,384 text tokens (BOS rows dropped)
   ])('%s trains (rows %i, dIn %i), run from another folder', (spec, rows, dIn) => {
     const r = cli(['train', '--data', spec, ...TINY]);
     expect(r.stderr).toBe('');
@@ -37,7 +38,7 @@ describe('sae-workbench train --data builtin:NAME', () => {
     const r = cli(['train', '--data', 'builtin:mnist', ...TINY]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/builtin:mnist: name: expected one of builtin:fashion-mnist, builtin:digits, builtin:glove-50d, got "mnist"/);
+    expect(r.stderr).toMatch(/builtin:mnist: name: expected one of builtin:fashion-mnist, builtin:digits, builtin:glove-50d, builtin:stories-resid-L \(L = 0..5\), builtin:stories-mlp-L \(L = 1..5\), got "mnist"/);
   });
 });
 
