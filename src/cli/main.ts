@@ -1,4 +1,4 @@
-// The `sae-workbench` CLI: dispatches `train` and `eval`, prints JSON results on stdout, progress on
+// The `sae-workbench` CLI: dispatches `train`, `eval` and `lm`, prints JSON results on stdout, progress on
 // stderr, and a one-line reason with exit code 2 on bad input. Node only; imports core and cli.
 
 import { InputError } from '../core/errors.ts';
@@ -17,8 +17,11 @@ usage:
   sae-workbench lm generate|activations       the stories260K language model: greedy text, activations as .npy
   sae-workbench COMMAND --help                the flags of a command
 
-SPEC: FILE.npy (2-D f32/f64/f16) | FILE.safetensors --tensor NAME | FILE.f32 --shape ROWS,DIN | synthetic:PRESET[:SEED]
-      presets: small (16-d, 32 features), medium (64-d, 256), large (256-d, 2048)
+SPEC: FILE.npy (2-D f32/f64/f16) | FILE.safetensors --tensor NAME | FILE.f32 --shape ROWS,DIN
+      | FILE.csv / FILE.tsv (numbers; .gz ok) | an IDX file (*-ubyte, .idx; .gz ok)
+      | builtin:stories-resid-L (L = 0..5) | builtin:stories-mlp-L (L = 1..5)   stories260K activations over TinyStories
+      | builtin:fashion-mnist | builtin:digits | builtin:glove-50d
+      | synthetic:PRESET[:SEED]   presets: small (16-d, 32 features), medium (64-d, 256), large (256-d, 2048)
 `;
 
 /** Runs the CLI; returns the exit code. */

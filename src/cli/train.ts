@@ -17,7 +17,7 @@ import { createProgress } from './progress.ts';
 import { evalReportJson } from './report.ts';
 
 export const TRAIN_FLAGS: Record<string, FlagSpec> = {
-  data: { kind: 'value', help: 'training data: FILE.npy | FILE.safetensors | FILE.f32 | synthetic:PRESET[:SEED]' },
+  data: { kind: 'value', help: 'training data: FILE.npy | .safetensors | .f32 | .csv | IDX | builtin:NAME | synthetic:PRESET[:SEED] (see sae-workbench --help)' },
   tensor: { kind: 'value', help: 'tensor name in a .safetensors --data' },
   shape: { kind: 'value', help: 'ROWS,DIN of a raw f32 --data' },
   'eval-data': { kind: 'value', help: 'held-out data for the eval metrics (default: the training data)' },
