@@ -7,6 +7,7 @@ import { DEFAULT_CONFIG, l1At, lrAt, resolveConfig, validateConfig } from './con
 import type { Dataset, Sae } from './types.ts';
 import { InputError } from './errors.ts';
 import { createRng, permutation } from './random.ts';
+import { deadMask, updateFiring } from './firing.ts';
 import { initSae } from './init.ts';
 import type { LossContext } from './loss.ts';
 import { lossAndGrads, zeroGrads } from './loss.ts';
@@ -128,7 +129,7 @@ export function createTrainer(data: Dataset, config: Partial<TrainConfig>, opts:
   const trainStep = (): StepStats => {
     const B = c.batch;
     const x = gatherRows(data.x, dIn, order.next(), sae.inputScale);
-    for (let i = 0; i < dSae; i++) dead[i] = tokensSinceFired[i] >= c.deadWindowTokens ? 1 : 0;
+    deadMask(tokensSinceFired, c.deadWindowTokens, dead);
     const ctx: LossContext = {
       l1Coefficient: l1At(c, step),
       bandwidth: c.jumpreluBandwidth,
@@ -143,17 +144,9 @@ export function createTrainer(data: Dataset, config: Partial<TrainConfig>, opts:
     adamStep(sae, grads, adam, { lr, beta1: c.adamBeta1, beta2: c.adamBeta2, eps: c.adamEps });
     normalizeRows(sae.wDec, dSae, dIn);
 
-    // Firing statistics from this step's codes.
-    let active = 0;
-    for (let i = 0; i < dSae; i++) {
-      let n = 0;
-      for (let t = 0; t < B; t++) if (r.f[t * dSae + i] > 0) n++;
-      active += n;
-      firingCounts[i] += n;
-      tokensSinceFired[i] = n > 0 ? 0 : tokensSinceFired[i] + B;
-    }
-    let nDead = 0;
-    for (let i = 0; i < dSae; i++) if (tokensSinceFired[i] >= c.deadWindowTokens) nDead++;
+    // Firing statistics from this step's codes (twin of shaders/firing.wgsl).
+    const active = updateFiring(r.f, B, dSae, firingCounts, tokensSinceFired);
+    const nDead = deadMask(tokensSinceFired, c.deadWindowTokens, dead);
 
     // BatchTopK inference threshold: EMA of the batch's smallest kept activation, started at the first value.
     if (sae.arch === 'batchtopk' && r.minKept > 0) {
