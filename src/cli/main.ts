@@ -3,6 +3,7 @@
 
 import { InputError } from '../core/errors.ts';
 import { parseFlags, usage } from './args.ts';
+import { BENCH_FLAGS, runBench } from './bench.ts';
 import { EVAL_FLAGS, runEval } from './eval.ts';
 import { runLm } from './lm.ts';
 import { TRAIN_FLAGS, runTrain, writeJson } from './train.ts';
@@ -15,6 +16,7 @@ usage:
   sae-workbench train --data SPEC [flags]     train an SAE, evaluate it, optionally --export a SAELens folder
   sae-workbench eval --sae DIR --data SPEC    evaluate any SAELens folder on data
   sae-workbench lm generate|activations       the stories260K language model: greedy text, activations as .npy
+  sae-workbench bench [--json FILE] [--quick] time our WGSL kernels against TensorFlow.js's WebGPU backend
   sae-workbench COMMAND --help                the flags of a command
 
 SPEC: FILE.npy (2-D f32/f64/f16) | FILE.safetensors --tensor NAME | FILE.f32 --shape ROWS,DIN
@@ -53,8 +55,13 @@ export async function main(argv: string[]): Promise<number> {
       case 'lm':
         process.stdout.write(runLm(rest));
         return 0;
+      case 'bench': {
+        if (wantsHelp) return print(usage('sae-workbench bench', 'time our kernels against TensorFlow.js on this adapter', BENCH_FLAGS));
+        process.stdout.write(await runBench(parseFlags(rest, BENCH_FLAGS, 'bench')));
+        return 0;
+      }
       default:
-        throw new InputError(`unknown command "${command}": use train, eval or lm (sae-workbench --help)`);
+        throw new InputError(`unknown command "${command}": use train, eval, lm or bench (sae-workbench --help)`);
     }
   } catch (e) {
     if (e instanceof InputError) {
