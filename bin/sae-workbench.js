@@ -4,5 +4,8 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// Kernels import their WGSL as `./x.wgsl?raw` (a Vite convention); teach Node the same.
+const { enableRawImports } = await import('../src/cli/rawImports.ts');
+enableRawImports();
 const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));

@@ -10,7 +10,6 @@ import { createNodeGpu } from '../gpu/node.ts';
 import type { BenchShape, Runner } from '../bench/harness.ts';
 import { benchShapes, largestBufferBytes, shapeLabel, timeRunner } from '../bench/harness.ts';
 import { OURS } from '../bench/ours.ts';
-import { enableRawImports } from '../bench/rawImports.ts';
 import type { BenchKind, BenchReport, Measurement, Side } from '../bench/report.ts';
 import { measured, missing, ratiosOf, reportMarkdown } from '../bench/report.ts';
 import type { TfjsPeer } from '../bench/tfjsPeer.ts';
@@ -41,7 +40,6 @@ export async function runBench(f: Flags): Promise<string> {
   const t0 = performance.now();
   const quick = f.get('quick') === true;
   const log = f.get('quiet') === true ? () => {} : (line: string) => process.stderr.write(`bench: ${line}\n`);
-  enableRawImports(); // src/gpu/kernels import their WGSL as `?raw`
 
   const node = await createNodeGpu();
   const adapter = await node.gpu.requestAdapter({ powerPreference: 'high-performance' });

@@ -1,7 +1,7 @@
 // Lets Node (under tsx) import WGSL the way Vite does: `import code from './x.wgsl?raw'` gives the file's
 // text as the default export. src/gpu/kernels/*.ts import their shaders like this; Vite and Vitest
 // understand it, plain Node does not. Node only; call enableRawImports() before importing src/gpu/kernels.
-// Imports only node:module. (Belongs in src/cli once `train --backend webgpu` needs it too.)
+// Imports only node:module. bin/sae-workbench.js enables it before loading the CLI.
 
 import { register } from 'node:module';
 
