@@ -1,14 +1,19 @@
-// `sae-workbench train`: trains one SAE on the CPU reference (the WebGPU engine lands with issue #3),
+// `sae-workbench train`: trains one SAE on the WGSL engine (WebGPU: Dawn in Node) or the CPU reference,
 // evaluates it as exported, optionally writes a SAELens folder, and reports JSON. Node only.
 
 import { writeFileSync } from 'node:fs';
-import type { BDecInit, InputScaling, TrainConfig } from '../core/config.ts';
+import type { BDecInit, InputScaling, ResolvedConfig, TrainConfig } from '../core/config.ts';
+import { DEFAULT_CONFIG } from '../core/config.ts';
 import { InputError } from '../core/errors.ts';
 import { evaluateSae } from '../core/evaluate.ts';
 import { TRAINER, toSaeLens } from '../core/saelens.ts';
 import type { StepStats } from '../core/train.ts';
 import { createTrainer } from '../core/train.ts';
+import type { Dataset, Sae } from '../core/types.ts';
 import { ARCHS } from '../core/types.ts';
+import { HISTORY_CAPACITY, createGpuTrainer, gpuTrainerLimits } from '../engine/gpuTrainer.ts';
+import { acquireDevice } from '../gpu/device.ts';
+import { createNodeGpu } from '../gpu/node.ts';
 import type { FlagSpec, Flags } from './args.ts';
 import { num, oneOf, str } from './args.ts';
 import { loadData } from './data.ts';
@@ -43,7 +48,7 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   'adam-beta2': { kind: 'value', help: 'Adam β2 (default 0.999)' },
   'adam-eps': { kind: 'value', help: 'Adam ε (default 1e-8)' },
   'grad-clip': { kind: 'value', help: 'global gradient-norm clip, 0 = off (default 1)' },
-  backend: { kind: 'value', help: 'cpu|webgpu (default cpu until the WebGPU engine lands)' },
+  backend: { kind: 'value', help: 'cpu|webgpu (default: webgpu on a hardware adapter for topk, else cpu)' },
   export: { kind: 'value', help: 'write the trained SAE as a SAELens folder here' },
   force: { kind: 'switch', help: 'overwrite an SAE already in --export DIR' },
   json: { kind: 'value', help: 'also write the JSON results to this file' },
@@ -79,12 +84,97 @@ function configFromFlags(f: Flags): Partial<TrainConfig> {
   return c;
 }
 
+/** Which engine trains, and why (a line for the JSON and the log). */
+interface BackendChoice {
+  kind: 'cpu' | 'webgpu';
+  adapter: string | null;
+  isSoftware: boolean | null;
+  note: string;
+}
+
+/**
+ * --backend webgpu: the WGSL engine (an error when no adapter is found). --backend cpu: the reference.
+ * No flag: WebGPU when a hardware adapter exists and the architecture runs there; otherwise the CPU
+ * reference, which is faster than a software adapter (SwiftShader, ~0.2 GFLOP/s).
+ */
+async function chooseBackend(requested: 'cpu' | 'webgpu' | undefined, arch: string): Promise<BackendChoice & { gpu: GPU | null }> {
+  if (requested === 'cpu') return { kind: 'cpu', adapter: null, isSoftware: null, note: 'CPU reference (src/core), as requested', gpu: null };
+  let node: Awaited<ReturnType<typeof createNodeGpu>> | null = null;
+  let why = '';
+  try {
+    node = await createNodeGpu();
+  } catch (e) {
+    why = (e as Error).message;
+  }
+  if (requested === 'webgpu') {
+    if (!node) throw new InputError(`--backend webgpu: no WebGPU adapter: ${why}`);
+    return { kind: 'webgpu', adapter: node.adapterName, isSoftware: node.isSoftware, note: `WGSL engine on ${node.adapterName}`, gpu: node.gpu };
+  }
+  if (!node) return { kind: 'cpu', adapter: null, isSoftware: null, note: `CPU reference: no WebGPU adapter (${why})`, gpu: null };
+  if (arch !== 'topk') return { kind: 'cpu', adapter: node.adapterName, isSoftware: node.isSoftware, note: `CPU reference: the WGSL engine trains topk so far (${arch} runs on the CPU)`, gpu: null };
+  if (node.isSoftware) {
+    return { kind: 'cpu', adapter: node.adapterName, isSoftware: true, note: `CPU reference: the only adapter is a software one (${node.adapterName}), slower than the reference; --backend webgpu forces it`, gpu: null };
+  }
+  return { kind: 'webgpu', adapter: node.adapterName, isSoftware: false, note: `WGSL engine on ${node.adapterName}`, gpu: node.gpu };
+}
+
+interface Trained {
+  sae: Sae;
+  config: ResolvedConfig;
+  history: StepStats[];
+  trainSeconds: number;
+}
+
+async function trainOnCpu(data: Dataset, config: Partial<TrainConfig>, quiet: boolean, log: (c: ResolvedConfig) => void): Promise<Trained> {
+  const trainer = createTrainer(data, config);
+  log(trainer.config);
+  const progress = createProgress(trainer.config.steps, quiet);
+  const history: StepStats[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < trainer.config.steps; i++) {
+    const s = trainer.trainStep();
+    history.push(s);
+    progress(s);
+    // Yield now and then so Ctrl-C and stderr flushes are handled promptly.
+    if (i % 50 === 49) await new Promise((r) => setImmediate(r));
+  }
+  return { sae: trainer.sae, config: trainer.config, history, trainSeconds: (performance.now() - t0) / 1000 };
+}
+
+async function trainOnGpu(gpu: GPU, isSoftware: boolean, data: Dataset, config: Partial<TrainConfig>, quiet: boolean, log: (c: ResolvedConfig) => void): Promise<Trained> {
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) throw new InputError('--backend webgpu: the adapter went away; rerun, or use --backend cpu');
+  const needed = gpuTrainerLimits(config, data.dIn, data.rows, 1, adapter.limits);
+  const { device } = await acquireDevice(gpu, needed, (info) => process.stderr.write(`sae-workbench: WebGPU device lost (${info.reason}): ${info.message}\n`));
+  try {
+    const trainer = await createGpuTrainer(device, data, config, isSoftware ? { encodeVariant: 'T32' } : {});
+    log(trainer.config);
+    const steps = trainer.config.steps;
+    const progress = createProgress(steps, quiet);
+    const history: StepStats[] = [];
+    // Submit in chunks and read the metric history between them: the GPU never waits on the CPU
+    // inside a chunk, and progress still shows.
+    const chunk = Math.max(1, Math.min(HISTORY_CAPACITY, Math.ceil(steps / 20)));
+    const t0 = performance.now();
+    while (trainer.step < steps) {
+      trainer.trainSteps(Math.min(chunk, steps - trainer.step));
+      const [stats] = await trainer.readStats();
+      for (const s of stats) {
+        history.push(s);
+        progress(s);
+      }
+    }
+    const [sae] = await trainer.readSaes();
+    const trainSeconds = (performance.now() - t0) / 1000;
+    trainer.destroy();
+    return { sae, config: trainer.config, history, trainSeconds };
+  } finally {
+    device.destroy();
+  }
+}
+
 export async function runTrain(f: Flags): Promise<Record<string, unknown>> {
   const t0 = performance.now();
-  const backend = oneOf(f, 'backend', ['cpu', 'webgpu']) ?? 'cpu';
-  if (backend === 'webgpu') {
-    throw new InputError('--backend webgpu: not yet available (the WGSL engine lands with issue #3): use --backend cpu');
-  }
   const dataSpec = str(f, 'data');
   if (!dataSpec) throw new InputError('train: --data SPEC is required (a .npy/.safetensors/raw f32 file or synthetic:PRESET[:SEED])');
   const config = configFromFlags(f);
@@ -96,25 +186,17 @@ export async function runTrain(f: Flags): Promise<Record<string, unknown>> {
   }
   if (data.truth && evalSpec && !evalData.truth) evalData.truth = data.truth;
 
-  const trainer = createTrainer(data, config);
   const quiet = f.get('quiet') === true;
-  if (!quiet) {
+  const backend = await chooseBackend(oneOf(f, 'backend', ['cpu', 'webgpu']), config.arch ?? DEFAULT_CONFIG.arch);
+  const log = (c: ResolvedConfig): void => {
+    if (quiet) return;
     process.stderr.write(
-      `sae-workbench train: ${trainer.config.arch} dSae=${trainer.config.dSae} on ${data.name} [${data.rows}, ${data.dIn}], ` +
-        `${trainer.config.steps} steps × ${trainer.config.batch} tokens, backend cpu (reference)\n`,
+      `sae-workbench train: ${c.arch} dSae=${c.dSae} on ${data.name} [${data.rows}, ${data.dIn}], ${c.steps} steps × ${c.batch} tokens; ${backend.note}\n`,
     );
-  }
-  const progress = createProgress(trainer.config.steps, quiet);
-  const history: StepStats[] = [];
-  const tTrain = performance.now();
-  for (let i = 0; i < trainer.config.steps; i++) {
-    const s = trainer.trainStep();
-    history.push(s);
-    progress(s);
-    // Yield now and then so Ctrl-C and stderr flushes are handled promptly.
-    if (i % 50 === 49) await new Promise((r) => setImmediate(r));
-  }
-  const trainSeconds = (performance.now() - tTrain) / 1000;
+  };
+  const trained = backend.gpu ? await trainOnGpu(backend.gpu, backend.isSoftware === true, data, config, quiet, log) : await trainOnCpu(data, config, quiet, log);
+  const { sae, history, trainSeconds } = trained;
+  const trainer = { sae, config: trained.config };
 
   const report = evaluateSae(trainer.sae, evalData);
   const provenance = {
@@ -137,7 +219,7 @@ export async function runTrain(f: Flags): Promise<Record<string, unknown>> {
   return {
     command: 'train',
     config: trainer.config,
-    backend: { kind: 'cpu', adapter: null, note: 'CPU reference (src/core); --backend webgpu arrives with the WGSL engine' },
+    backend: { kind: backend.kind, adapter: backend.adapter, isSoftware: backend.isSoftware, note: backend.note },
     data: { spec: dataSpec, rows: data.rows, dIn: data.dIn },
     evalData: evalSpec ? { spec: evalSpec, rows: evalData.rows, dIn: evalData.dIn } : { spec: dataSpec, note: 'no --eval-data: evaluated on the training data' },
     inputScale: trainer.sae.inputScale,

@@ -20,7 +20,8 @@ import type { Kernel } from '../gpu/kernel.ts';
 import { bindBuffers, compileKernel, dispatch, foldGrid, packParams, paramsBuffer } from '../gpu/kernel.ts';
 import type { DataChunk } from '../gpu/kernels/data.ts';
 import { GATHER_ROWS, GATHER_WG, recordGatherRows } from '../gpu/kernels/data.ts';
-import { chooseEncodeVariant, compileEncodeBias, prepareEncode, prepareEncodeBias, recordEncode, recordEncodeBias } from '../gpu/kernels/encode.ts';
+import type { EncodeVariant } from '../gpu/kernels/encode.ts';
+import { chooseEncodeVariant, compileEncode, compileEncodeBias, prepareEncode, prepareEncodeBias, recordEncode, recordEncodeBias } from '../gpu/kernels/encode.ts';
 import type { AdamTensor } from '../gpu/kernels/optim.ts';
 import { compileOptimKernels, firingCountsFromWords, prepareFiring, prepareOptimTail, recordDispatch, vec4Bytes } from '../gpu/kernels/optim.ts';
 import type { Recorder, SparseSizes } from '../gpu/kernels/sparse.ts';
@@ -39,6 +40,11 @@ export interface GpuTrainerOptions {
   batchOrderSeed?: number;
   /** Largest f32 count one buffer may hold (the device's maxStorageBufferBindingSize / 4). */
   maxBindingFloats?: number;
+  /**
+   * Encoder GEMM tile variant. Default: chosen by timing the variants on this shape; pass one on a
+   * software adapter, where compiling and timing all of them costs seconds and tells nothing.
+   */
+  encodeVariant?: EncodeVariant;
 }
 
 export interface GpuTrainer {
@@ -204,7 +210,7 @@ export async function createGpuTrainer(device: GPUDevice, data: Dataset, config:
   const topkWg = 64;
   const topkMain: TopkKernel = await compileTopk(device, { kMax: k, masked: false, wg: topkWg });
   const topkAux: TopkKernel | null = auxOn ? await compileTopk(device, { kMax: kAux, masked: true, wg: topkWg }) : null;
-  const { gemm } = await chooseEncodeVariant(device, B, N, dIn, { maxMacs: 1e5 });
+  const gemm = opts.encodeVariant ? await compileEncode(device, opts.encodeVariant) : (await chooseEncodeVariant(device, B, N, dIn)).gemm;
 
   // ---- bound dispatches ----
   const s: SparseSizes = { batch: B, M, dIn, dSae, k };
