@@ -1,5 +1,6 @@
-// topk.wgsl — per row and per ensemble member, the k largest pre-activations by radix select (and
-// the AuxK variant: the kAux largest among dead latents), with ReLU applied after selection.
+// topk.wgsl — per row and per ensemble member, the k largest pre-activations by radix select (entry point
+// `main`) or by one invocation per row (entry point `serial`), and the AuxK variant (the kAux largest among
+// dead latents), with ReLU applied after selection.
 //
 // Math:      for row t < batch and member j < M, S = the k largest z[t, j·dSae + i] over 0 ≤ i < dSae
 //            (MASKED: only i with dead[j·dSae + i] ≠ 0), ties to the lower i; then
@@ -12,8 +13,8 @@
 //   2  idx     : array<u32>   [batch, M, k]    read_write  latent index within the member, 0 .. dSae−1
 //   3  val     : array<f32>   [batch, M, k]    read_write  max(z, 0) of the selected latent
 //   4  params  : Params {batch, dSae, M, k: u32}   uniform, 16 bytes
-// Dispatch:  batch·M workgroups, folded into 2-D past 65,535 by foldGrid; workgroup wg = t·M + j owns
-//            (row t, member j). Overrides: WG (invocations, default 256; any value ≤ the device's
+// Dispatch:  `main` (radix): batch·M workgroups, folded into 2-D past 65,535 by foldGrid; workgroup
+//            wg = t·M + j owns (row t, member j). Overrides: WG (invocations, default 256; any value ≤ the device's
 //            maxComputeInvocationsPerWorkgroup), KMAX (capacity of the result arrays, default 128;
 //            requires k ≤ KMAX; workgroup memory ≈ 8 KiB + 8.5·WG + 8·KMAX bytes), MASKED (AuxK).
 //            Keys: f32 → order-preserving u32 (−0 is read as +0). Up to three radix passes over the key
@@ -23,6 +24,10 @@
 //            ordered compaction (per-invocation contiguous chunks + a workgroup prefix sum) keeps keys
 //            above T and the lowest-index keys equal to T (compared in the bits fixed so far); a rank
 //            sort in workgroup memory orders the k results.
+//            `serial`: ceil(batch·M / WG) workgroups (folded), invocation r = wg·WG + lid owns (row t,
+//            member j) with r = t·M + j and walks the row once keeping a private sorted top-k; no barriers,
+//            no workgroup memory; requires k ≤ SERIAL_KMAX = 64 (KMAX unused). The host's choice:
+//            src/gpu/kernels/topk.ts:chooseTopk (serial on software adapters, radix on real GPUs).
 // Edges:     dSae need not be a multiple of WG; k ≤ dSae unless MASKED. MASKED with c < k candidates
 //            (c may be 0) fills slots c .. k−1 with idx = 0xFFFFFFFF and val = 0. Ties: equal values go
 //            to the lower index, deterministic (integer atomics only build histograms, whose counts do
@@ -258,5 +263,67 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   for (var r = need + lid; r < k; r += WG) {
     idx[out + r] = NONE;
     val[out + r] = 0.0;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Entry point `serial`: one invocation per (row, member), no barriers, no workgroup memory (see Dispatch).
+// The invocation walks its row once, in index order, keeping a private list of the best keys sorted by
+// key desc (then index asc: an equal key arriving later has a higher index and is placed after): the
+// insertion of src/core/sae.ts:topkRow on order-preserving keys. It wins on SwiftShader, where a
+// workgroup costs in proportion to its invocations and barriers are expensive (timings: topk.ts:chooseTopk).
+
+const SERIAL_KMAX: u32 = 64u;
+
+@compute @workgroup_size(WG)
+fn serial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+          @builtin(local_invocation_index) lid: u32) {
+  let r = (wid.x + wid.y * nwg.x) * WG + lid;
+  if (r >= params.batch * params.M) {
+    return;
+  }
+  let dSae = params.dSae;
+  let k = min(params.k, SERIAL_KMAX); // the host checks k ≤ SERIAL_KMAX; min keeps the arrays in bounds
+  let member = r % params.M;
+  let base = r * dSae; // z[t, member·dSae] = (t·M + member)·dSae
+  let out = r * params.k;
+
+  var topKey: array<u32, SERIAL_KMAX>;
+  var topIdx: array<u32, SERIAL_KMAX>;
+  var count = 0u;
+  var minVal = 0.0; // fromKey(topKey[k − 1]) once count = k: v ≤ minVal ⇔ toKey(v) ≤ topKey[k − 1] (z finite)
+  for (var i = 0u; i < dSae; i++) {
+    if (!isCandidate(member, i)) {
+      continue;
+    }
+    let v = z[base + i];
+    var p = count;
+    if (count == k) {
+      if (v <= minVal) {
+        continue; // smaller, or equal with a higher index: loses (the common case, tested on the float)
+      }
+      p = k - 1u; // evicts the last
+    } else {
+      count++;
+    }
+    let key = toKey(v);
+    while (p > 0u && topKey[p - 1u] < key) {
+      topKey[p] = topKey[p - 1u];
+      topIdx[p] = topIdx[p - 1u];
+      p--;
+    }
+    topKey[p] = key;
+    topIdx[p] = i;
+    if (count == k) {
+      minVal = fromKey(topKey[k - 1u]);
+    }
+  }
+  for (var s = 0u; s < count; s++) {
+    idx[out + s] = topIdx[s];
+    val[out + s] = max(fromKey(topKey[s]), 0.0);
+  }
+  for (var s = count; s < params.k; s++) {
+    idx[out + s] = NONE;
+    val[out + s] = 0.0;
   }
 }

@@ -65,10 +65,11 @@ async function ourGemm({ device, isSoftware }: GpuDevice, { batch, dIn, dSae }: 
 }
 
 /** idx, val [batch, k] = the k largest of each row of z [batch, dSae] (ReLU after), one member. */
-async function ourTopk({ device }: GpuDevice, { batch, dSae, k }: BenchShape): Promise<Runner> {
-  const { compileTopk, recordTopk, topkParams } = await import('../gpu/kernels/topk.ts');
+async function ourTopk({ device, isSoftware }: GpuDevice, { batch, dSae, k }: BenchShape): Promise<Runner> {
+  const { chooseTopk, compileTopk, recordTopk, topkParams } = await import('../gpu/kernels/topk.ts');
   const { paramsBuffer } = await import('../gpu/kernel.ts');
-  const kernel = await compileTopk(device, { kMax: k, masked: false });
+  const { variant, wg } = chooseTopk(isSoftware, k);
+  const kernel = await compileTopk(device, { kMax: k, masked: false, variant, wg });
   const sizes = { batch, dSae, M: 1, k };
   const bufs = {
     z: noiseBuffer(device, 'z', batch * dSae, 1),
@@ -81,6 +82,6 @@ async function ourTopk({ device }: GpuDevice, { batch, dSae, k }: BenchShape): P
     dispose() {
       for (const b of Object.values(bufs)) b.destroy();
     },
-    note: 'radix select, one workgroup of 256 per row',
+    note: variant === 'serial' ? `serial select, one invocation per row (workgroup ${wg})` : `radix select, one workgroup of ${wg} per row`,
   };
 }

@@ -1,4 +1,5 @@
-// shaders/topk.wgsl (per-row TopK and the AuxK dead-mask variant) against its twin src/core/sae.ts:topkRow,
+// shaders/topk.wgsl (per-row TopK and the AuxK dead-mask variant; both entry points, radix and serial) against
+// its twin src/core/sae.ts:topkRow,
 // and shaders/batchTopkThreshold.wgsl against batchTopkCodes: edge sizes, ties, ±0, all-negative rows,
 // masks with too few or no candidates, grids folded past 65,535 workgroups. Imports src/core, src/gpu and
 // the test helpers; Node + Dawn (SwiftShader) only.
@@ -16,11 +17,13 @@ import {
   batchTopkParams,
   batchTopkRowsPerWg,
   batchTopkScratchSizes,
+  chooseTopk,
   compileBatchTopk,
   compileTopk,
   recordBatchTopk,
   recordTopk,
   TOPK_NONE,
+  TOPK_SERIAL_KMAX,
   type BatchTopkKernels,
   type TopkKernel,
   type TopkSizes,
@@ -100,9 +103,18 @@ function randomZ(n: number, seed: number, coarse: boolean): Float32Array {
   return Float32Array.from({ length: n }, () => (coarse ? Math.round(rng.normal() * 4) / 4 : rng.normal()));
 }
 
-describe('topk.wgsl (radix select) vs topkRow', () => {
+// Both entry points run every per-row case: 'radix' (one workgroup per row; WG 256 default, WG 4 small) and
+// 'serial' (one invocation per row; WG 8 default, WG 3 small: a partial last workgroup).
+describe.each([
+  ['radix', 256, 4],
+  ['serial', 8, 3],
+] as const)('topk.wgsl (%s) vs topkRow', (variant, wgDefault, wgSmall) => {
   let kernel: TopkKernel | null = null;
-  const k32 = async (): Promise<TopkKernel> => (kernel ??= await compileTopk(gpu().device, { kMax: 32, masked: false }));
+  const k32 = async (): Promise<TopkKernel> => (kernel ??= await compileTopk(gpu().device, { kMax: 32, masked: false, variant }));
+
+  it(`compiles with workgroup ${wgDefault} by default`, async () => {
+    expect((await k32()).wg).toBe(wgDefault);
+  });
 
   const cases = [1, 7, 255, 256, 257, 1000].flatMap((dSae) => [1, 4, 32].filter((k) => k <= dSae).map((k) => [dSae, k] as const));
   it.each(cases)('edge sizes: dSae %i, k %i, batch ∈ {1, 3, 5}, M ∈ {1, 3}, plain and tied values', async (dSae, k) => {
@@ -150,7 +162,7 @@ describe('topk.wgsl (radix select) vs topkRow', () => {
 
   it('dead mask (AuxK): more, fewer and no candidates than kAux; empty slots are 0xFFFFFFFF / 0', async () => {
     const { device } = gpu();
-    const masked = await compileTopk(device, { kMax: 32, masked: true });
+    const masked = await compileTopk(device, { kMax: 32, masked: true, variant });
     const s = { batch: 5, dSae: 257, M: 3, k: 32 };
     const z = randomZ(s.batch * s.M * s.dSae, 12, true);
     // member 0: every third latent dead (86 ≥ kAux); member 1: 5 dead (< kAux); member 2: none
@@ -165,20 +177,23 @@ describe('topk.wgsl (radix select) vs topkRow', () => {
     await check(masked, randomZ(3 * 7, 13, false), { batch: 3, dSae: 7, M: 1, k: 9 }, Uint32Array.of(1, 0, 1, 1, 0, 0, 1), 'masked small');
   });
 
-  // WG 4: 512 histogram bins and up to 250 latents per invocation. It also keeps the folded grid cheap: on
+  // Radix WG 4: 512 histogram bins and up to 250 latents per invocation. Serial WG 3: rows·M not a multiple
+  // of the workgroup (a partial last workgroup). Small workgroups also keep the folded grid cheap: on
   // SwiftShader a workgroup costs in proportion to its invocation count, not to this tiny work.
   let small: TopkKernel | null = null;
-  const wg4 = async (): Promise<TopkKernel> => (small ??= await compileTopk(gpu().device, { kMax: 32, masked: false, wg: 4 }));
+  const smallWg = async (): Promise<TopkKernel> => (small ??= await compileTopk(gpu().device, { kMax: 32, masked: false, variant, wg: wgSmall }));
 
-  it('a small workgroup (WG 4) agrees too', async () => {
+  it(`a small workgroup (WG ${wgSmall}) agrees too`, async () => {
     for (const [dSae, k] of [[1, 1], [5, 4], [33, 32], [1000, 32]] as const) {
-      await check(await wg4(), randomZ(3 * 2 * dSae, dSae, true), { batch: 3, dSae, M: 2, k }, null, 'wg4');
+      await check(await smallWg(), randomZ(3 * 2 * dSae, dSae, true), { batch: 3, dSae, M: 2, k }, null, `wg${wgSmall}`);
     }
   });
 
-  it('batch·M = 66,000 workgroups (grid folded into 2-D), dSae 2, k 1, every row checked', async () => {
+  it('more than 65,535 workgroups (grid folded into 2-D), dSae 2, k 1, every row checked', async () => {
+    // radix: one workgroup per row, batch·M = 66,000; serial at WG 1: one workgroup per invocation.
+    const kernel1 = variant === 'radix' ? await smallWg() : await compileTopk(gpu().device, { kMax: 1, masked: false, variant, wg: 1 });
     const s = { batch: 22_000, dSae: 2, M: 3, k: 1 };
-    await check(await wg4(), randomZ(s.batch * s.M * s.dSae, 14, true), s, null, 'folded');
+    await check(kernel1, randomZ(s.batch * s.M * s.dSae, 14, true), s, null, 'folded');
   });
 
   it('rejects k above kMax and k above dSae with the numbers', async () => {
@@ -187,10 +202,41 @@ describe('topk.wgsl (radix select) vs topkRow', () => {
     const pass = encoder.beginComputePass();
     const b = device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE });
     const bufs = { z: b, dead: null, idx: b, val: b, params: b };
-    expect(() => recordTopk(device, pass, kernel!, bufs, { batch: 1, dSae: 100, M: 1, k: 33 })).toThrow('k = 33 must be in 1..kMax = 32');
-    expect(() => recordTopk(device, pass, kernel!, bufs, { batch: 1, dSae: 3, M: 1, k: 4 })).toThrow('k = 4 > dSae = 3');
+    const k32Kernel = await k32();
+    expect(() => recordTopk(device, pass, k32Kernel, bufs, { batch: 1, dSae: 100, M: 1, k: 33 })).toThrow('k = 33 must be in 1..kMax = 32');
+    expect(() => recordTopk(device, pass, k32Kernel, bufs, { batch: 1, dSae: 3, M: 1, k: 4 })).toThrow('k = 4 > dSae = 3');
     pass.end();
     b.destroy();
+  });
+});
+
+describe('topk.wgsl serial entry point at its capacity, and the variant choice', () => {
+  it(`k = TOPK_SERIAL_KMAX = ${TOPK_SERIAL_KMAX}: plain, tied and masked rows (dSae 63, 64, 65, 700)`, async () => {
+    const { device } = gpu();
+    const plain = await compileTopk(device, { kMax: TOPK_SERIAL_KMAX, masked: false, variant: 'serial' });
+    const masked = await compileTopk(device, { kMax: TOPK_SERIAL_KMAX, masked: true, variant: 'serial' });
+    const k = TOPK_SERIAL_KMAX;
+    for (const dSae of [64, 65, 700]) {
+      await check(plain, randomZ(5 * 2 * dSae, dSae + 1, dSae !== 700), { batch: 5, dSae, M: 2, k }, null, 'kmax');
+    }
+    for (const dSae of [63, 64, 65, 700]) {
+      const dead = Uint32Array.from({ length: 2 * dSae }, (_, m) => Number(m % 5 !== 2));
+      await check(masked, randomZ(3 * 2 * dSae, dSae + 2, true), { batch: 3, dSae, M: 2, k }, dead, 'kmax masked');
+    }
+  });
+
+  it('batch·M at the workgroup edges (WG − 1, WG, WG + 1 rows) of the default serial workgroup', async () => {
+    const serial = await compileTopk(gpu().device, { kMax: 16, masked: false, variant: 'serial' });
+    for (const batch of [serial.wg - 1, serial.wg, serial.wg + 1]) {
+      await check(serial, randomZ(batch * 40, batch, true), { batch, dSae: 40, M: 1, k: 16 }, null, 'wg edge');
+    }
+  });
+
+  it('rejects kMax above TOPK_SERIAL_KMAX; chooseTopk takes serial on software adapters when k fits', async () => {
+    await expect(compileTopk(gpu().device, { kMax: TOPK_SERIAL_KMAX + 1, masked: false, variant: 'serial' })).rejects.toThrow(`k ≤ ${TOPK_SERIAL_KMAX}, asked for kMax ${TOPK_SERIAL_KMAX + 1}`);
+    expect(chooseTopk(true, 32)).toEqual({ variant: 'serial', wg: 8 });
+    expect(chooseTopk(true, TOPK_SERIAL_KMAX + 1)).toEqual({ variant: 'radix', wg: 64 });
+    expect(chooseTopk(false, 32)).toEqual({ variant: 'radix', wg: 256 });
   });
 });
 

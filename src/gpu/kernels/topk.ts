@@ -1,5 +1,6 @@
-// Kernel declarations for TopK selection: per-row TopK and its AuxK (dead-mask) variant by radix select
-// (shaders/topk.wgsl), and BatchTopK's batch-wide threshold and mask (shaders/batchTopkThreshold.wgsl).
+// Kernel declarations for TopK selection: per-row TopK and its AuxK (dead-mask) variant, by radix select or
+// by one invocation per row (shaders/topk.wgsl, entry points main and serial; chooseTopk picks one), and
+// BatchTopK's batch-wide threshold and mask (shaders/batchTopkThreshold.wgsl).
 // Thin helpers compile them and record dispatches given buffers and sizes; no readbacks here.
 // Imports WGSL (?raw) and src/gpu/kernel.ts only: no engine, UI or Node code.
 
@@ -19,6 +20,19 @@ export const TOPK: KernelDecl = {
   bindings: ['read', 'read', 'read_write', 'read_write', 'uniform'],
 };
 
+/** The same file's `serial` entry point (one invocation per row and member); same bindings as TOPK. */
+export const TOPK_SERIAL: KernelDecl = { ...TOPK, entryPoint: 'serial' };
+
+/**
+ * 'radix': one workgroup per (row, member), radix select over a 2048-bin workgroup histogram (large rows,
+ * real GPUs). 'serial': one invocation per (row, member) keeping a private sorted top-k, no barriers
+ * (software adapters, where it is far cheaper; k ≤ TOPK_SERIAL_KMAX).
+ */
+export type TopkVariant = 'radix' | 'serial';
+
+/** Largest k of the serial variant (the const size of its private arrays in topk.wgsl). */
+export const TOPK_SERIAL_KMAX = 64;
+
 /** Sizes of one TopK dispatch; N = M·dSae. `k` is kAux for the masked (AuxK) variant. */
 export interface TopkSizes {
   batch: number;
@@ -33,17 +47,36 @@ export interface TopkOptions {
   kMax: number;
   /** AuxK: only latents with dead[m] ≠ 0 are candidates; unused slots get idx 0xFFFFFFFF, val 0. */
   masked: boolean;
-  /** Invocations per workgroup (default 256). */
+  /** Default 'radix'; see chooseTopk. */
+  variant?: TopkVariant;
+  /** Invocations per workgroup (default 256 for radix, 8 for serial). */
   wg?: number;
 }
 
 export interface TopkKernel extends Kernel {
   kMax: number;
   masked: boolean;
+  variant: TopkVariant;
+  wg: number;
 }
 
 /** idx value of an empty slot (masked variant with fewer candidates than k). */
 export const TOPK_NONE = 0xffffffff;
+
+/**
+ * The variant and workgroup size for k ≤ kMax on an adapter. Measured on SwiftShader 5.0.0 (2 busy cores;
+ * median ms, serial WG 8 / radix WG 256 / radix WG 64 / tf.topk 4.22 on the same device):
+ *   128×512 k16 6.3 / 475 / 96 / 105;  64×512 k32 7.2 / 131 / 31 / 41;  64×2048 k32 6.2 / 166 / 92 / 213;
+ *   64×4096 k64 29 / 260 / 140 / 700;  8×16384 k32 10 / 41 / 20 / 298;  1024×256 k16 27 / 1845 / 378 / 229.
+ * So a software adapter takes 'serial' whenever k fits (kMax ≤ TOPK_SERIAL_KMAX), else radix at WG 64 (a
+ * SwiftShader workgroup costs in proportion to its invocations). Real GPUs keep radix at WG 256, the
+ * design of webgpu-ml.md §2.4 (serial has not been timed on one: one invocation walking a whole row is
+ * latency-bound there).
+ */
+export function chooseTopk(isSoftware: boolean, kMax: number): { variant: TopkVariant; wg: number } {
+  if (isSoftware) return kMax <= TOPK_SERIAL_KMAX ? { variant: 'serial', wg: 8 } : { variant: 'radix', wg: 64 };
+  return { variant: 'radix', wg: 256 };
+}
 
 /** Workgroup memory of topk.wgsl: 2048-bin histogram, scan (vec2<u32> per invocation, per run of 16), results, state. */
 export function topkWorkgroupBytes(wg: number, kMax: number): number {
@@ -52,15 +85,22 @@ export function topkWorkgroupBytes(wg: number, kMax: number): number {
 
 /** Compiles topk.wgsl for results of at most `kMax` per row; throws naming the limit when it cannot fit. */
 export async function compileTopk(device: GPUDevice, opts: TopkOptions): Promise<TopkKernel> {
-  const wg = opts.wg ?? 256;
+  const variant = opts.variant ?? 'radix';
   const kMax = Math.max(1, Math.ceil(opts.kMax));
+  if (variant === 'serial') {
+    const wg = opts.wg ?? 8;
+    if (kMax > TOPK_SERIAL_KMAX) throw new Error(`topk: the serial variant holds k ≤ ${TOPK_SERIAL_KMAX}, asked for kMax ${kMax}; use the radix variant`);
+    const kernel = await compileKernel(device, TOPK_SERIAL, { WG: wg, MASKED: opts.masked ? 1 : 0 });
+    return { ...kernel, kMax, masked: opts.masked, variant, wg };
+  }
+  const wg = opts.wg ?? 256;
   const bytes = topkWorkgroupBytes(wg, kMax);
   const have = device.limits.maxComputeWorkgroupStorageSize;
   if (bytes > have) {
     throw new Error(`topk: kMax ${kMax} with workgroup ${wg} needs ${bytes} bytes of workgroup memory (maxComputeWorkgroupStorageSize ${have}); lower k (or kAux)`);
   }
   const kernel = await compileKernel(device, TOPK, { WG: wg, KMAX: kMax, MASKED: opts.masked ? 1 : 0 });
-  return { ...kernel, kMax, masked: opts.masked };
+  return { ...kernel, kMax, masked: opts.masked, variant, wg };
 }
 
 /** Params {batch, dSae, M, k} of topk.wgsl, for paramsBuffer / packParams. */
@@ -85,7 +125,8 @@ function checkTopkSizes(kernel: TopkKernel, s: TopkSizes): void {
 /**
  * Records one TopK dispatch: per (row, member), idx/val [batch, M, k] ← the k largest of z [batch, M·dSae]
  * (value desc, index asc; val = ReLU). `dead` [M·dSae] u32 is read only by a masked kernel; pass null
- * otherwise (z is bound in its place). `params` holds topkParams(sizes).
+ * otherwise (z is bound in its place). `params` holds topkParams(sizes). Grid: batch·M workgroups (radix)
+ * or ceil(batch·M / wg) (serial), folded past 65,535.
  */
 export function recordTopk(
   device: GPUDevice,
@@ -98,7 +139,8 @@ export function recordTopk(
   if (kernel.masked && !buffers.dead) throw new Error('topk: the masked (AuxK) kernel needs a dead buffer [M·dSae] u32');
   const { z, dead, idx, val, params } = buffers;
   const group = bindBuffers(device, kernel, [z, dead ?? z, idx, val, params]);
-  dispatch(pass, kernel, group, foldGrid(sizes.batch * sizes.M));
+  const rows = sizes.batch * sizes.M;
+  dispatch(pass, kernel, group, foldGrid(kernel.variant === 'serial' ? Math.ceil(rows / kernel.wg) : rows));
 }
 
 // ---------------------------------------------------------------------------------------------------
