@@ -15,9 +15,7 @@ export type OurBench = (gpu: GpuDevice, shape: BenchShape) => Promise<Runner>;
 export const OURS: Record<BenchKind, OurBench | null> = {
   gemm: ourGemm,
   topk: ourTopk,
-  // TODO(issue #3, GPU trainer): one full TopK training step of the GPU trainer (src/engine), no AuxK,
-  // the same recipe as src/bench/tfjsPeer.ts:topkStep, on one fixed batch already on the GPU.
-  step: null,
+  step: ourStep,
 };
 
 /** A storage buffer of `floats` f32 filled with uniform noise in [−scale, scale] (deterministic). */
@@ -83,5 +81,32 @@ async function ourTopk({ device, isSoftware }: GpuDevice, { batch, dSae, k }: Be
       for (const b of Object.values(bufs)) b.destroy();
     },
     note: variant === 'serial' ? `serial select, one invocation per row (workgroup ${wg})` : `radix select, one workgroup of ${wg} per row`,
+  };
+}
+
+/**
+ * One full TopK training step of the GPU trainer (src/engine/gpuTrainer.ts) — gather, encode, TopK,
+ * decode, sparse backward, projection, clip, Adam, renormalisation, firing statistics, step metrics —
+ * with AuxK off, the recipe of tfjsPeer.ts:topkStep. The data (4 batches of noise) lives on the GPU.
+ */
+async function ourStep({ device, isSoftware }: GpuDevice, { batch, dIn, dSae, k }: BenchShape): Promise<Runner> {
+  const { createGpuTrainer } = await import('../engine/gpuTrainer.ts');
+  const rows = batch * 4;
+  const x = new Float32Array(rows * dIn);
+  let s = 0x2545f491;
+  for (let i = 0; i < x.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    x[i] = (s / 2 ** 32) * 2 - 1;
+  }
+  const trainer = await createGpuTrainer(
+    device,
+    { name: 'bench', rows, dIn, x },
+    { arch: 'topk', dSae, k, batch, steps: 1_000_000, auxkCoefficient: 0, bDecInit: 'mean', lrWarmupSteps: 0, lrDecaySteps: 0 },
+    { isSoftware },
+  );
+  return {
+    submit: () => trainer.trainSteps(1),
+    dispose: () => trainer.destroy(),
+    note: 'GPU trainer step (src/engine/gpuTrainer.ts), AuxK off',
   };
 }

@@ -147,7 +147,7 @@ async function trainOnGpu(gpu: GPU, isSoftware: boolean, data: Dataset, config: 
   const needed = gpuTrainerLimits(config, data.dIn, data.rows, 1, adapter.limits);
   const { device } = await acquireDevice(gpu, needed, (info) => process.stderr.write(`sae-workbench: WebGPU device lost (${info.reason}): ${info.message}\n`));
   try {
-    const trainer = await createGpuTrainer(device, data, config, isSoftware ? { encodeVariant: 'T32' } : {});
+    const trainer = await createGpuTrainer(device, data, config, { isSoftware });
     log(trainer.config);
     const steps = trainer.config.steps;
     const progress = createProgress(steps, quiet);

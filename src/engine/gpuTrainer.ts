@@ -28,7 +28,7 @@ import type { Recorder, SparseSizes } from '../gpu/kernels/sparse.ts';
 import { bDecGradRecorder, compileSparseKernels, decodeRecorder, termBackwardRecorder } from '../gpu/kernels/sparse.ts';
 import { AUX_SCALE, HISTORY_FIELDS, STEP_STATS, STEP_STATS_WG } from '../gpu/kernels/stats.ts';
 import type { TopkKernel } from '../gpu/kernels/topk.ts';
-import { compileTopk, recordTopk, topkParams } from '../gpu/kernels/topk.ts';
+import { chooseTopk, compileTopk, recordTopk, topkParams } from '../gpu/kernels/topk.ts';
 
 /** Steps of history kept on the GPU between reads; older ones are overwritten. */
 export const HISTORY_CAPACITY = 1024;
@@ -41,9 +41,11 @@ export interface GpuTrainerOptions {
   /** Largest f32 count one buffer may hold (the device's maxStorageBufferBindingSize / 4). */
   maxBindingFloats?: number;
   /**
-   * Encoder GEMM tile variant. Default: chosen by timing the variants on this shape; pass one on a
-   * software adapter, where compiling and timing all of them costs seconds and tells nothing.
+   * A software adapter (SwiftShader): TopK uses its barrier-free serial variant, and the encoder GEMM
+   * takes T32 instead of timing every variant (seconds of compiling that tell nothing there).
    */
+  isSoftware?: boolean;
+  /** Encoder GEMM tile variant. Default: T32 on software, else chosen by timing the variants on this shape. */
   encodeVariant?: EncodeVariant;
 }
 
@@ -207,10 +209,11 @@ export async function createGpuTrainer(device: GPUDevice, data: Dataset, config:
     compileSparseKernels(device),
     compileOptimKernels(device),
   ]);
-  const topkWg = 64;
-  const topkMain: TopkKernel = await compileTopk(device, { kMax: k, masked: false, wg: topkWg });
-  const topkAux: TopkKernel | null = auxOn ? await compileTopk(device, { kMax: kAux, masked: true, wg: topkWg }) : null;
-  const gemm = opts.encodeVariant ? await compileEncode(device, opts.encodeVariant) : (await chooseEncodeVariant(device, B, N, dIn)).gemm;
+  const software = opts.isSoftware === true;
+  const topkMain: TopkKernel = await compileTopk(device, { kMax: k, masked: false, ...chooseTopk(software, k) });
+  const topkAux: TopkKernel | null = auxOn ? await compileTopk(device, { kMax: kAux, masked: true, ...chooseTopk(software, kAux) }) : null;
+  const variant = opts.encodeVariant ?? (software ? 'T32' : null);
+  const gemm = variant ? await compileEncode(device, variant) : (await chooseEncodeVariant(device, B, N, dIn)).gemm;
 
   // ---- bound dispatches ----
   const s: SparseSizes = { batch: B, M, dIn, dSae, k };

@@ -47,7 +47,7 @@ describe.each([
     const { device } = gpu();
     await withErrorScope(device, async () => {
       const steps = config.steps as number;
-      const g = await createGpuTrainer(device, data, config, { seeds, batchOrderSeed: 100, encodeVariant: 'T32' });
+      const g = await createGpuTrainer(device, data, config, { seeds, batchOrderSeed: 100, isSoftware: gpu().isSoftware });
       g.trainSteps(steps);
       const gpuStats = await g.readStats();
       const gpuSaes = await g.readSaes();
