@@ -60,6 +60,12 @@ export interface GpuTrainer {
   readStats(): Promise<StepStats[][]>;
   /** The members' current parameters (a readback). */
   readSaes(): Promise<Sae[]>;
+  /**
+   * Overwrites parameters of members between steps (queued before the next step's dispatches): the hook
+   * for a decoder set by a closed-form solve between encoder passes (PAM-SGD, SplInterp §3.6). Only the
+   * tensors given are written; shapes must match. Adam moments are kept.
+   */
+  writeParams(member: number, params: Partial<Pick<Sae, 'wEnc' | 'bEnc' | 'wDec' | 'bDec'>>): void;
   /** [member][dSae] tokens since each latent fired, and firing counts. */
   readFiring(): Promise<{ tokensSinceFired: Float64Array[]; firingCounts: Float64Array[] }>;
   destroy(): void;
@@ -381,6 +387,21 @@ export async function createGpuTrainer(device: GPUDevice, data: Dataset, config:
         bDec: fbd.slice(j * dIn, (j + 1) * dIn),
         logThreshold: new Float32Array(0),
       }));
+    },
+    writeParams(member, params) {
+      if (!(Number.isInteger(member) && member >= 0 && member < M)) throw new Error(`writeParams: member must be in [0, ${M}), got ${member}`);
+      const targets: [keyof typeof params, AdamTensor & { n: number }, number][] = [
+        ['wEnc', wEnc, dSae * dIn],
+        ['bEnc', bEnc, dSae],
+        ['wDec', wDec, dSae * dIn],
+        ['bDec', bDec, dIn],
+      ];
+      for (const [name, t, per] of targets) {
+        const v = params[name];
+        if (!v) continue;
+        if (v.length !== per) throw new Error(`writeParams: ${name} of member ${member}: expected ${per} values, got ${v.length}`);
+        device.queue.writeBuffer(t.p, member * per * 4, v.buffer, v.byteOffset, v.byteLength);
+      }
     },
     async readFiring() {
       const [tsf, fc] = await Promise.all([readBuffer(tokensSinceFired, N * 4), readBuffer(firingCount, N * 8)]);

@@ -6,7 +6,7 @@ import type { TrainConfig } from '../../src/core/config.ts';
 import { generateSynthetic } from '../../src/core/synthetic.ts';
 import type { StepStats } from '../../src/core/train.ts';
 import { createTrainer } from '../../src/core/train.ts';
-import { createGpuTrainer } from '../../src/engine/gpuTrainer.ts';
+import { createGpuTrainer, gpuTrainerLimits } from '../../src/engine/gpuTrainer.ts';
 import { expectClose } from '../helpers/close.ts';
 import type { Tol } from '../helpers/close.ts';
 import { useGpu, withErrorScope } from '../helpers/gpu.ts';
@@ -74,5 +74,55 @@ describe.each([
       });
       expect(auxSteps).toBeGreaterThan(seeds.length * 2); // AuxK really ran
     }, 'parity');
+  });
+});
+
+describe('GPU trainer plumbing', () => {
+  it('a dataset split over several storage bindings (chunks) trains exactly like one binding', async () => {
+    const { device } = gpu();
+    await withErrorScope(device, async () => {
+      const opts = { seeds: [3], batchOrderSeed: 5, isSoftware: gpu().isSoftware };
+      const one = await createGpuTrainer(device, data, config, opts);
+      const chunked = await createGpuTrainer(device, data, config, { ...opts, maxBindingFloats: 100 * data.dIn }); // 512 rows → 6 chunks
+      one.trainSteps(4);
+      chunked.trainSteps(4);
+      const [a] = await one.readStats();
+      const [b] = await chunked.readStats();
+      expect(b.map((s) => s.loss)).toEqual(a.map((s) => s.loss));
+      const [sa] = await one.readSaes();
+      const [sb] = await chunked.readSaes();
+      expect(Array.from(sb.wDec)).toEqual(Array.from(sa.wDec));
+      one.destroy();
+      chunked.destroy();
+    }, 'chunked data');
+  });
+
+  it('writeParams sets a member\'s decoder between steps (the PAM-SGD hook) and training continues from it', async () => {
+    const { device } = gpu();
+    await withErrorScope(device, async () => {
+      const g = await createGpuTrainer(device, data, config, { seeds: [1, 2], isSoftware: gpu().isSoftware });
+      g.trainSteps(2);
+      const before = await g.readSaes();
+      const wDec = before[1].wDec.map((v, i) => (i % 3 === 0 ? -v : v));
+      const bDec = before[1].bDec.map((v) => v + 0.5);
+      g.writeParams(1, { wDec, bDec });
+      const after = await g.readSaes();
+      expect(Array.from(after[1].wDec)).toEqual(Array.from(wDec));
+      expect(Array.from(after[1].bDec)).toEqual(Array.from(bDec));
+      expect(Array.from(after[0].wDec)).toEqual(Array.from(before[0].wDec)); // the other member untouched
+      expect(() => g.writeParams(1, { bDec: new Float32Array(3) })).toThrow(/bDec of member 1: expected 12 values, got 3/);
+      g.trainSteps(1);
+      const [, s1] = await g.readStats();
+      expect(Number.isFinite(s1[s1.length - 1].loss)).toBe(true);
+      g.destroy();
+    }, 'writeParams');
+  });
+
+  it('says which buffer cannot fit the adapter and what to reduce', () => {
+    const limits = { maxStorageBufferBindingSize: 1 << 20, maxBufferSize: 1 << 20 } as GPUSupportedLimits;
+    expect(() => gpuTrainerLimits({ dSae: 4096, batch: 1024, k: 8 }, 64, 10_000, 1, limits)).toThrow(
+      /the z \[batch, N\] buffer needs 16777216 bytes but this adapter binds at most 1048576 \(maxStorageBufferBindingSize\): lower --batch \(1024\), --latents \(4096\)/,
+    );
+    expect(gpuTrainerLimits({ dSae: 64, batch: 32, k: 4 }, 16, 1000, 1, { maxStorageBufferBindingSize: 1 << 27, maxBufferSize: 1 << 28 } as GPUSupportedLimits).maxStorageBufferBindingSize).toBe(1 << 27);
   });
 });
