@@ -4,12 +4,12 @@
 // Math (member j, batch B, on the step's batch, in the SAE's scaled space; twin: StepStats of train.ts):
 //   mse_j      = Σ_b sqErr[j, b] / B
 //   aux_j      = memberScale[j] · Σ_b sqErrAux[j, b] / B              (0 when AuxK is off)
-//   loss_j     = mse_j + α·aux_j
+//   loss_j     = mse_j + α·aux_j + sparsity[j]                       (sparsity: sparsityLoss.wgsl, 0 for TopK)
 //   l0_j       = stats[2j] / B                                         (fires this step)
 //   dead_j     = stats[2j + 1] / dSae
 //   ev_j       = 1 − Σ_b sqErr[j, b] / Σ_b ‖x_b − μ‖², μ = batch mean  (0 when the batch has no variance)
 //   gradNorm_j = gradClip[2j + 1]                                      (‖g‖ before clipping)
-//   history[slot, j, :] = (loss, mse, aux, l0, dead, ev, lr, gradNorm)
+//   history[slot, j, :] = (loss, mse, aux, l0, dead, ev, lr, gradNorm, sparsity)
 // Bindings:  @group(0)
 //   0  x          : array<f32>  [B, dIn]                read
 //   1  sqErr      : array<f32>  [M, B]                  read
@@ -17,8 +17,9 @@
 //   3  memberScale: array<f32>  [M]                     read
 //   4  stats      : array<u32>  [M, 2]                  read
 //   5  gradClip   : array<f32>  [M, 2] (scale, ‖g‖)     read
-//   6  history    : array<f32>  [cap, M, 8]             read_write
-//   7  params     : Params {B, dIn, M, dSae, slot, auxOn: u32, alpha, lr: f32}   uniform
+//   6  sparsity   : array<f32>  [M]                     read (λ-weighted L1/L0; zeros for TopK)
+//   7  history    : array<f32>  [cap, M, 9]             read_write
+//   8  params     : Params {B, dIn, M, dSae, slot, auxOn: u32, alpha, lr: f32}   uniform
 // Dispatch:  M workgroups of WG (override, power of two); workgroup j owns member j.
 // Edges:     fixed-shape tree reductions: deterministic. Each workgroup recomputes the batch variance
 //            (cheap next to the step; keeps one kernel).
@@ -43,8 +44,9 @@ struct Params {
 @group(0) @binding(3) var<storage, read> memberScale: array<f32>;
 @group(0) @binding(4) var<storage, read> stats: array<u32>;
 @group(0) @binding(5) var<storage, read> gradClip: array<f32>;
-@group(0) @binding(6) var<storage, read_write> history: array<f32>;
-@group(0) @binding(7) var<uniform> params: Params;
+@group(0) @binding(6) var<storage, read> sparsity: array<f32>;
+@group(0) @binding(7) var<storage, read_write> history: array<f32>;
+@group(0) @binding(8) var<uniform> params: Params;
 
 var<workgroup> red: array<f32, WG>;
 var<workgroup> red2: array<f32, WG>;
@@ -117,8 +119,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     if (tv > 0.0) {
       ev = 1.0 - sse / tv;
     }
-    let o = (params.slot * params.M + j) * 8u;
-    history[o + 0u] = mse + params.alpha * aux;
+    let o = (params.slot * params.M + j) * 9u;
+    history[o + 0u] = mse + params.alpha * aux + sparsity[j];
     history[o + 1u] = mse;
     history[o + 2u] = aux;
     history[o + 3u] = f32(stats[2u * j]) / fB;
@@ -126,5 +128,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     history[o + 5u] = ev;
     history[o + 6u] = params.lr;
     history[o + 7u] = gradClip[2u * j + 1u];
+    history[o + 8u] = sparsity[j];
   }
 }

@@ -1,4 +1,4 @@
-// The GPU trainer: the TopK training step of src/core/train.ts as a sequence of WGSL dispatches, for
+// The GPU trainer: the training step of src/core/train.ts as a sequence of WGSL dispatches, for
 // an ensemble of M members that share one batch (the member axis, shaders/README.md). One submit per
 // step and no readback inside a step: metrics go to a history ring on the GPU, read at snapshot time.
 // Imports src/core and src/gpu; no UI, Comlink or Node code.
@@ -6,15 +6,17 @@
 // Step (same order as core/train.ts): gather batch → AuxK scale → bEff → z = x·wEncᵀ + bEff → TopK →
 // decode + residual → sparse backward (main) → AuxK TopK over dead latents → AuxK decode (no bDec) →
 // sparse backward (AuxK, accumulated) → bDec gradient → project · clip · Adam · renormalise → firing
-// statistics → step metrics.
+// statistics → step metrics. ReLU and JumpReLU take the dense-code path instead of TopK … AuxK:
+// activation → dense decode → dense backward (src/gpu/kernels/dense.ts) → the same tail. BatchTopK
+// still trains on the CPU reference only.
 
 import type { ResolvedConfig, TrainConfig } from '../core/config.ts';
-import { DEFAULT_CONFIG, lrAt, resolveConfig, validateConfig } from '../core/config.ts';
+import { DEFAULT_CONFIG, l1At, lrAt, resolveConfig, validateConfig } from '../core/config.ts';
 import { InputError } from '../core/errors.ts';
 import { initSae } from '../core/init.ts';
 import type { StepStats } from '../core/train.ts';
 import { createBatchOrder, gatherRows, initSampleRows } from '../core/train.ts';
-import type { Dataset, Sae } from '../core/types.ts';
+import type { Arch, Dataset, Sae } from '../core/types.ts';
 import type { NeededLimits } from '../gpu/device.ts';
 import type { Kernel } from '../gpu/kernel.ts';
 import { bindBuffers, compileKernel, dispatch, foldGrid, packParams, paramsBuffer } from '../gpu/kernel.ts';
@@ -26,9 +28,13 @@ import type { AdamTensor } from '../gpu/kernels/optim.ts';
 import { compileOptimKernels, firingCountsFromWords, prepareFiring, prepareOptimTail, recordDispatch, vec4Bytes } from '../gpu/kernels/optim.ts';
 import type { Recorder, SparseSizes } from '../gpu/kernels/sparse.ts';
 import { bDecGradRecorder, compileSparseKernels, decodeRecorder, termBackwardRecorder } from '../gpu/kernels/sparse.ts';
-import { AUX_SCALE, HISTORY_FIELDS, STEP_STATS, STEP_STATS_WG } from '../gpu/kernels/stats.ts';
+import { AUX_SCALE, HISTORY_FIELDS, SPARSITY_LOSS, STEP_STATS, STEP_STATS_WG } from '../gpu/kernels/stats.ts';
+import { compileDenseKernels, decoderGradLayout, denseStepRecorder } from '../gpu/kernels/dense.ts';
 import type { TopkKernel } from '../gpu/kernels/topk.ts';
 import { chooseTopk, compileTopk, recordTopk, topkParams } from '../gpu/kernels/topk.ts';
+
+/** Architectures the GPU trainer implements (the rest train on the CPU reference). */
+export const GPU_ARCHS: readonly Arch[] = ['topk', 'relu', 'jumprelu'];
 
 /** Steps of history kept on the GPU between reads; older ones are overwritten. */
 export const HISTORY_CAPACITY = 1024;
@@ -117,8 +123,8 @@ export async function createGpuTrainer(device: GPUDevice, data: Dataset, config:
   const full: TrainConfig = { ...DEFAULT_CONFIG, ...config };
   const problems = validateConfig(full, data.dIn, data.rows);
   if (problems.length > 0) throw new InputError(`invalid training config: ${problems.join('; ')}`);
-  if (full.arch !== 'topk') {
-    throw new InputError(`--backend webgpu trains TopK SAEs so far; ${full.arch} runs on --backend cpu (the GPU path for it is issue #3's next step)`);
+  if (!GPU_ARCHS.includes(full.arch)) {
+    throw new InputError(`--backend webgpu trains ${GPU_ARCHS.join(', ')} SAEs so far; ${full.arch} runs on --backend cpu`);
   }
   const c = resolveConfig(full, data.dIn);
   const seeds = opts.seeds && opts.seeds.length > 0 ? [...opts.seeds] : [c.seed];
@@ -127,7 +133,8 @@ export async function createGpuTrainer(device: GPUDevice, data: Dataset, config:
   const { dSae, k, batch: B, kAux } = c;
   const N = M * dSae;
   const dataSeed = opts.batchOrderSeed ?? seeds[0];
-  const auxOn = c.auxkCoefficient > 0;
+  const dense = c.arch !== 'topk'; // relu, jumprelu: dense codes f [batch, N]
+  const auxOn = !dense && c.auxkCoefficient > 0;
 
   // ---- init on the CPU, exactly as core/train.ts does for each member ----
   const sampleIdx = initSampleRows(data.rows, dataSeed);
@@ -178,7 +185,7 @@ export async function createGpuTrainer(device: GPUDevice, data: Dataset, config:
   const bEnc = tensor('bEnc', cat((s) => s.bEnc), dSae);
   const wDec = tensor('wDec', cat((s) => s.wDec), dSae * dIn);
   const bDec = tensor('bDec', cat((s) => s.bDec), dIn);
-  const logT = tensor('logThreshold', cat((s) => s.logThreshold), 0);
+  const logT = tensor('logThreshold', cat((s) => s.logThreshold), c.arch === 'jumprelu' ? dSae : 0);
 
   // ---- step buffers ----
   const rowIdx = make('rowIdx', B * 4);
@@ -205,6 +212,10 @@ export async function createGpuTrainer(device: GPUDevice, data: Dataset, config:
   const dead = make('dead', N * 4);
   const stats = make('stats', M * 8);
   const history = f32('history', HISTORY_CAPACITY * M * HISTORY_FIELDS.length);
+  const sparsityTerm = f32('sparsityTerm', M); // stays 0 for TopK
+  const fDense = dense ? f32('f', B * N) : null;
+  const gz = dense ? f32('gz', B * N) : null;
+  const latent = dense ? f32('latent', N) : null;
 
   // ---- kernels ----
   const [gather, auxScaleK, stepStatsK, encodeBiasK, sparse, optim] = await Promise.all([
@@ -215,8 +226,10 @@ export async function createGpuTrainer(device: GPUDevice, data: Dataset, config:
     compileSparseKernels(device),
     compileOptimKernels(device),
   ]);
+  const denseKernels = dense ? await compileDenseKernels(device) : null;
+  const sparsityK = dense ? await compileKernel(device, SPARSITY_LOSS, { WG: 64 }) : null;
   const software = opts.isSoftware === true;
-  const topkMain: TopkKernel = await compileTopk(device, { kMax: k, masked: false, ...chooseTopk(software, k) });
+  const topkMain: TopkKernel | null = dense ? null : await compileTopk(device, { kMax: k, masked: false, ...chooseTopk(software, k) });
   const topkAux: TopkKernel | null = auxOn ? await compileTopk(device, { kMax: kAux, masked: true, ...chooseTopk(software, kAux) }) : null;
   const variant = opts.encodeVariant ?? (software ? 'T32' : null);
   const gemm = variant ? await compileEncode(device, variant) : (await chooseEncodeVariant(device, B, N, dIn)).gemm;
@@ -241,38 +254,86 @@ export async function createGpuTrainer(device: GPUDevice, data: Dataset, config:
     recorders.push(r);
     return r;
   };
-  const decodeMain = rec(decodeRecorder(device, sparse, s, { target: x, wDec: wDec.p, bDec: bDec.p, idx, val, xHat, e, sqErr }, { withBias: true, targetMemberStride: 0, targetScale: 1 }));
-  const termMain = rec(
-    termBackwardRecorder(
-      device,
-      sparse,
-      s,
-      { x, wDec: wDec.p, bDec: bDec.p, idx, val, e, memberScale: null, gVal, counts, offsets, entries, dWDec: wDec.g, dWEnc: wEnc.g, dBEnc: bEnc.g },
-      { coeff: 1, accumulate: false },
-    ),
-  );
-  const decodeAux = auxOn
-    ? rec(decodeRecorder(device, sparse, sAux, { target: e, wDec: wDec.p, bDec: bDec.p, idx: idxAux, val: valAux, xHat: xHatAux, e: eAux, sqErr: sqErrAux }, { withBias: false, targetMemberStride: B * dIn, targetScale: -1 }))
-    : null;
-  const termAux = auxOn
-    ? rec(
-        termBackwardRecorder(
-          device,
-          sparse,
-          sAux,
-          { x, wDec: wDec.p, bDec: bDec.p, idx: idxAux, val: valAux, e: eAux, memberScale, gVal, counts, offsets, entries, dWDec: wDec.g, dWEnc: wEnc.g, dBEnc: bEnc.g },
-          { coeff: c.auxkCoefficient, accumulate: true },
+  // TopK: the sparse path (decode and backward touch only the k selected latents per row).
+  const topkPath = dense
+    ? null
+    : {
+        decodeMain: rec(decodeRecorder(device, sparse, s, { target: x, wDec: wDec.p, bDec: bDec.p, idx, val, xHat, e, sqErr }, { withBias: true, targetMemberStride: 0, targetScale: 1 })),
+        termMain: rec(
+          termBackwardRecorder(
+            device,
+            sparse,
+            s,
+            { x, wDec: wDec.p, bDec: bDec.p, idx, val, e, memberScale: null, gVal, counts, offsets, entries, dWDec: wDec.g, dWEnc: wEnc.g, dBEnc: bEnc.g },
+            { coeff: 1, accumulate: false },
+          ),
         ),
-      )
-    : null;
-  // bDec's gradient reads the main residual and the total dBEnc (main + AuxK): see core/loss.ts.
-  const bDecGrad = rec(bDecGradRecorder(device, sparse, s, { e, dBEnc: bEnc.g, wEnc: wEnc.p, dBDec: bDec.g }));
+        decodeAux: auxOn
+          ? rec(decodeRecorder(device, sparse, sAux, { target: e, wDec: wDec.p, bDec: bDec.p, idx: idxAux, val: valAux, xHat: xHatAux, e: eAux, sqErr: sqErrAux }, { withBias: false, targetMemberStride: B * dIn, targetScale: -1 }))
+          : null,
+        termAux: auxOn
+          ? rec(
+              termBackwardRecorder(
+                device,
+                sparse,
+                sAux,
+                { x, wDec: wDec.p, bDec: bDec.p, idx: idxAux, val: valAux, e: eAux, memberScale, gVal, counts, offsets, entries, dWDec: wDec.g, dWEnc: wEnc.g, dBEnc: bEnc.g },
+                { coeff: c.auxkCoefficient, accumulate: true },
+              ),
+            )
+          : null,
+        // bDec's gradient reads the main residual and the total dBEnc (main + AuxK): see core/loss.ts.
+        bDecGrad: rec(bDecGradRecorder(device, sparse, s, { e, dBEnc: bEnc.g, wEnc: wEnc.p, dBDec: bDec.g })),
+      };
+  // ReLU / JumpReLU: dense codes (src/gpu/kernels/dense.ts), then the λ-weighted sparsity term for the metrics.
+  const densePath =
+    dense && denseKernels && sparsityK && fDense && gz && latent
+      ? {
+          step: rec(
+            denseStepRecorder(
+              device,
+              { dense: denseKernels, gemm, sparse },
+              { batch: B, M, dIn, dSae },
+              c.arch === 'jumprelu' ? 'jumprelu' : 'relu',
+              {
+                x,
+                z,
+                f: fDense,
+                wEnc: wEnc.p,
+                wDec: wDec.p,
+                bDec: bDec.p,
+                logThreshold: c.arch === 'jumprelu' ? logT.p : null,
+                xHat,
+                e,
+                sqErr,
+                gF: f32('gF', decoderGradLayout(device, { batch: B, M, dIn, dSae }).elements),
+                gz,
+                latent,
+                dWEnc: wEnc.g,
+                dBEnc: bEnc.g,
+                dWDec: wDec.g,
+                dBDec: bDec.g,
+                dLogThreshold: c.arch === 'jumprelu' ? logT.g : null,
+              },
+              { l1Coefficient: l1At(c, 0), bandwidth: c.jumpreluBandwidth },
+            ),
+          ),
+          sparsityParams: make('sparsityLoss:params', 32, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST),
+          sparsityGroup: null as GPUBindGroup | null,
+        }
+      : null;
+  if (densePath && sparsityK && fDense && latent) densePath.sparsityGroup = bindBuffers(device, sparsityK, [fDense, latent, sparsityTerm, densePath.sparsityParams]);
   const hyper = (step: number) => ({ lr: lrAt(c, step), beta1: c.adamBeta1, beta2: c.adamBeta2, eps: c.adamEps });
   const tail = prepareOptimTail(device, optim, { members: M, dSae, dIn, maxNorm: c.gradClipNorm }, [wEnc, bEnc, wDec, bDec, logT], hyper(0));
-  const firing = prepareFiring(device, optim, { members: M, dSae, batch: B, k, dense: false, deadWindowTokens: Math.min(c.deadWindowTokens, 2 ** 32 - 1) }, { val, idx, firingCount, tokensSinceFired, dead, stats });
+  const firing = prepareFiring(
+    device,
+    optim,
+    { members: M, dSae, batch: B, k, dense, deadWindowTokens: Math.min(c.deadWindowTokens, 2 ** 32 - 1) },
+    { val: fDense ?? val, idx, firingCount, tokensSinceFired, dead, stats },
+  );
   buffers.push(firing.params);
   const statsParams = make('stepStats:params', 32, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
-  const statsGroup = bindBuffers(device, stepStatsK, [x, sqErr, auxOn ? sqErrAux : sqErr, memberScale, stats, tail.gradClip, history, statsParams]);
+  const statsGroup = bindBuffers(device, stepStatsK, [x, sqErr, auxOn ? sqErrAux : sqErr, memberScale, stats, tail.gradClip, sparsityTerm, history, statsParams]);
 
   const order = createBatchOrder(data.rows, B, dataSeed);
   let step = 0;
@@ -283,6 +344,21 @@ export async function createGpuTrainer(device: GPUDevice, data: Dataset, config:
   const trainOne = (): void => {
     device.queue.writeBuffer(rowIdx, 0, new Uint32Array(order.next()));
     tail.setStep(hyper(step), step + 1);
+    if (densePath) {
+      const l1 = l1At(c, step);
+      densePath.step.setL1Coefficient(l1);
+      device.queue.writeBuffer(
+        densePath.sparsityParams,
+        0,
+        packParams([
+          ['u32', B],
+          ['u32', N],
+          ['u32', dSae],
+          ['u32', c.arch === 'jumprelu' ? 1 : 0],
+          ['f32', l1],
+        ]),
+      );
+    }
     device.queue.writeBuffer(
       statsParams,
       0,
@@ -303,15 +379,21 @@ export async function createGpuTrainer(device: GPUDevice, data: Dataset, config:
     if (auxOn) recordDispatchOf(pass, auxScaleK, auxScaleGroup, Math.ceil(M / 64));
     recordEncodeBias(pass, encBias);
     recordEncode(pass, enc);
-    recordTopk(device, pass, topkMain, { z, dead: null, idx, val, params: topkMainParams }, { batch: B, dSae, M, k });
-    decodeMain.record(pass);
-    termMain.record(pass);
-    if (topkAux && decodeAux && termAux) {
-      recordTopk(device, pass, topkAux, { z, dead, idx: idxAux, val: valAux, params: topkAuxParams }, { batch: B, dSae, M, k: kAux });
-      decodeAux.record(pass);
-      termAux.record(pass);
+    if (topkPath && topkMain) {
+      recordTopk(device, pass, topkMain, { z, dead: null, idx, val, params: topkMainParams }, { batch: B, dSae, M, k });
+      topkPath.decodeMain.record(pass);
+      topkPath.termMain.record(pass);
+      if (topkAux && topkPath.decodeAux && topkPath.termAux) {
+        recordTopk(device, pass, topkAux, { z, dead, idx: idxAux, val: valAux, params: topkAuxParams }, { batch: B, dSae, M, k: kAux });
+        topkPath.decodeAux.record(pass);
+        topkPath.termAux.record(pass);
+      }
+      topkPath.bDecGrad.record(pass);
     }
-    bDecGrad.record(pass);
+    if (densePath && sparsityK && densePath.sparsityGroup) {
+      densePath.step.record(pass);
+      recordDispatchOf(pass, sparsityK, densePath.sparsityGroup, M);
+    }
     tail.record(pass);
     pass.end();
     encoder.clearBuffer(stats);
@@ -359,7 +441,7 @@ export async function createGpuTrainer(device: GPUDevice, data: Dataset, config:
             loss: raw[o],
             mse: raw[o + 1],
             auxLoss: raw[o + 2],
-            sparsityLoss: 0,
+            sparsityLoss: raw[o + 8],
             l0: raw[o + 3],
             deadFraction: raw[o + 4],
             explainedVariance: raw[o + 5],
@@ -372,20 +454,21 @@ export async function createGpuTrainer(device: GPUDevice, data: Dataset, config:
       return out;
     },
     async readSaes() {
-      const [we, be, wd, bd] = await Promise.all([
+      const [we, be, wd, bd, lt] = await Promise.all([
         readBuffer(wEnc.p, wEnc.n * 4),
         readBuffer(bEnc.p, bEnc.n * 4),
         readBuffer(wDec.p, wDec.n * 4),
         readBuffer(bDec.p, bDec.n * 4),
+        logT.n > 0 ? readBuffer(logT.p, logT.n * 4) : Promise.resolve(new ArrayBuffer(0)),
       ]);
-      const [fwe, fbe, fwd, fbd] = [we, be, wd, bd].map((a) => new Float32Array(a));
+      const [fwe, fbe, fwd, fbd, flt] = [we, be, wd, bd, lt].map((a) => new Float32Array(a));
       return inits.map((init, j) => ({
         ...init,
         wEnc: fwe.slice(j * dSae * dIn, (j + 1) * dSae * dIn),
         bEnc: fbe.slice(j * dSae, (j + 1) * dSae),
         wDec: fwd.slice(j * dSae * dIn, (j + 1) * dSae * dIn),
         bDec: fbd.slice(j * dIn, (j + 1) * dIn),
-        logThreshold: new Float32Array(0),
+        logThreshold: flt.slice(j * logT.segLen, (j + 1) * logT.segLen),
       }));
     },
     writeParams(member, params) {

@@ -77,6 +77,42 @@ describe.each([
   });
 });
 
+describe.each([
+  { arch: 'relu' as const, extra: { l1Coefficient: 0.05, l1WarmupSteps: 3 } },
+  // a wide bandwidth and a visible initial threshold, so the straight-through θ gradient really acts
+  { arch: 'jumprelu' as const, extra: { l1Coefficient: 0.05, l1WarmupSteps: 3, jumpreluInitThreshold: 0.1, jumpreluBandwidth: 0.2 } },
+])('GPU trainer vs CPU reference, dense codes: $arch', ({ arch, extra }) => {
+  it.each([[[7]], [[7, 8]]])('seeds %j', async (seeds) => {
+    const { device } = gpu();
+    await withErrorScope(device, async () => {
+      const cfg: Partial<TrainConfig> = { ...config, ...extra, arch };
+      const steps = cfg.steps as number;
+      const g = await createGpuTrainer(device, data, cfg, { seeds, batchOrderSeed: 100, isSoftware: gpu().isSoftware });
+      g.trainSteps(steps);
+      const gpuStats = await g.readStats();
+      const gpuSaes = await g.readSaes();
+      g.destroy();
+      seeds.forEach((seed, j) => {
+        const cpu = createTrainer(data, { ...cfg, seed }, { batchOrderSeed: 100 });
+        const cpuStats: StepStats[] = [];
+        for (let t = 0; t < steps; t++) cpuStats.push(cpu.trainStep());
+        for (const key of ['loss', 'mse', 'l0', 'deadFraction', 'explainedVariance'] as const) {
+          expectClose(pick(gpuStats[j], key), pick(cpuStats, key), PARITY_TOL[key], `${arch} member ${j} ${key}`);
+        }
+        expectClose(pick(gpuStats[j], 'sparsityLoss'), pick(cpuStats, 'sparsityLoss'), PARITY_TOL.loss, `${arch} member ${j} sparsityLoss`);
+        expect(cpuStats[steps - 1].sparsityLoss).toBeGreaterThan(0);
+        const sae = gpuSaes[j];
+        expectClose(sae.wEnc, cpu.sae.wEnc, PARITY_TOL.weights, `${arch} member ${j} wEnc`);
+        expectClose(sae.wDec, cpu.sae.wDec, PARITY_TOL.weights, `${arch} member ${j} wDec`);
+        expectClose(sae.bEnc, cpu.sae.bEnc, PARITY_TOL.biases, `${arch} member ${j} bEnc`);
+        expectClose(sae.bDec, cpu.sae.bDec, PARITY_TOL.biases, `${arch} member ${j} bDec`);
+        expectClose(sae.logThreshold, cpu.sae.logThreshold, PARITY_TOL.biases, `${arch} member ${j} logThreshold`);
+        if (arch === 'jumprelu') expect(cpu.sae.logThreshold.some((v) => Math.abs(v - Math.log(0.1)) > 1e-3)).toBe(true); // θ learned
+      });
+    }, `parity ${arch}`);
+  });
+});
+
 describe('GPU trainer plumbing', () => {
   it('a dataset split over several storage bindings (chunks) trains exactly like one binding', async () => {
     const { device } = gpu();
