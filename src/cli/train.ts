@@ -11,7 +11,7 @@ import type { StepStats } from '../core/train.ts';
 import { createTrainer } from '../core/train.ts';
 import type { Dataset, Sae } from '../core/types.ts';
 import { ARCHS } from '../core/types.ts';
-import { HISTORY_CAPACITY, createGpuTrainer, gpuTrainerLimits } from '../engine/gpuTrainer.ts';
+import { GPU_ARCHS, HISTORY_CAPACITY, createGpuTrainer, gpuTrainerLimits } from '../engine/gpuTrainer.ts';
 import { acquireDevice } from '../gpu/device.ts';
 import { createNodeGpu } from '../gpu/node.ts';
 import type { FlagSpec, Flags } from './args.ts';
@@ -48,7 +48,7 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   'adam-beta2': { kind: 'value', help: 'Adam β2 (default 0.999)' },
   'adam-eps': { kind: 'value', help: 'Adam ε (default 1e-8)' },
   'grad-clip': { kind: 'value', help: 'global gradient-norm clip, 0 = off (default 1)' },
-  backend: { kind: 'value', help: 'cpu|webgpu (default: webgpu on a hardware adapter for topk, else cpu)' },
+  backend: { kind: 'value', help: 'cpu|webgpu (default: webgpu on a hardware adapter for topk/relu/jumprelu, else cpu)' },
   export: { kind: 'value', help: 'write the trained SAE as a SAELens folder here' },
   force: { kind: 'switch', help: 'overwrite an SAE already in --export DIR' },
   json: { kind: 'value', help: 'also write the JSON results to this file' },
@@ -111,7 +111,9 @@ async function chooseBackend(requested: 'cpu' | 'webgpu' | undefined, arch: stri
     return { kind: 'webgpu', adapter: node.adapterName, isSoftware: node.isSoftware, note: `WGSL engine on ${node.adapterName}`, gpu: node.gpu };
   }
   if (!node) return { kind: 'cpu', adapter: null, isSoftware: null, note: `CPU reference: no WebGPU adapter (${why})`, gpu: null };
-  if (arch !== 'topk') return { kind: 'cpu', adapter: node.adapterName, isSoftware: node.isSoftware, note: `CPU reference: the WGSL engine trains topk so far (${arch} runs on the CPU)`, gpu: null };
+  if (!(GPU_ARCHS as readonly string[]).includes(arch)) {
+    return { kind: 'cpu', adapter: node.adapterName, isSoftware: node.isSoftware, note: `CPU reference: the WGSL engine trains ${GPU_ARCHS.join(', ')} so far (${arch} runs on the CPU)`, gpu: null };
+  }
   if (node.isSoftware) {
     return { kind: 'cpu', adapter: node.adapterName, isSoftware: true, note: `CPU reference: the only adapter is a software one (${node.adapterName}), slower than the reference; --backend webgpu forces it`, gpu: null };
   }

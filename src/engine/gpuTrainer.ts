@@ -32,6 +32,7 @@ import { AUX_SCALE, HISTORY_FIELDS, SPARSITY_LOSS, STEP_STATS, STEP_STATS_WG } f
 import { compileDenseKernels, decoderGradLayout, denseStepRecorder } from '../gpu/kernels/dense.ts';
 import type { TopkKernel } from '../gpu/kernels/topk.ts';
 import { chooseTopk, compileTopk, recordTopk, topkParams } from '../gpu/kernels/topk.ts';
+import { computeResidualData } from './residual.ts';
 
 /** Architectures the GPU trainer implements (the rest train on the CPU reference). */
 export const GPU_ARCHS: readonly Arch[] = ['topk', 'relu', 'jumprelu'];
@@ -53,6 +54,13 @@ export interface GpuTrainerOptions {
   isSoftware?: boolean;
   /** Encoder GEMM tile variant. Default: T32 on software, else chosen by timing the variants on this shape. */
   encodeVariant?: EncodeVariant;
+  /**
+   * Boosting (seed-papers §2.4): train on the residual r = x − Σ g(r⁽ˡ⁾) of these frozen earlier stages,
+   * computed once on the GPU here (src/engine/residual.ts) — identical to recomputing it per batch. The
+   * input scale and bDec are then initialised from the residual (the ensembling code uses the raw
+   * activations for bDec; we use the data the stage actually trains on).
+   */
+  residualOf?: readonly Sae[];
 }
 
 export interface GpuTrainer {
@@ -119,7 +127,8 @@ export function gpuTrainerLimits(config: Partial<TrainConfig>, dIn: number, rows
 }
 
 /** Creates the trainer: initialises every member on the CPU (core/init.ts), uploads, compiles, binds. */
-export async function createGpuTrainer(device: GPUDevice, data: Dataset, config: Partial<TrainConfig>, opts: GpuTrainerOptions = {}): Promise<GpuTrainer> {
+export async function createGpuTrainer(device: GPUDevice, input: Dataset, config: Partial<TrainConfig>, opts: GpuTrainerOptions = {}): Promise<GpuTrainer> {
+  const data = opts.residualOf?.length ? await computeResidualData(device, opts.residualOf, input, { isSoftware: opts.isSoftware }) : input;
   const full: TrainConfig = { ...DEFAULT_CONFIG, ...config };
   const problems = validateConfig(full, data.dIn, data.rows);
   if (problems.length > 0) throw new InputError(`invalid training config: ${problems.join('; ')}`);

@@ -6,6 +6,8 @@ import type { TrainConfig } from '../../src/core/config.ts';
 import { generateSynthetic } from '../../src/core/synthetic.ts';
 import type { StepStats } from '../../src/core/train.ts';
 import { createTrainer } from '../../src/core/train.ts';
+import { boostingResidual } from '../../src/core/boosting.ts';
+import type { Dataset } from '../../src/core/types.ts';
 import { createGpuTrainer, gpuTrainerLimits } from '../../src/engine/gpuTrainer.ts';
 import { expectClose } from '../helpers/close.ts';
 import type { Tol } from '../helpers/close.ts';
@@ -34,6 +36,13 @@ const data = generateSynthetic({ nFeatures: 24, dIn: 12, rows: 512, meanActive: 
 // dead window of 64 tokens = 2 batches: latents die early, so AuxK (kAux 6) runs in most steps; α = 0.5
 // (not 1/32) so that a wrong AuxK gradient moves the weights past the tolerances.
 const config: Partial<TrainConfig> = { arch: 'topk', dSae: 40, k: 3, batch: 32, steps: 8, lr: 3e-3, lrWarmupSteps: 2, lrDecaySteps: 3, deadWindowTokens: 64, kAux: 6, auxkCoefficient: 0.5 };
+
+/** Mean squared norm of the rows: the MSE of reconstructing nothing. */
+function lossOnRaw(d: Dataset): number {
+  let s = 0;
+  for (const v of d.x) s += v * v;
+  return s / d.rows;
+}
 
 function pick(stats: StepStats[], key: keyof StepStats): number[] {
   return stats.map((s) => s[key]);
@@ -152,6 +161,24 @@ describe('GPU trainer plumbing', () => {
       expect(Number.isFinite(s1[s1.length - 1].loss)).toBe(true);
       g.destroy();
     }, 'writeParams');
+  });
+
+  it('boosting: a stage trains on the residual of frozen stages exactly as the reference does on that residual', async () => {
+    const { device } = gpu();
+    await withErrorScope(device, async () => {
+      const stage1 = createTrainer(data, { ...config, seed: 1 });
+      for (let t = 0; t < 4; t++) stage1.trainStep();
+      const frozen = [stage1.sae];
+      const g = await createGpuTrainer(device, data, config, { seeds: [2], residualOf: frozen, isSoftware: gpu().isSoftware });
+      g.trainSteps(3);
+      const [stats] = await g.readStats();
+      g.destroy();
+      // the reference on the residual computed by the reference (GPU and CPU residuals agree to ~1e-6)
+      const cpu = createTrainer(boostingResidual(frozen, data), { ...config, seed: 2 });
+      const cpuStats = [cpu.trainStep(), cpu.trainStep(), cpu.trainStep()];
+      expectClose(pick(stats, 'mse'), pick(cpuStats, 'mse'), { atol: 1e-5, rtol: 1e-3 }, 'boosted stage mse');
+      expect(cpuStats[0].mse).toBeLessThan(lossOnRaw(data)); // it really trains on a residual
+    }, 'boosting');
   });
 
   it('says which buffer cannot fit the adapter and what to reduce', () => {
