@@ -29,6 +29,7 @@ export function connect(): WorkbenchConnection {
     pause: () => remote.pause(),
     resume: () => remote.resume(),
     stop: () => remote.stop(),
+    exportRun: (member) => remote.exportRun(member),
     onSnapshot: (next) => {
       listener = next;
       return Promise.resolve();

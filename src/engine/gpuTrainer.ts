@@ -8,7 +8,8 @@
 // sparse backward (AuxK, accumulated) → bDec gradient → project · clip · Adam · renormalise → firing
 // statistics → step metrics. ReLU and JumpReLU take the dense-code path instead of TopK … AuxK:
 // activation → dense decode → dense backward (src/gpu/kernels/dense.ts) → the same tail. BatchTopK
-// still trains on the CPU reference only.
+// selects batch·k codes per member (batchTopkThreshold.wgsl), takes the dense path, adds the sparse
+// AuxK term, and keeps its inference threshold as an EMA on the GPU (thresholdEma.wgsl).
 
 import type { ResolvedConfig, TrainConfig } from '../core/config.ts';
 import { DEFAULT_CONFIG, l1At, lrAt, resolveConfig, validateConfig } from '../core/config.ts';
@@ -28,14 +29,14 @@ import type { AdamTensor } from '../gpu/kernels/optim.ts';
 import { compileOptimKernels, firingCountsFromWords, prepareFiring, prepareOptimTail, recordDispatch, vec4Bytes } from '../gpu/kernels/optim.ts';
 import type { Recorder, SparseSizes } from '../gpu/kernels/sparse.ts';
 import { bDecGradRecorder, compileSparseKernels, decodeRecorder, termBackwardRecorder } from '../gpu/kernels/sparse.ts';
-import { AUX_SCALE, HISTORY_FIELDS, SPARSITY_LOSS, STEP_STATS, STEP_STATS_WG } from '../gpu/kernels/stats.ts';
+import { AUX_SCALE, HISTORY_FIELDS, SPARSITY_LOSS, STEP_STATS, STEP_STATS_WG, THRESHOLD_EMA } from '../gpu/kernels/stats.ts';
 import { compileDenseKernels, decoderGradLayout, denseStepRecorder } from '../gpu/kernels/dense.ts';
 import type { TopkKernel } from '../gpu/kernels/topk.ts';
-import { chooseTopk, compileTopk, recordTopk, topkParams } from '../gpu/kernels/topk.ts';
+import { batchTopkParams, batchTopkScratchSizes, chooseTopk, compileBatchTopk, compileTopk, recordBatchTopk, recordTopk, topkParams } from '../gpu/kernels/topk.ts';
 import { computeResidualData } from './residual.ts';
 
 /** Architectures the GPU trainer implements (the rest train on the CPU reference). */
-export const GPU_ARCHS: readonly Arch[] = ['topk', 'relu', 'jumprelu'];
+export const GPU_ARCHS: readonly Arch[] = ['topk', 'batchtopk', 'relu', 'jumprelu'];
 
 /** Steps of history kept on the GPU between reads; older ones are overwritten. */
 export const HISTORY_CAPACITY = 1024;
@@ -142,8 +143,9 @@ export async function createGpuTrainer(device: GPUDevice, input: Dataset, config
   const { dSae, k, batch: B, kAux } = c;
   const N = M * dSae;
   const dataSeed = opts.batchOrderSeed ?? seeds[0];
-  const dense = c.arch !== 'topk'; // relu, jumprelu: dense codes f [batch, N]
-  const auxOn = !dense && c.auxkCoefficient > 0;
+  const dense = c.arch !== 'topk'; // batchtopk, relu, jumprelu: dense codes f [batch, N]
+  const batchTopk = c.arch === 'batchtopk';
+  const auxOn = (c.arch === 'topk' || batchTopk) && c.auxkCoefficient > 0;
 
   // ---- init on the CPU, exactly as core/train.ts does for each member ----
   const sampleIdx = initSampleRows(data.rows, dataSeed);
@@ -225,6 +227,11 @@ export async function createGpuTrainer(device: GPUDevice, input: Dataset, config
   const fDense = dense ? f32('f', B * N) : null;
   const gz = dense ? f32('gz', B * N) : null;
   const latent = dense ? f32('latent', N) : null;
+  const scratch = batchTopkScratchSizes({ batch: B, dSae, M, k });
+  const btHist = batchTopk ? make('batchTopk:hist', scratch.hist * 4) : null;
+  const btState = batchTopk ? make('batchTopk:state', scratch.state * 4) : null;
+  const btEqRow = batchTopk ? make('batchTopk:eqRow', scratch.eqRow * 4) : null;
+  const thr = batchTopk ? f32('batchThreshold', M * 2) : null; // (θ, started) per member
 
   // ---- kernels ----
   const [gather, auxScaleK, stepStatsK, encodeBiasK, sparse, optim] = await Promise.all([
@@ -236,6 +243,8 @@ export async function createGpuTrainer(device: GPUDevice, input: Dataset, config
     compileOptimKernels(device),
   ]);
   const denseKernels = dense ? await compileDenseKernels(device) : null;
+  const batchTopkK = batchTopk ? await compileBatchTopk(device, opts.isSoftware ? 64 : 256) : null;
+  const thresholdEmaK = batchTopk ? await compileKernel(device, THRESHOLD_EMA) : null;
   const sparsityK = dense ? await compileKernel(device, SPARSITY_LOSS, { WG: 64 }) : null;
   const software = opts.isSoftware === true;
   const topkMain: TopkKernel | null = dense ? null : await compileTopk(device, { kMax: k, masked: false, ...chooseTopk(software, k) });
@@ -303,7 +312,7 @@ export async function createGpuTrainer(device: GPUDevice, input: Dataset, config
               device,
               { dense: denseKernels, gemm, sparse },
               { batch: B, M, dIn, dSae },
-              c.arch === 'jumprelu' ? 'jumprelu' : 'relu',
+              c.arch === 'jumprelu' ? 'jumprelu' : c.arch === 'batchtopk' ? 'batchtopk' : 'relu',
               {
                 x,
                 z,
@@ -325,13 +334,40 @@ export async function createGpuTrainer(device: GPUDevice, input: Dataset, config
                 dLogThreshold: c.arch === 'jumprelu' ? logT.g : null,
               },
               { l1Coefficient: l1At(c, 0), bandwidth: c.jumpreluBandwidth },
+              'auto',
+              batchTopk && auxOn, // AuxK adds to dBEnc before dBDec is formed
             ),
           ),
           sparsityParams: make('sparsityLoss:params', 32, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST),
           sparsityGroup: null as GPUBindGroup | null,
         }
       : null;
-  if (densePath && sparsityK && fDense && latent) densePath.sparsityGroup = bindBuffers(device, sparsityK, [fDense, latent, sparsityTerm, densePath.sparsityParams]);
+  // BatchTopK's AuxK: the sparse AuxK term of TopK, on the dense path's residual e.
+  const denseAux =
+    batchTopk && auxOn
+      ? {
+          decode: rec(decodeRecorder(device, sparse, sAux, { target: e, wDec: wDec.p, bDec: bDec.p, idx: idxAux, val: valAux, xHat: xHatAux, e: eAux, sqErr: sqErrAux }, { withBias: false, targetMemberStride: B * dIn, targetScale: -1 })),
+          term: rec(
+            termBackwardRecorder(
+              device,
+              sparse,
+              sAux,
+              { x, wDec: wDec.p, bDec: bDec.p, idx: idxAux, val: valAux, e: eAux, memberScale, gVal, counts, offsets, entries, dWDec: wDec.g, dWEnc: wEnc.g, dBEnc: bEnc.g },
+              { coeff: c.auxkCoefficient, accumulate: true },
+            ),
+          ),
+        }
+      : null;
+  const btParams = batchTopk ? paramsBuffer(device, 'batchTopk:params', batchTopkParams({ batch: B, dSae, M, k })) : null;
+  const emaParams = batchTopk
+    ? paramsBuffer(device, 'thresholdEma:params', [
+        ['u32', M],
+        ['f32', c.batchTopkThresholdRate],
+      ])
+    : null;
+  if (btParams && emaParams) buffers.push(btParams, emaParams);
+  const emaGroup = thresholdEmaK && btState && thr && emaParams ? bindBuffers(device, thresholdEmaK, [btState, thr, emaParams]) : null;
+  if (densePath && sparsityK && fDense && latent && !batchTopk) densePath.sparsityGroup = bindBuffers(device, sparsityK, [fDense, latent, sparsityTerm, densePath.sparsityParams]);
   const hyper = (step: number) => ({ lr: lrAt(c, step), beta1: c.adamBeta1, beta2: c.adamBeta2, eps: c.adamEps });
   const tail = prepareOptimTail(device, optim, { members: M, dSae, dIn, maxNorm: c.gradClipNorm }, [wEnc, bEnc, wDec, bDec, logT], hyper(0));
   const firing = prepareFiring(
@@ -399,9 +435,19 @@ export async function createGpuTrainer(device: GPUDevice, input: Dataset, config
       }
       topkPath.bDecGrad.record(pass);
     }
-    if (densePath && sparsityK && densePath.sparsityGroup) {
+    if (densePath) {
+      if (batchTopkK && btHist && btState && btEqRow && fDense && btParams) {
+        recordBatchTopk(device, pass, batchTopkK, { z, hist: btHist, state: btState, eqRow: btEqRow, f: fDense, params: btParams }, { batch: B, dSae, M, k });
+      }
       densePath.step.record(pass);
-      recordDispatchOf(pass, sparsityK, densePath.sparsityGroup, M);
+      if (denseAux && topkAux) {
+        recordTopk(device, pass, topkAux, { z, dead, idx: idxAux, val: valAux, params: topkAuxParams }, { batch: B, dSae, M, k: kAux });
+        denseAux.decode.record(pass);
+        denseAux.term.record(pass);
+      }
+      densePath.step.recordBDec(pass);
+      if (thresholdEmaK && emaGroup) recordDispatchOf(pass, thresholdEmaK, emaGroup, Math.ceil(M / 64));
+      if (sparsityK && densePath.sparsityGroup) recordDispatchOf(pass, sparsityK, densePath.sparsityGroup, M);
     }
     tail.record(pass);
     pass.end();
@@ -471,6 +517,7 @@ export async function createGpuTrainer(device: GPUDevice, input: Dataset, config
         logT.n > 0 ? readBuffer(logT.p, logT.n * 4) : Promise.resolve(new ArrayBuffer(0)),
       ]);
       const [fwe, fbe, fwd, fbd, flt] = [we, be, wd, bd, lt].map((a) => new Float32Array(a));
+      const th = thr ? new Float32Array(await readBuffer(thr, M * 8)) : null;
       return inits.map((init, j) => ({
         ...init,
         wEnc: fwe.slice(j * dSae * dIn, (j + 1) * dSae * dIn),
@@ -478,6 +525,7 @@ export async function createGpuTrainer(device: GPUDevice, input: Dataset, config
         wDec: fwd.slice(j * dSae * dIn, (j + 1) * dSae * dIn),
         bDec: fbd.slice(j * dIn, (j + 1) * dIn),
         logThreshold: flt.slice(j * logT.segLen, (j + 1) * logT.segLen),
+        batchThreshold: th ? th[2 * j] : 0,
       }));
     },
     writeParams(member, params) {

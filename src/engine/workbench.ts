@@ -1,33 +1,61 @@
-// createWorkbench(): the Workbench (src/engine/api.ts) on the CPU reference trainer (src/core/train.ts).
-// Trains in time-sliced chunks, yielding to the event loop between chunks so pause/stop messages get
-// through, and pushes snapshots at most ~15 times a second. Runs in a worker or in-thread (tests, CLI).
-// Imports src/core only: no DOM, React, Comlink or WebGPU (the GPU trainer will come through src/gpu).
+// createWorkbench(gpu?): the Workbench (src/engine/api.ts), implemented once for the worker, the CLI and
+// the tests. A run's members train on the GPU trainer (WebGPU) or the CPU reference (trainers.ts),
+// in chunks of steps with a yield between them so pause/resume/stop get through; snapshots go out on one
+// throttled push channel (≤ ~15 Hz, never awaited). On the GPU the weights are read back at snapshot
+// time (at most once a second, and at pause/stop/done), so a lost device leaves them exportable.
+// Imports src/core and src/gpu only: no DOM, React, Comlink, Node or WGSL.
 
+import { DEFAULT_CONFIG, validateConfig } from '../core/config.ts';
+import type { TrainConfig } from '../core/config.ts';
 import { InputError } from '../core/errors.ts';
+import { toSaeLens } from '../core/saelens.ts';
 import { generateSynthetic, parseSyntheticSpec } from '../core/synthetic.ts';
-import type { StepStats, Trainer } from '../core/train.ts';
-import { createTrainer } from '../core/train.ts';
-import type { Dataset } from '../core/types.ts';
-import type { BackendInfo, RunStatus, Snapshot, SnapshotListener, StartRunRequest, Workbench } from './api.ts';
+import type { StepStats } from '../core/train.ts';
+import type { Arch, Dataset } from '../core/types.ts';
+import { GPU_ARCHS } from './gpuTrainer.ts';
+import { describeAdapter, isSoftwareAdapter } from '../gpu/device.ts';
+import type { BackendInfo, BackendRequest, MemberSnapshot, RunExport, RunInfo, RunStatus, Snapshot, SnapshotListener, StartRunRequest, Workbench } from './api.ts';
+import type { LostInfo, MemberTrainer, Weights } from './trainers.ts';
+import { createCpuTrainer, createDeviceHolder, createWebGpuTrainer } from './trainers.ts';
 
 /** Work per chunk before yielding: long enough to amortise setTimeout's ~4 ms clamp, short enough for pause. */
 const CHUNK_MS = 25;
 /** At most ~15 snapshots per second; status changes are always sent at once. */
 const SNAPSHOT_INTERVAL_MS = 1000 / 15;
+/** GPU weights are read back with a snapshot at most this often (a readback of every member's parameters). */
+const KEEP_WEIGHTS_MS = 1000;
+/** After a failed GPU call, how long to wait for device.lost before calling it an ordinary error. */
+const LOST_GRACE_MS = 500;
+/** Members of one run; each costs a full SAE of memory and work per step. */
+const MAX_MEMBERS = 16;
 
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const yieldToEventLoop = (): Promise<void> => sleep(0);
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 interface Run {
   id: number;
-  trainer: Trainer;
+  dataset: string;
+  info: RunInfo;
+  /** null once freed (a GPU run after done, error or loss): exports then come from `good`. */
+  trainer: MemberTrainer | null;
   steps: number;
+  /** Steps done and measured (kept here because the trainer may be freed). */
+  step: number;
   status: RunStatus;
-  last: StepStats | null;
   error?: string;
+  /** The latest step's stats per member. */
+  last: StepStats[] | null;
   /** Active (unpaused) training time and the tokens trained in it, for tokensPerSecond. */
   activeMs: number;
   tokens: number;
-  recent: { steps: number[]; loss: number[] };
+  /** Steps since the last snapshot: steps[i] ↔ loss[member][i]. */
+  recent: { steps: number[]; loss: number[][] };
+  /** The last weights read back (GPU), exported after a loss; null on the CPU (read live). */
+  good: Weights | null;
+  goodAtMs: number;
+  /** The training loop in flight (resolved when none). */
+  loop: Promise<void>;
 }
 
 /** Loads a dataset by id; only synthetic presets exist in this build. */
@@ -37,7 +65,60 @@ function loadDataset(id: string): Dataset {
   return generateSynthetic(parseSyntheticSpec(id));
 }
 
-export function createWorkbench(): Workbench {
+function checkSeeds(seeds: number[]): void {
+  if (!Array.isArray(seeds) || seeds.length < 1 || seeds.length > MAX_MEMBERS)
+    throw new InputError(`seeds: expected 1 to ${MAX_MEMBERS} seeds (one per ensemble member), got ${Array.isArray(seeds) ? seeds.length : String(seeds)}`);
+  const bad = seeds.findIndex((s) => !Number.isSafeInteger(s) || s < 0);
+  if (bad >= 0) throw new InputError(`seeds[${bad}]: expected an integer ≥ 0, got ${seeds[bad]}`);
+}
+
+/** What the adapter probe found (once per workbench). */
+interface Probe {
+  adapter: GPUAdapter | null;
+  name: string | null;
+  isSoftware: boolean | null;
+  /** Why there is no adapter (empty when there is one). */
+  why: string;
+}
+
+async function probeGpu(gpu: GPU | undefined): Promise<Probe> {
+  const none = (why: string): Probe => ({ adapter: null, name: null, isSoftware: null, why });
+  if (!gpu) return none('WebGPU is not available here (navigator.gpu is undefined)');
+  try {
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    if (!adapter) return none('WebGPU found no adapter');
+    return { adapter, name: describeAdapter(adapter.info), isSoftware: isSoftwareAdapter(adapter.info), why: '' };
+  } catch (e) {
+    return none(`requesting a WebGPU adapter failed: ${messageOf(e)}`);
+  }
+}
+
+/**
+ * The engine for a run, as the CLI's chooseBackend decides: 'cpu' and 'webgpu' are obeyed (webgpu
+ * throws when it cannot be had); 'auto' takes WebGPU on a hardware adapter for GPU_ARCHS, else the CPU
+ * reference, which beats a software adapter (SwiftShader, ~0.2 GFLOP/s).
+ */
+function chooseBackend(requested: BackendRequest, arch: Arch, p: Probe): BackendInfo {
+  const at = { adapter: p.name, isSoftware: p.isSoftware };
+  if (requested === 'cpu') return { kind: 'cpu', ...at, why: 'the CPU reference (src/core), as requested' };
+  if (requested === 'webgpu') {
+    if (!p.adapter) throw new InputError(`backend 'webgpu' was requested but ${p.why}: use backend 'cpu' or 'auto'`);
+    if (!GPU_ARCHS.includes(arch)) throw new InputError(`backend 'webgpu' trains ${GPU_ARCHS.join(', ')} SAEs so far; ${arch} runs on backend 'cpu' or 'auto'`);
+    return { kind: 'webgpu', ...at, why: `the WGSL engine on ${p.name}, as requested` };
+  }
+  if (requested !== 'auto') throw new InputError(`backend: expected 'auto', 'cpu' or 'webgpu', got ${JSON.stringify(requested)}`);
+  if (!p.adapter) return { kind: 'cpu', ...at, why: `the CPU reference: ${p.why}` };
+  if (!GPU_ARCHS.includes(arch)) return { kind: 'cpu', ...at, why: `the CPU reference: the WGSL engine trains ${GPU_ARCHS.join(', ')} so far (${arch} runs on the CPU)` };
+  if (p.isSoftware) return { kind: 'cpu', ...at, why: `the CPU reference: the only adapter is a software one (${p.name}), slower than the reference; backend 'webgpu' forces it` };
+  return { kind: 'webgpu', ...at, why: `the WGSL engine on ${p.name}` };
+}
+
+/** log10 firing density per latent over the tokens seen, as sparsity.safetensors stores it. */
+function logDensity(counts: Float64Array, tokens: number): Float32Array {
+  return Float32Array.from(counts, (c) => Math.log10((tokens > 0 ? c / tokens : 0) + 1e-10));
+}
+
+export function createWorkbench(gpu?: GPU): Workbench {
   let listener: SnapshotListener | null = null;
   let run: Run | null = null;
   let runCount = 0;
@@ -45,40 +126,71 @@ export function createWorkbench(): Workbench {
   let generation = 0;
   let lastEmitMs = -Infinity;
   const cache = new Map<string, Dataset>();
+  let probe: Promise<Probe> | null = null;
+  const probed = (): Promise<Probe> => (probe ??= probeGpu(gpu));
+  const devices = gpu ? createDeviceHolder(gpu) : null;
+  /** Control calls run one at a time, in order (a pause waits for the loop; a new run for the old one's end). */
+  let control: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = control.then(fn, fn);
+    control = next.catch(() => undefined);
+    return next;
+  };
 
   const snapshotOf = (r: Run): Snapshot => {
-    const s = r.last;
+    const M = r.info.seeds.length;
+    const mean = (key: keyof StepStats): number => (r.last ? r.last.reduce((a, s) => a + s[key], 0) / M : NaN);
+    const members: MemberSnapshot[] = r.info.seeds.map((seed, j) => {
+      const s = r.last?.[j];
+      return {
+        seed,
+        loss: s?.loss ?? NaN,
+        mse: s?.mse ?? NaN,
+        l0: s?.l0 ?? NaN,
+        deadFraction: s?.deadFraction ?? NaN,
+        explainedVariance: s?.explainedVariance ?? NaN,
+        recentLoss: r.recent.loss[j],
+      };
+    });
+    const recentMean = r.recent.steps.map((_, i) => r.recent.loss.reduce((a, l) => a + l[i], 0) / M);
     const snap: Snapshot = {
       run: r.id,
       status: r.status,
-      step: r.trainer.step,
+      backend: r.info.backend.kind,
+      step: r.step,
       steps: r.steps,
-      loss: s?.loss ?? NaN,
-      mse: s?.mse ?? NaN,
-      l0: s?.l0 ?? NaN,
-      deadFraction: s?.deadFraction ?? NaN,
-      explainedVariance: s?.explainedVariance ?? NaN,
-      lr: s?.lr ?? NaN,
+      weightsStep: r.good ? r.good.step : r.step,
+      loss: mean('loss'),
+      mse: mean('mse'),
+      l0: mean('l0'),
+      deadFraction: mean('deadFraction'),
+      explainedVariance: mean('explainedVariance'),
+      lr: r.last?.[0].lr ?? NaN,
       tokensPerSecond: r.activeMs > 0 ? (r.tokens / r.activeMs) * 1000 : 0,
-      recentLoss: r.recent,
+      recentLoss: { steps: r.recent.steps, loss: recentMean },
+      members,
     };
     if (r.error !== undefined) snap.error = r.error;
     return snap;
   };
 
-  /** Sends a snapshot now (force) or when the throttle allows; never waits on the listener. */
+  /** Sends a snapshot of the current run now (force) or when the throttle allows; never waits on the listener. */
   const emit = (r: Run, force: boolean): void => {
+    if (r !== run) return; // a replaced run: its loop may still be winding down
     const now = performance.now();
-    if (!listener || (!force && now - lastEmitMs < SNAPSHOT_INTERVAL_MS)) return;
-    lastEmitMs = now;
-    const snap = snapshotOf(r);
-    r.recent = { steps: [], loss: [] };
-    try {
-      // Through Comlink the listener returns a promise; a closed page must not break training.
-      void Promise.resolve(listener(snap) as unknown).catch(() => undefined);
-    } catch {
-      // An in-thread listener that throws is the caller's bug; training goes on.
+    if (!force && now - lastEmitMs < SNAPSHOT_INTERVAL_MS) return;
+    const l = listener;
+    if (l) {
+      lastEmitMs = now;
+      const snap = snapshotOf(r);
+      try {
+        // Through Comlink the listener returns a promise; a closed page must not break training.
+        void Promise.resolve(l(snap) as unknown).catch(() => undefined);
+      } catch {
+        // An in-thread listener that throws is the caller's bug; training goes on.
+      }
     }
+    r.recent = { steps: [], loss: r.info.seeds.map(() => []) };
   };
 
   const setStatus = (r: Run, status: RunStatus, error?: string): void => {
@@ -87,75 +199,228 @@ export function createWorkbench(): Workbench {
     emit(r, true);
   };
 
-  const loop = async (r: Run, gen: number): Promise<void> => {
+  const record = (r: Run, stats: StepStats[][]): void => {
+    const n = stats[0].length;
+    for (let i = 0; i < n; i++) {
+      r.recent.steps.push(stats[0][i].step);
+      stats.forEach((member, j) => r.recent.loss[j].push(member[i].loss));
+    }
+    if (n > 0) {
+      r.last = stats.map((member) => member[n - 1]);
+      r.step = stats[0][n - 1].step;
+      r.tokens += n * r.info.config.batch;
+    }
+  };
+
+  /** GPU: reads every member's weights back, so they outlive the device. CPU: nothing (read live). */
+  const keepWeights = async (r: Run): Promise<void> => {
+    if (!r.trainer || r.trainer.kind !== 'webgpu') return;
+    r.good = await r.trainer.readWeights();
+    r.goodAtMs = performance.now();
+  };
+
+  const free = (r: Run): void => {
+    if (r.trainer?.kind === 'webgpu') {
+      r.trainer.destroy();
+      r.trainer = null;
+    }
+  };
+
+  const markLost = (r: Run, info: LostInfo): void => {
+    if (r.status === 'lost' || r.status === 'error' || r.status === 'done') return;
+    if (r === run) generation++; // the loop stops at its next check
+    const kept = r.good ? `the last good weights (step ${r.good.step}) can still be exported` : 'no weights were read back before the loss';
+    setStatus(
+      r,
+      'lost',
+      `the WebGPU device was lost at step ${r.step} (${info.reason || 'unknown'}: ${info.message || 'no message'}); ${kept}. ` +
+        `A new run asks for a new device; if that fails, reload the page (a lost software-Vulkan device cannot come back in-process) or train with backend 'cpu'.`,
+    );
+    free(r);
+  };
+
+  /** A failed chunk or readback: a device loss if device.lost follows within LOST_GRACE_MS, else an error. */
+  const failed = async (r: Run, e: unknown): Promise<void> => {
+    if (r.status === 'lost') return;
+    const lost = r.trainer ? await Promise.race([r.trainer.lost, sleep(LOST_GRACE_MS).then(() => null)]) : null;
+    if (lost) return markLost(r, lost);
+    if (r.status === 'error' || r.status === 'done') return;
+    if (r === run) generation++;
+    setStatus(r, 'error', `training failed at step ${r.step}: ${messageOf(e)}`);
+    free(r);
+  };
+
+  /** Runs fn; on a throw routes it to failed() and returns false. */
+  const guarded = async (r: Run, fn: () => Promise<void>): Promise<boolean> => {
     try {
-      while (gen === generation && r.trainer.step < r.steps) {
+      await fn();
+      return true;
+    } catch (e) {
+      await failed(r, e);
+      return false;
+    }
+  };
+
+  /** Final weights, GPU freed, status 'done' (or whatever a failure made it). */
+  const finish = async (r: Run): Promise<void> => {
+    if (await guarded(r, () => keepWeights(r))) {
+      free(r);
+      setStatus(r, 'done');
+    }
+  };
+
+  const loop = async (r: Run, gen: number): Promise<void> => {
+    const t = r.trainer;
+    if (!t) return;
+    const ok = await guarded(r, async () => {
+      while (gen === generation && r.step < r.steps) {
         const t0 = performance.now();
-        do {
-          const s = r.trainer.trainStep();
-          r.last = s;
-          r.tokens += r.trainer.config.batch;
-          r.recent.steps.push(s.step);
-          r.recent.loss.push(s.loss);
-        } while (r.trainer.step < r.steps && performance.now() - t0 < CHUNK_MS);
+        const stats = await t.trainChunk(r.steps - r.step, CHUNK_MS);
         r.activeMs += performance.now() - t0;
+        record(r, stats);
+        if (gen !== generation) break; // paused, stopped or replaced: that caller emits
+        if (performance.now() - lastEmitMs >= SNAPSHOT_INTERVAL_MS && performance.now() - r.goodAtMs >= KEEP_WEIGHTS_MS) await keepWeights(r);
         emit(r, false);
         await yieldToEventLoop();
       }
-      if (gen === generation && r.status === 'training') setStatus(r, 'done');
-    } catch (e) {
-      generation++;
-      setStatus(r, 'error', `training failed at step ${r.trainer.step}: ${e instanceof Error ? e.message : String(e)}`);
-    }
+    });
+    if (ok && gen === generation && r.status === 'training') await finish(r);
   };
 
   const start = (r: Run): void => {
     const gen = ++generation;
     r.status = 'training';
     emit(r, true);
-    void loop(r, gen);
+    r.loop = loop(r, gen);
+  };
+
+  /** Stops r's loop (its in-flight chunk completes first). */
+  const halt = async (r: Run): Promise<void> => {
+    generation++;
+    await r.loop;
+  };
+
+  const createRun = async (req: StartRunRequest): Promise<RunInfo> => {
+    // Everything that can be checked without a device is checked before the current run is touched.
+    const data = cache.get(req.dataset) ?? loadDataset(req.dataset);
+    cache.clear();
+    cache.set(req.dataset, data);
+    const config: Partial<TrainConfig> = { ...req.config };
+    const full: TrainConfig = { ...DEFAULT_CONFIG, ...config };
+    const problems = validateConfig(full, data.dIn, data.rows);
+    if (problems.length > 0) throw new InputError(`invalid training config: ${problems.join('; ')}`);
+    const seeds = req.seeds ? [...req.seeds] : [full.seed];
+    checkSeeds(seeds);
+    const p = await probed();
+    const backend = chooseBackend(req.backend ?? 'auto', full.arch, p);
+
+    const old = run;
+    if (old && (old.status === 'training' || old.status === 'paused')) {
+      await halt(old);
+      if (old.status === 'training' || old.status === 'paused') await finish(old);
+    }
+    if (old) free(old);
+
+    const trainer =
+      backend.kind === 'webgpu' && devices && p.adapter
+        ? await createWebGpuTrainer(data, config, seeds, { devices, adapterLimits: p.adapter.limits, isSoftware: p.isSoftware === true })
+        : createCpuTrainer(data, config, seeds);
+    const info: RunInfo = { run: ++runCount, backend, seeds, config: trainer.config };
+    const r: Run = {
+      id: info.run,
+      dataset: req.dataset,
+      info,
+      trainer,
+      steps: trainer.config.steps,
+      step: 0,
+      status: 'idle',
+      last: null,
+      activeMs: 0,
+      tokens: 0,
+      recent: { steps: [], loss: seeds.map(() => []) },
+      good: null,
+      goodAtMs: -Infinity,
+      loop: Promise.resolve(),
+    };
+    run = r;
+    void trainer.lost.then((lostInfo) => {
+      markLost(r, lostInfo);
+    });
+    if (await guarded(r, () => keepWeights(r))) start(r); // step-0 weights: exportable even if lost at once
+    return info;
+  };
+
+  const exportOf = async (member: number): Promise<RunExport> => {
+    const r = run;
+    if (!r) throw new InputError('exportRun: there is no run yet: start one with startRun');
+    const M = r.info.seeds.length;
+    if (!Number.isSafeInteger(member) || member < 0 || member >= M)
+      throw new InputError(`exportRun: member must be an integer in [0, ${M - 1}] (the run has ${M} member${M === 1 ? '' : 's'}), got ${member}`);
+    let w: Weights | null = null;
+    let source: RunExport['weightsSource'] = 'live';
+    if (r.trainer && (r.status === 'training' || r.status === 'paused' || r.status === 'done' || r.status === 'idle')) {
+      try {
+        w = await r.trainer.readWeights();
+        if (r.trainer?.kind === 'webgpu') {
+          r.good = w;
+          r.goodAtMs = performance.now();
+        }
+      } catch {
+        w = null; // freed or lost meanwhile: fall back to the last good weights below
+      }
+    }
+    if (!w) {
+      w = r.good;
+      source = 'last-good';
+    }
+    if (!w) throw new InputError(`exportRun: run ${r.id} has no weights to export (status ${r.status}: ${r.error ?? 'none were read back'})`);
+    const c = r.info.config;
+    const folder = toSaeLens(w.saes[member], {
+      provenance: {
+        dataset_path: r.dataset,
+        seed: r.info.seeds[member],
+        steps: w.step,
+        batch: c.batch,
+        backend: r.info.backend.kind,
+        sparsity_source: `training firing counts over ${w.tokens} tokens`,
+      },
+      logDensity: logDensity(w.firingCounts[member], w.tokens),
+    });
+    if (!folder.sparsity) throw new Error('toSaeLens wrote no sparsity.safetensors although logDensity was given');
+    const sparsity = folder.sparsity;
+    return { run: r.id, member, seed: r.info.seeds[member], step: w.step, weightsSource: source, cfgJson: folder.cfgJson, weights: folder.weights, sparsity };
   };
 
   return {
-    backend(): Promise<BackendInfo> {
-      return Promise.resolve({ kind: 'cpu', note: 'the CPU reference trainer (src/core/train.ts)' });
+    async backend(): Promise<BackendInfo> {
+      return chooseBackend('auto', 'topk', await probed());
     },
 
-    startRun(req: StartRunRequest): Promise<void> {
-      generation++; // stops the previous loop at its next chunk boundary
-      try {
-        const data = cache.get(req.dataset) ?? loadDataset(req.dataset);
-        cache.clear();
-        cache.set(req.dataset, data);
-        const trainer = createTrainer(data, req.config); // throws InputError listing every problem
-        run = { id: ++runCount, trainer, steps: trainer.config.steps, status: 'idle', last: null, activeMs: 0, tokens: 0, recent: { steps: [], loss: [] } };
-      } catch (e) {
-        return Promise.reject(e instanceof Error ? e : new Error(String(e)));
-      }
-      start(run);
-      return Promise.resolve();
-    },
+    startRun: (req) => serial(() => createRun(req)),
 
-    pause(): Promise<void> {
-      if (run?.status === 'training') {
-        generation++;
-        setStatus(run, 'paused');
-      }
-      return Promise.resolve();
-    },
+    pause: () =>
+      serial(async () => {
+        const r = run;
+        if (r?.status !== 'training') return;
+        await halt(r);
+        if (r.status === 'training' && (await guarded(r, () => keepWeights(r)))) setStatus(r, 'paused');
+      }),
 
-    resume(): Promise<void> {
-      if (run?.status === 'paused') start(run);
-      return Promise.resolve();
-    },
+    resume: () =>
+      serial(() => {
+        if (run?.status === 'paused') start(run);
+        return Promise.resolve();
+      }),
 
-    stop(): Promise<void> {
-      if (run && (run.status === 'training' || run.status === 'paused')) {
-        generation++;
-        setStatus(run, 'done');
-      }
-      return Promise.resolve();
-    },
+    stop: () =>
+      serial(async () => {
+        const r = run;
+        if (!r || (r.status !== 'training' && r.status !== 'paused')) return;
+        await halt(r);
+        if (r.status === 'training' || r.status === 'paused') await finish(r);
+      }),
+
+    exportRun: (member = 0) => serial(() => exportOf(member)),
 
     onSnapshot(next: SnapshotListener | null): Promise<void> {
       listener = next;

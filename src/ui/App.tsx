@@ -36,9 +36,8 @@ function BackendNote({ store }: { store: AppStore }) {
   const hasWebGpu = typeof navigator !== 'undefined' && 'gpu' in navigator;
   return (
     <p className="note" data-testid="backend-note">
-      {hasWebGpu ? 'WebGPU is available in this browser, but ' : 'WebGPU is not available in this browser; '}
-      this build trains on the CPU reference; the WebGPU engine is coming.
-      {backend ? ` Engine: ${backend.note}.` : ' Starting the engine…'}
+      {hasWebGpu ? 'WebGPU is available in this browser.' : 'WebGPU is not available in this browser.'}
+      {backend ? ` Engine: ${backend.why}.` : ' Starting the engine…'}
     </p>
   );
 }

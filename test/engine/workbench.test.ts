@@ -1,7 +1,12 @@
-// The Workbench in-thread on the CPU reference: snapshots are plain data, a run reaches 'done', pause
-// stops stepping and resume continues, and bad input is rejected with the config's own messages.
+// The Workbench in-thread on the CPU reference (no GPU given): snapshots are plain data, a run reaches
+// 'done', pause stops stepping and resume continues, bad input is rejected with the config's own
+// messages, an ensemble's members are independent SAEs on one batch order, and exportRun writes what
+// the reference trainer trained. The WebGPU path and the Comlink boundary: api.test.ts.
 
 import { describe, expect, it } from 'vitest';
+import { fromSaeLens, parseSparsity, toSaeLens } from '../../src/core/saelens.ts';
+import { createTrainer } from '../../src/core/train.ts';
+import { generateSynthetic, parseSyntheticSpec } from '../../src/core/synthetic.ts';
 import type { Snapshot, Workbench } from '../../src/engine/api.ts';
 import { createWorkbench } from '../../src/engine/workbench.ts';
 
@@ -22,11 +27,13 @@ function recorder(wb: Workbench) {
 describe('createWorkbench (CPU reference)', () => {
   it('trains to done with plain-data snapshots and every step in the loss history', { timeout: 20_000 }, async () => {
     const wb = createWorkbench();
-    expect(await wb.backend()).toMatchObject({ kind: 'cpu' });
+    expect(await wb.backend()).toEqual({ kind: 'cpu', adapter: null, isSoftware: null, why: expect.stringMatching(/navigator\.gpu is undefined/) });
     const { seen, until } = recorder(wb);
     await wb.startRun(SMALL);
     const last = await until((s) => s.status === 'done');
-    expect(last.step).toBe(300);
+    expect(last).toMatchObject({ step: 300, backend: 'cpu', weightsStep: 300 });
+    expect(last.members).toHaveLength(1);
+    expect(last.members[0]).toMatchObject({ seed: 1, loss: last.loss, l0: last.l0 });
     expect(Number.isFinite(last.loss) && last.explainedVariance > 0).toBe(true);
     for (const s of seen) expect(structuredClone(s)).toEqual(s);
     expect(seen.length).toBeLessThan(300); // throttled, not one per step
@@ -59,5 +66,32 @@ describe('createWorkbench (CPU reference)', () => {
     const wb = createWorkbench();
     await expect(wb.startRun({ dataset: 'synthetic:small', config: { k: 999, dSae: 8 } })).rejects.toThrow(/k must be an integer in \[1, dSae=8\]/);
     await expect(wb.startRun({ dataset: 'mnist', config: {} })).rejects.toThrow(/use synthetic:small/);
+  });
+
+  it('an ensemble trains its members on one batch order; exportRun is the reference trainer’s SAE', { timeout: 20_000 }, async () => {
+    const wb = createWorkbench();
+    const { seen, until } = recorder(wb);
+    const config = { ...SMALL.config, steps: 40 };
+    const info = await wb.startRun({ dataset: 'synthetic:small', config, seeds: [1, 2] });
+    expect(info).toMatchObject({ run: 1, seeds: [1, 2], backend: { kind: 'cpu' } });
+    await until((s) => s.status === 'done');
+    const memberLoss = (j: number) => seen.flatMap((s) => s.members[j].recentLoss);
+
+    // member j = the reference trainer with seed j and the batch order of seeds[0]
+    const data = generateSynthetic(parseSyntheticSpec('synthetic:small'));
+    const ref = [1, 2].map((seed) => createTrainer(data, { ...config, seed }, { batchOrderSeed: 1 }));
+    const refLoss = ref.map((t) => Array.from({ length: 40 }, () => t.trainStep().loss));
+    expect(memberLoss(0)).toEqual(refLoss[0]);
+    expect(memberLoss(1)).toEqual(refLoss[1]);
+    expect(seen.flatMap((s) => s.recentLoss.loss)).toEqual(refLoss[0].map((l, t) => (l + refLoss[1][t]) / 2));
+
+    const e = await wb.exportRun(1);
+    expect(e).toMatchObject({ run: 1, member: 1, seed: 2, step: 40, weightsSource: 'live' });
+    expect(structuredClone(e)).toEqual(e);
+    const mine = fromSaeLens(e.cfgJson, e.weights, 'export');
+    const theirs = toSaeLens(ref[1].sae);
+    expect(mine).toEqual(fromSaeLens(theirs.cfgJson, theirs.weights, 'reference'));
+    const density = parseSparsity(e.sparsity, 'export/sparsity.safetensors');
+    expect(Array.from(density)).toEqual(Array.from(ref[1].firingCounts, (c) => Math.fround(Math.log10(c / (40 * 32) + 1e-10))));
   });
 });

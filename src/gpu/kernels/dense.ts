@@ -501,7 +501,9 @@ export function denseStepRecorder(
   b: DenseStepBuffers,
   coeffs: ActivationCoefficients,
   gfMode: 'auto' | GfLayout['mode'] = 'auto',
-): Recorder & { setL1Coefficient(l1Coefficient: number): void } {
+  /** Leave dBDec out of record() and record it with recordBDec() — after an AuxK term has added its dBEnc. */
+  deferBDec = false,
+): Recorder & { setL1Coefficient(l1Coefficient: number): void; recordBDec(pass: GPUComputePassEncoder): void } {
   const { batch, dIn } = s;
   const gF = decoderGradRecorder(device, kernels.gemm, s, { e: b.e, wDec: b.wDec, gF: b.gF }, { mode: gfMode, foldAt: kernels.dense.tuning.foldAt });
   const act = activationRecorders(
@@ -524,9 +526,12 @@ export function denseStepRecorder(
   );
   const enc = gemmTNRecorder(device, kernels.dense, s, { coef: b.gz, src: b.x, bDec: b.bDec, l1: null, out: b.dWEnc, outSum: b.dBEnc }, { srcMemberStride: 0, factor: 1, l1Scale: 0, accumulate: false });
   const bDec = bDecGradRecorder(device, kernels.sparse, { ...s, k: 1 }, { e: b.e, dBEnc: b.dBEnc, wEnc: b.wEnc, dBDec: b.dBDec });
-  const order: Recorder[] = [act.prep, act.forward, decode, gF, act.backward, dec, enc, bDec];
+  const order: Recorder[] = [act.prep, act.forward, decode, gF, act.backward, dec, enc, ...(deferBDec ? [] : [bDec])];
   return {
     record: (pass) => order.forEach((r) => r.record(pass)),
+    recordBDec: (pass) => {
+      if (deferBDec) bDec.record(pass);
+    },
     setL1Coefficient: (l1) => {
       act.setL1Coefficient(l1);
       if (useL1) dec.setL1Scale(l1 / batch);

@@ -4,6 +4,7 @@
 import auxScaleWgsl from '../../../shaders/auxScale.wgsl?raw';
 import sparsityLossWgsl from '../../../shaders/sparsityLoss.wgsl?raw';
 import stepStatsWgsl from '../../../shaders/stepStats.wgsl?raw';
+import thresholdEmaWgsl from '../../../shaders/thresholdEma.wgsl?raw';
 import type { KernelDecl } from '../kernel.ts';
 
 /** stats [M, 2] u32 → memberScale [M] f32; params. */
@@ -23,3 +24,6 @@ export const STEP_STATS_WG = 64;
 
 /** The fields of one history record, in order (StepStats of src/core/train.ts). */
 export const HISTORY_FIELDS = ['loss', 'mse', 'auxLoss', 'l0', 'deadFraction', 'explainedVariance', 'lr', 'gradNorm', 'sparsityLoss'] as const;
+
+/** BatchTopK: state [M, 8] (minKept bits) → thr [M, 2] (θ, started); params {M, rate}. */
+export const THRESHOLD_EMA: KernelDecl = { name: 'thresholdEma', code: thresholdEmaWgsl, entryPoint: 'main', bindings: ['read', 'read_write', 'uniform'] };
