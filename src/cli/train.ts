@@ -48,7 +48,7 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   'adam-beta2': { kind: 'value', help: 'Adam β2 (default 0.999)' },
   'adam-eps': { kind: 'value', help: 'Adam ε (default 1e-8)' },
   'grad-clip': { kind: 'value', help: 'global gradient-norm clip, 0 = off (default 1)' },
-  backend: { kind: 'value', help: 'cpu|webgpu (default: webgpu on a hardware adapter for topk/relu/jumprelu, else cpu)' },
+  backend: { kind: 'value', help: 'cpu|webgpu (default: webgpu on a hardware adapter, else cpu)' },
   export: { kind: 'value', help: 'write the trained SAE as a SAELens folder here' },
   force: { kind: 'switch', help: 'overwrite an SAE already in --export DIR' },
   json: { kind: 'value', help: 'also write the JSON results to this file' },

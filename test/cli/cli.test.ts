@@ -246,7 +246,7 @@ describe('bad input: exit code 2 and a one-line reason', () => {
     [['train', '--data', 'synthetic:small', '--k', '99', '--latents', '8'], /k must be an integer in \[1, dSae=8\], got 99/],
     [['train', '--data', 'synthetic:small', '--steps', 'many'], /--steps: expected an integer, got "many"/],
     [['train', '--data', 'synthetic:small', '--frobnicate', '1'], /unknown flag --frobnicate/],
-    [['train', '--data', 'synthetic:small', '--backend', 'webgpu', '--arch', 'batchtopk'], /--backend webgpu trains topk, relu, jumprelu SAEs so far; batchtopk runs on --backend cpu/],
+    [['train', '--data', 'synthetic:small', '--backend', 'webgpu', '--k', '9', '--latents', '8'], /k must be an integer in \[1, dSae=8\], got 9/],
     [['train', '--data', 'data.xyz'], /unknown data spec/],
     [['eval', '--sae', '/nonexistent-dir', '--data', 'synthetic:small'], /not a SAELens folder/],
     [['frob'], /unknown command "frob"/],
