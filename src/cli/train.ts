@@ -3,7 +3,6 @@
 
 import { writeFileSync } from 'node:fs';
 import type { BDecInit, InputScaling, ResolvedConfig, TrainConfig } from '../core/config.ts';
-import { DEFAULT_CONFIG } from '../core/config.ts';
 import { InputError } from '../core/errors.ts';
 import { evaluateSae } from '../core/evaluate.ts';
 import { TRAINER, toSaeLens } from '../core/saelens.ts';
@@ -11,7 +10,7 @@ import type { StepStats } from '../core/train.ts';
 import { createTrainer } from '../core/train.ts';
 import type { Dataset, Sae } from '../core/types.ts';
 import { ARCHS } from '../core/types.ts';
-import { GPU_ARCHS, HISTORY_CAPACITY, createGpuTrainer, gpuTrainerLimits } from '../engine/gpuTrainer.ts';
+import { HISTORY_CAPACITY, createGpuTrainer, gpuTrainerLimits } from '../engine/gpuTrainer.ts';
 import { acquireDevice } from '../gpu/device.ts';
 import { createNodeGpu } from '../gpu/node.ts';
 import type { FlagSpec, Flags } from './args.ts';
@@ -48,7 +47,7 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   'adam-beta2': { kind: 'value', help: 'Adam β2 (default 0.999)' },
   'adam-eps': { kind: 'value', help: 'Adam ε (default 1e-8)' },
   'grad-clip': { kind: 'value', help: 'global gradient-norm clip, 0 = off (default 1)' },
-  backend: { kind: 'value', help: 'cpu|webgpu (default: webgpu on a hardware adapter, else cpu)' },
+  backend: { kind: 'value', help: 'cpu|webgpu (default: webgpu when an adapter exists, SwiftShader included; else cpu)' },
   export: { kind: 'value', help: 'write the trained SAE as a SAELens folder here' },
   force: { kind: 'switch', help: 'overwrite an SAE already in --export DIR' },
   json: { kind: 'value', help: 'also write the JSON results to this file' },
@@ -94,10 +93,10 @@ interface BackendChoice {
 
 /**
  * --backend webgpu: the WGSL engine (an error when no adapter is found). --backend cpu: the reference.
- * No flag: WebGPU when a hardware adapter exists and the architecture runs there; otherwise the CPU
- * reference, which is faster than a software adapter (SwiftShader, ~0.2 GFLOP/s).
+ * No flag: the WGSL engine whenever an adapter exists — on a machine without a GPU that is SwiftShader,
+ * found by src/gpu/node.ts and named in the log and the JSON — else the CPU reference.
  */
-async function chooseBackend(requested: 'cpu' | 'webgpu' | undefined, arch: string): Promise<BackendChoice & { gpu: GPU | null }> {
+async function chooseBackend(requested: 'cpu' | 'webgpu' | undefined): Promise<BackendChoice & { gpu: GPU | null }> {
   if (requested === 'cpu') return { kind: 'cpu', adapter: null, isSoftware: null, note: 'CPU reference (src/core), as requested', gpu: null };
   let node: Awaited<ReturnType<typeof createNodeGpu>> | null = null;
   let why = '';
@@ -106,18 +105,12 @@ async function chooseBackend(requested: 'cpu' | 'webgpu' | undefined, arch: stri
   } catch (e) {
     why = (e as Error).message;
   }
-  if (requested === 'webgpu') {
-    if (!node) throw new InputError(`--backend webgpu: no WebGPU adapter: ${why}`);
-    return { kind: 'webgpu', adapter: node.adapterName, isSoftware: node.isSoftware, note: `WGSL engine on ${node.adapterName}`, gpu: node.gpu };
+  if (!node) {
+    if (requested === 'webgpu') throw new InputError(`--backend webgpu: no WebGPU adapter: ${why}`);
+    return { kind: 'cpu', adapter: null, isSoftware: null, note: `CPU reference: no WebGPU adapter (${why})`, gpu: null };
   }
-  if (!node) return { kind: 'cpu', adapter: null, isSoftware: null, note: `CPU reference: no WebGPU adapter (${why})`, gpu: null };
-  if (!(GPU_ARCHS as readonly string[]).includes(arch)) {
-    return { kind: 'cpu', adapter: node.adapterName, isSoftware: node.isSoftware, note: `CPU reference: the WGSL engine trains ${GPU_ARCHS.join(', ')} so far (${arch} runs on the CPU)`, gpu: null };
-  }
-  if (node.isSoftware) {
-    return { kind: 'cpu', adapter: node.adapterName, isSoftware: true, note: `CPU reference: the only adapter is a software one (${node.adapterName}), slower than the reference; --backend webgpu forces it`, gpu: null };
-  }
-  return { kind: 'webgpu', adapter: node.adapterName, isSoftware: false, note: `WGSL engine on ${node.adapterName}`, gpu: node.gpu };
+  const soft = node.isSoftware ? ' (a software adapter: correct but slow; --backend cpu may be faster)' : '';
+  return { kind: 'webgpu', adapter: node.adapterName, isSoftware: node.isSoftware, note: `WGSL engine on ${node.adapterName}${soft}`, gpu: node.gpu };
 }
 
 interface Trained {
@@ -189,7 +182,7 @@ export async function runTrain(f: Flags): Promise<Record<string, unknown>> {
   if (data.truth && evalSpec && !evalData.truth) evalData.truth = data.truth;
 
   const quiet = f.get('quiet') === true;
-  const backend = await chooseBackend(oneOf(f, 'backend', ['cpu', 'webgpu']), config.arch ?? DEFAULT_CONFIG.arch);
+  const backend = await chooseBackend(oneOf(f, 'backend', ['cpu', 'webgpu']));
   const log = (c: ResolvedConfig): void => {
     if (quiet) return;
     process.stderr.write(

@@ -159,7 +159,8 @@ describe('sae-workbench train → export → independent recomputation', () => {
     const res = JSON.parse(readFileSync(json, 'utf8'));
     expect(JSON.parse(r.stdout)).toEqual(res);
     expect(res.config.arch).toBe(arch);
-    expect(res.backend.kind).toBe('cpu');
+    expect(res.backend.kind).toBe('webgpu'); // the default whenever an adapter exists (SwiftShader here)
+    expect(res.backend.adapter).toMatch(/\S/);
     expect(res.eval.tokens).toBe(100);
     expect(res.training.final.step).toBe(150);
     expect(res.wallSeconds).toBeGreaterThan(0);
