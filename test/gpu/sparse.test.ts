@@ -33,9 +33,9 @@ import {
   type SparseTuning,
 } from '../../src/gpu/kernels/sparse.ts';
 import { readF32, uploadF32, useGpu, withErrorScope } from '../helpers/gpu.ts';
+import { abs, expectBitwise, expectWithin } from '../helpers/close.ts';
 
 const gpu = useGpu();
-const U = 2 ** -24;
 const ALPHA = 0.5;
 
 function uploadU32(device: GPUDevice, data: Uint32Array, label: string): GPUBuffer {
@@ -47,32 +47,6 @@ async function readU32(device: GPUDevice, buffer: GPUBuffer, length: number): Pr
   return new Uint32Array(f.buffer, f.byteOffset, length);
 }
 
-const abs = (a: Float32Array): Float32Array => a.map(Math.abs);
-
-/** |got − want| ≤ (K + 4)·2⁻²⁴·bound elementwise; reports the first mismatches with their numbers. */
-function expectWithin(got: Float32Array, want: Float32Array, bound: Float32Array, K: number, label: string): void {
-  expect(got.length, `${label}: length`).toBe(want.length);
-  const bad: string[] = [];
-  let count = 0;
-  for (let i = 0; i < want.length; i++) {
-    const tol = (K + 4) * U * bound[i] + 1e-37;
-    if (!(Math.abs(got[i] - want[i]) <= tol)) {
-      count++;
-      if (bad.length < 5) bad.push(`[${i}] want ${want[i]} got ${got[i]} (tol ${tol.toExponential(2)})`);
-    }
-  }
-  expect(bad, `${label}: ${count}/${want.length} outside (K + 4)·2⁻²⁴·Σ|terms|, K = ${K}`).toEqual([]);
-}
-
-/** The same 32-bit patterns (f32 bits or u32 values); reports the first difference. */
-function expectBitwise(got: Float32Array | Uint32Array, want: Float32Array | Uint32Array, label: string): void {
-  expect(got.length, `${label}: length`).toBe(want.length);
-  const ug = new Uint32Array(got.buffer, got.byteOffset, got.length);
-  const uw = new Uint32Array(want.buffer, want.byteOffset, want.length);
-  let first = -1;
-  for (let i = 0; i < ug.length && first < 0; i++) if (ug[i] !== uw[i]) first = i;
-  expect(first, `${label}: first difference at [${first}]: got ${got[first]}, want ${want[first]}`).toBe(-1);
-}
 
 interface Case {
   name: string;

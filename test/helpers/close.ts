@@ -30,3 +30,34 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
 export function expectNear(actual: number, expected: number, tol: Tol, label = 'value'): void {
   expectClose([actual], [expected], tol, label);
 }
+
+/** 2⁻²⁴: the unit roundoff of f32. */
+export const U = 2 ** -24;
+
+/** Elementwise |a|. */
+export const abs = (a: Float32Array): Float32Array => a.map(Math.abs);
+
+/** |got − want| ≤ (K + 4)·2⁻²⁴·bound elementwise; reports the first mismatches with their numbers. */
+export function expectWithin(got: Float32Array, want: Float32Array, bound: Float32Array, K: number, label: string): void {
+  expect(got.length, `${label}: length`).toBe(want.length);
+  const bad: string[] = [];
+  let count = 0;
+  for (let i = 0; i < want.length; i++) {
+    const tol = (K + 4) * U * bound[i] + 1e-37;
+    if (!(Math.abs(got[i] - want[i]) <= tol)) {
+      count++;
+      if (bad.length < 5) bad.push(`[${i}] want ${want[i]} got ${got[i]} (tol ${tol.toExponential(2)})`);
+    }
+  }
+  expect(bad, `${label}: ${count}/${want.length} outside (K + 4)·2⁻²⁴·Σ|terms|, K = ${K}`).toEqual([]);
+}
+
+/** The same 32-bit patterns (f32 bits or u32 values); reports the first difference. */
+export function expectBitwise(got: Float32Array | Uint32Array, want: Float32Array | Uint32Array, label: string): void {
+  expect(got.length, `${label}: length`).toBe(want.length);
+  const ug = new Uint32Array(got.buffer, got.byteOffset, got.length);
+  const uw = new Uint32Array(want.buffer, want.byteOffset, want.length);
+  let first = -1;
+  for (let i = 0; i < ug.length && first < 0; i++) if (ug[i] !== uw[i]) first = i;
+  expect(first, `${label}: first difference at [${first}]: got ${got[first]}, want ${want[first]}`).toBe(-1);
+}
