@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Smoke check of the app in headless Debian chromium (not part of `npm test`): serve the page with
-// Vite on 127.0.0.1, load it, press Train, see the step count advance, pause and resume, wait for the
-// run to finish, save a screenshot, and fail on any console error or page error.
+// Vite on 127.0.0.1, load it, wait for the default dataset (stories260K activations) and its card,
+// press Train, see the step count advance, pause and resume, wait for the run to finish, save a
+// screenshot; then pick digits from the dataset picker, upload a malformed .npy (its error shows and
+// digits stays loaded), save a second screenshot, and fail on any console error or page error.
 // Usage: node scripts/smoke-app.mjs [--url http://127.0.0.1:5173/] [--screenshot /tmp/app.png]
 // Needs Debian's chromium (/usr/bin/chromium, or set CHROMIUM); never `npx playwright install`.
 
@@ -37,10 +39,32 @@ try {
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.setDefaultTimeout(30_000);
 
+  // Records every text the dataset progress line shows, to check that it advances while loading.
+  await page.addInitScript(() => {
+    window.__progress = [];
+    new MutationObserver(() => {
+      const t = document.querySelector('[data-testid=dataset-progress]')?.textContent;
+      if (t && window.__progress.at(-1) !== t) window.__progress.push(t);
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+  });
   await page.goto(url);
   log(`loaded ${url}`);
   log(`note: ${await page.getByTestId('backend-note').innerText()}`);
   log(`navigator.gpu: ${await page.evaluate(() => ('gpu' in navigator ? 'present' : 'missing'))}`);
+
+  const datasetName = () => page.getByTestId('dataset-name').innerText();
+  try {
+    await page.getByTestId('dataset-progress').waitFor({ timeout: 10_000 });
+    log(`progress line: ${await page.getByTestId('dataset-progress').innerText()}`);
+  } catch {
+    problems.push('no progress line while the default dataset loaded');
+  }
+  await page.waitForFunction(() => document.querySelector('[data-testid=dataset-name]')?.textContent === 'builtin:stories-resid-3', null, { timeout: 60_000 });
+  const progressTexts = await page.evaluate(() => window.__progress);
+  log(`progress line showed ${progressTexts.length} states, last: ${progressTexts.at(-1)}`);
+  if (progressTexts.length < 3) problems.push(`the progress line did not advance: ${JSON.stringify(progressTexts)}`);
+  log(`default dataset loaded: ${(await page.getByTestId('dataset-card').innerText()).split('\n').slice(0, 3).join(' | ')}`);
+  if ((await page.locator('[data-testid=dataset-norm-plot] .barlayer .trace').count()) < 1) problems.push('the dataset card has no norm histogram');
 
   const stepCount = async () => Number(await page.getByTestId('step-count').innerText());
   await page.getByTestId('train-start').click();
@@ -65,6 +89,21 @@ try {
   if (traces < 1) problems.push('the loss plot has no trace');
   await page.screenshot({ path: args.screenshot, fullPage: true });
   log(`screenshot: ${args.screenshot}`);
+
+  await page.getByTestId('dataset-select').selectOption('builtin:digits');
+  await page.waitForFunction(() => document.querySelector('[data-testid=dataset-name]')?.textContent === 'builtin:digits');
+  log(`picked digits: ${await datasetName()}`);
+  await page.getByTestId('dataset-select').selectOption('upload');
+  await page.getByTestId('upload-file').setInputFiles({ name: 'broken.npy', mimeType: 'application/octet-stream', buffer: Buffer.from('not a numpy file') });
+  await page.getByTestId('dataset-load').click();
+  await page.getByTestId('dataset-error').waitFor();
+  const uploadError = await page.getByTestId('dataset-error').innerText();
+  log(`malformed upload: ${uploadError}`);
+  if (!/broken\.npy: magic: expected 93 4e 55 4d 50 59/.test(uploadError)) problems.push(`unexpected upload error: ${uploadError}`);
+  if ((await datasetName()) !== 'builtin:digits') problems.push(`the malformed upload replaced the loaded dataset (now ${await datasetName()})`);
+  const shot2 = args.screenshot.replace(/(\.png)?$/, '-datasets.png');
+  await page.screenshot({ path: shot2, fullPage: true });
+  log(`screenshot: ${shot2}`);
 } finally {
   await browser.close();
   await stop();

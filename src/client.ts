@@ -4,7 +4,14 @@
 // the types of src/engine/api.ts: never engine, gpu or core values (they belong in the worker chunk).
 
 import * as Comlink from 'comlink';
-import type { Snapshot, SnapshotListener, Workbench } from './engine/api.ts';
+import type { DatasetRequest, Snapshot, SnapshotListener, Workbench } from './engine/api.ts';
+
+/** The buffers an upload's bytes live in: transferred to the worker, not copied (they are detached here afterwards). */
+function transferables(req: DatasetRequest): ArrayBuffer[] {
+  if (req.source !== 'upload') return [];
+  const buffers = [req.file.bytes.buffer, req.labels?.bytes.buffer];
+  return buffers.filter((b, i): b is ArrayBuffer => b instanceof ArrayBuffer && buffers.indexOf(b) === i);
+}
 
 export interface WorkbenchConnection {
   workbench: Workbench;
@@ -30,6 +37,13 @@ export function connect(): WorkbenchConnection {
     resume: () => remote.resume(),
     stop: () => remote.stop(),
     exportRun: (member) => remote.exportRun(member),
+    catalog: () => remote.catalog(),
+    loadDataset: async (req) => {
+      await ready;
+      return remote.loadDataset(Comlink.transfer(req, transferables(req)));
+    },
+    listDatasets: () => remote.listDatasets(),
+    datasetRows: (id, rows) => remote.datasetRows(id, rows),
     onSnapshot: (next) => {
       listener = next;
       return Promise.resolve();

@@ -4,4 +4,5 @@
 import { expose } from 'comlink';
 import { createWorkbench } from './engine/workbench.ts';
 
-expose(createWorkbench(navigator.gpu));
+// The shipped data (public/data/, served at /data/ by Vite and by any static host of dist/).
+expose(createWorkbench(navigator.gpu, { dataBase: new URL(`${import.meta.env.BASE_URL}data/`, self.location.origin).href }));

@@ -3,18 +3,34 @@
 // in chunks of steps with a yield between them so pause/resume/stop get through; snapshots go out on one
 // throttled push channel (≤ ~15 Hz, never awaited). On the GPU the weights are read back at snapshot
 // time (at most once a second, and at pause/stop/done), so a lost device leaves them exportable.
-// Imports src/core and src/gpu only: no DOM, React, Comlink, Node or WGSL.
+// Datasets (datasets.ts) load into a small registry by id; their progress rides on the same channel
+// (Snapshot.loading). Imports src/core and src/gpu only: no DOM, React, Comlink, Node or WGSL.
 
 import { DEFAULT_CONFIG, validateConfig } from '../core/config.ts';
 import type { TrainConfig } from '../core/config.ts';
 import { InputError } from '../core/errors.ts';
 import { toSaeLens } from '../core/saelens.ts';
-import { generateSynthetic, parseSyntheticSpec } from '../core/synthetic.ts';
 import type { StepStats } from '../core/train.ts';
-import type { Arch, Dataset } from '../core/types.ts';
+import type { Arch } from '../core/types.ts';
 import { GPU_ARCHS } from './gpuTrainer.ts';
 import { describeAdapter, isSoftwareAdapter } from '../gpu/device.ts';
-import type { BackendInfo, BackendRequest, MemberSnapshot, RunExport, RunInfo, RunStatus, Snapshot, SnapshotListener, StartRunRequest, Workbench } from './api.ts';
+import type {
+  BackendInfo,
+  BackendRequest,
+  DatasetInfo,
+  DatasetProgress,
+  DatasetRequest,
+  MemberSnapshot,
+  RunExport,
+  RunInfo,
+  RunStatus,
+  Snapshot,
+  SnapshotListener,
+  StartRunRequest,
+  Workbench,
+} from './api.ts';
+import type { DataReader, LoadedDataset } from './datasets.ts';
+import { BUILTINS, describeRows, fetchReader, loadDatasetFrom } from './datasets.ts';
 import type { LostInfo, MemberTrainer, Weights } from './trainers.ts';
 import { createCpuTrainer, createDeviceHolder, createWebGpuTrainer } from './trainers.ts';
 
@@ -28,6 +44,16 @@ const KEEP_WEIGHTS_MS = 1000;
 const LOST_GRACE_MS = 500;
 /** Members of one run; each costs a full SAE of memory and work per step. */
 const MAX_MEMBERS = 16;
+/** Datasets kept loaded at once; the least recently used one not being trained on goes first. */
+const MAX_LOADED = 6;
+
+/** Where the shipped data (public/data/) comes from. */
+export interface WorkbenchOptions {
+  /** A base URL the files are fetched from, e.g. new URL('/data/', self.location.href).href in the worker. */
+  dataBase?: string;
+  /** Or a reader of those files by name (Node tests: fs.readFile of public/data/). Wins over dataBase. */
+  readData?: DataReader;
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const yieldToEventLoop = (): Promise<void> => sleep(0);
@@ -35,7 +61,10 @@ const messageOf = (e: unknown): string => (e instanceof Error ? e.message : Stri
 
 interface Run {
   id: number;
+  /** The id the run was started with (export provenance). */
   dataset: string;
+  /** The loaded dataset's id (kept loaded while this run is current). */
+  datasetId: string;
   info: RunInfo;
   /** null once freed (a GPU run after done, error or loss): exports then come from `good`. */
   trainer: MemberTrainer | null;
@@ -56,13 +85,6 @@ interface Run {
   goodAtMs: number;
   /** The training loop in flight (resolved when none). */
   loop: Promise<void>;
-}
-
-/** Loads a dataset by id; only synthetic presets exist in this build. */
-function loadDataset(id: string): Dataset {
-  if (!id.startsWith('synthetic:'))
-    throw new InputError(`dataset "${id}" is not available in this build: use synthetic:small (or synthetic:PRESET[:SEED])`);
-  return generateSynthetic(parseSyntheticSpec(id));
 }
 
 function checkSeeds(seeds: number[]): void {
@@ -118,14 +140,22 @@ function logDensity(counts: Float64Array, tokens: number): Float32Array {
   return Float32Array.from(counts, (c) => Math.log10((tokens > 0 ? c / tokens : 0) + 1e-10));
 }
 
-export function createWorkbench(gpu?: GPU): Workbench {
+const noData: DataReader = (file) =>
+  Promise.reject(new InputError(`${file}: this workbench has no data folder: create it with createWorkbench(gpu, { dataBase }) or { readData }`));
+
+export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Workbench {
+  const readData = options.readData ?? (options.dataBase ? fetchReader(options.dataBase) : noData);
   let listener: SnapshotListener | null = null;
   let run: Run | null = null;
   let runCount = 0;
   /** Playground's timerIndex: a training loop runs only while the generation it captured is current. */
   let generation = 0;
   let lastEmitMs = -Infinity;
-  const cache = new Map<string, Dataset>();
+  /** Loaded datasets by id, least recently used first. */
+  const datasets = new Map<string, LoadedDataset>();
+  /** The load in flight (startRun waits for it), and its latest progress. */
+  let loadingNow: Promise<unknown> = Promise.resolve();
+  let loading: DatasetProgress | null = null;
   let probe: Promise<Probe> | null = null;
   const probed = (): Promise<Probe> => (probe ??= probeGpu(gpu));
   const devices = gpu ? createDeviceHolder(gpu) : null;
@@ -169,28 +199,97 @@ export function createWorkbench(gpu?: GPU): Workbench {
       tokensPerSecond: r.activeMs > 0 ? (r.tokens / r.activeMs) * 1000 : 0,
       recentLoss: { steps: r.recent.steps, loss: recentMean },
       members,
+      loading,
     };
     if (r.error !== undefined) snap.error = r.error;
     return snap;
   };
 
+  /** Before any run: a snapshot of no run (run 0, status idle), carrying only the loading progress. */
+  const idleSnapshot = (): Snapshot => ({
+    run: 0,
+    status: 'idle',
+    backend: 'cpu',
+    step: 0,
+    steps: 0,
+    weightsStep: 0,
+    loss: NaN,
+    mse: NaN,
+    l0: NaN,
+    deadFraction: NaN,
+    explainedVariance: NaN,
+    lr: NaN,
+    tokensPerSecond: 0,
+    recentLoss: { steps: [], loss: [] },
+    members: [],
+    loading,
+  });
+
+  const send = (snap: Snapshot): void => {
+    const l = listener;
+    if (!l) return;
+    lastEmitMs = performance.now();
+    try {
+      // Through Comlink the listener returns a promise; a closed page must not break training.
+      void Promise.resolve(l(snap) as unknown).catch(() => undefined);
+    } catch {
+      // An in-thread listener that throws is the caller's bug; training goes on.
+    }
+  };
+
   /** Sends a snapshot of the current run now (force) or when the throttle allows; never waits on the listener. */
   const emit = (r: Run, force: boolean): void => {
     if (r !== run) return; // a replaced run: its loop may still be winding down
-    const now = performance.now();
-    if (!force && now - lastEmitMs < SNAPSHOT_INTERVAL_MS) return;
-    const l = listener;
-    if (l) {
-      lastEmitMs = now;
-      const snap = snapshotOf(r);
-      try {
-        // Through Comlink the listener returns a promise; a closed page must not break training.
-        void Promise.resolve(l(snap) as unknown).catch(() => undefined);
-      } catch {
-        // An in-thread listener that throws is the caller's bug; training goes on.
-      }
-    }
+    if (!force && performance.now() - lastEmitMs < SNAPSHOT_INTERVAL_MS) return;
+    if (listener) send(snapshotOf(r));
     r.recent = { steps: [], loss: r.info.seeds.map(() => []) };
+  };
+
+  /** Loading progress: on the current run's snapshot, or on an idle one before any run. */
+  const setLoading = (p: DatasetProgress | null, force: boolean): void => {
+    loading = p;
+    if (run) emit(run, force);
+    else if (force || performance.now() - lastEmitMs >= SNAPSHOT_INTERVAL_MS) send(idleSnapshot());
+  };
+
+  const remember = (d: LoadedDataset): void => {
+    datasets.delete(d.info.id);
+    datasets.set(d.info.id, d);
+    for (const id of datasets.keys()) {
+      if (datasets.size <= MAX_LOADED) break;
+      if (id !== run?.datasetId && id !== d.info.id) datasets.delete(id);
+    }
+  };
+
+  /** Loads one dataset; a failure leaves every loaded dataset as it was. quiet: no progress snapshots (a fast load). */
+  const load = (req: DatasetRequest, quiet = false): Promise<LoadedDataset> => {
+    const next = loadingNow.then(async () => {
+      try {
+        const d = await loadDatasetFrom(req, readData, (p) => quiet || setLoading(p, p.done === 0));
+        remember(d);
+        return d;
+      } finally {
+        if (!quiet) setLoading(null, true);
+      }
+    });
+    loadingNow = next.catch(() => undefined);
+    return next;
+  };
+
+  /** The dataset a run names: loaded already, or a catalog id loaded now with default preprocessing. */
+  const datasetFor = async (id: string): Promise<LoadedDataset> => {
+    await loadingNow;
+    const have = datasets.get(id);
+    if (have) {
+      remember(have);
+      return have;
+    }
+    // A synthetic preset takes milliseconds: no progress snapshots (before a first run they would be idle ones).
+    if (typeof id === 'string' && (id.startsWith('synthetic:') || id.startsWith('builtin:'))) return load({ source: 'builtin', id }, id.startsWith('synthetic:'));
+    const loaded = [...datasets.keys()];
+    throw new InputError(
+      `dataset "${id}" is not loaded: load it first (loadDataset), pick a loaded one${loaded.length ? ` (${loaded.join(', ')})` : ''}, or use synthetic:small or a built-in (builtin:stories-resid-3, builtin:fashion-mnist, ...)`,
+    );
   };
 
   const setStatus = (r: Run, status: RunStatus, error?: string): void => {
@@ -302,9 +401,8 @@ export function createWorkbench(gpu?: GPU): Workbench {
 
   const createRun = async (req: StartRunRequest): Promise<RunInfo> => {
     // Everything that can be checked without a device is checked before the current run is touched.
-    const data = cache.get(req.dataset) ?? loadDataset(req.dataset);
-    cache.clear();
-    cache.set(req.dataset, data);
+    const loaded = await datasetFor(req.dataset);
+    const data = loaded.train;
     const config: Partial<TrainConfig> = { ...req.config };
     const full: TrainConfig = { ...DEFAULT_CONFIG, ...config };
     const problems = validateConfig(full, data.dIn, data.rows);
@@ -329,6 +427,7 @@ export function createWorkbench(gpu?: GPU): Workbench {
     const r: Run = {
       id: info.run,
       dataset: req.dataset,
+      datasetId: loaded.info.id,
       info,
       trainer,
       steps: trainer.config.steps,
@@ -421,6 +520,22 @@ export function createWorkbench(gpu?: GPU): Workbench {
       }),
 
     exportRun: (member = 0) => serial(() => exportOf(member)),
+
+    catalog: () => Promise.resolve(BUILTINS.map((b) => ({ ...b, shape: [...b.shape] }))),
+
+    loadDataset: async (req: DatasetRequest): Promise<DatasetInfo> => (await load(req)).info,
+
+    listDatasets: () => Promise.resolve([...datasets.values()].map((d) => d.info)),
+
+    datasetRows(id: string, rows: number[]) {
+      const d = datasets.get(id);
+      if (!d) return Promise.reject(new InputError(`datasetRows: dataset "${id}" is not loaded (loaded: ${[...datasets.keys()].join(', ') || 'none'})`));
+      try {
+        return Promise.resolve(describeRows(d, rows));
+      } catch (e) {
+        return Promise.reject(e as Error);
+      }
+    },
 
     onSnapshot(next: SnapshotListener | null): Promise<void> {
       listener = next;

@@ -1,5 +1,6 @@
-// The page: what this is, the WebGPU note, the experiment form, train / pause / stop, progress, the loss
-// curve and the final metrics. Reads the store (src/ui/store.ts); sees the engine only through it.
+// The page: what this is, the WebGPU note, the dataset picker with its card (DatasetPanel.tsx), the
+// experiment form, train / pause / stop, progress, the loss curve and the final metrics. Reads the store
+// (src/ui/store.ts); sees the engine only through it.
 // Must not import engine, gpu or core values (types and core/config defaults only).
 
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
@@ -7,6 +8,7 @@ import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import { ARCHS, type Arch } from '../core/types.ts';
 import type { Snapshot } from '../engine/api.ts';
+import { DatasetPanel } from './DatasetPanel.tsx';
 import { Plot } from './Plot.tsx';
 import type { AppStore, Draft, LossSeries } from './store.ts';
 
@@ -22,6 +24,7 @@ export function App({ store }: { store: AppStore }) {
           {error}
         </p>
       )}
+      <DatasetPanel store={store} />
       <DraftForm store={store} />
       <Controls store={store} />
       <Progress store={store} />
@@ -59,11 +62,9 @@ function DraftForm({ store }: { store: AppStore }) {
   return (
     <fieldset>
       <legend>Experiment</legend>
-      <label title="Synthetic activations with known ground-truth features (16 dims, 32 features, 8192 rows)">
+      <label title="The loaded dataset runs train on (its train split); pick another above">
         dataset
-        <select value={draft.dataset} onChange={(e) => setDraft({ dataset: e.currentTarget.value })}>
-          <option value="synthetic:small">synthetic:small</option>
-        </select>
+        <output className="dataset-id">{draft.dataset}</output>
       </label>
       <label title="Activation: topk keeps the k largest latents per token">
         arch
@@ -107,7 +108,7 @@ function Progress({ store }: { store: AppStore }) {
   const snap = useStore(store, (s) => s.snapshot);
   return (
     <p className="progress">
-      step <span data-testid="step-count">{snap?.step ?? 0}</span> / {snap?.steps ?? store.getState().draft.steps}
+      step <span data-testid="step-count">{snap?.step ?? 0}</span> / {snap?.steps || store.getState().draft.steps}
       {snap && snap.tokensPerSecond > 0 && ` · ${fmt(snap.tokensPerSecond, 0)} tokens/s`}
     </p>
   );

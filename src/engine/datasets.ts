@@ -1,0 +1,424 @@
+// The datasets the Workbench can load: a registry of built-in ids (stories260K activations, Fashion-MNIST,
+// digits, GloVe; fetched from a data folder), synthetic ground truth with its knobs, user uploads
+// (.npy, .safetensors, CSV/TSV, IDX; optional labels file) and pasted text run through the LM. Each load
+// applies the preprocessing options (drop BOS rows, seeded train/eval split, centring and expected-norm
+// scaling with the train split's statistics) and computes a card.
+// Parsing is src/core's; this file only fetches bytes (through an injected reader), picks the parser and
+// keeps per-row labels/contexts for the inspector. No DOM, React, Comlink, Node or WebGPU imports.
+
+import { DIGITS_SOURCE, csvDataset, parseLabels, readCsv, readDigits, withLabels } from '../core/csv.ts';
+import type { DatasetSource, LabelledDataset } from '../core/card.ts';
+import { datasetCard, hasLabels } from '../core/card.ts';
+import { InputError } from '../core/errors.ts';
+import { GLOVE_SOURCE, readGloveZip } from '../core/glove.ts';
+import { FASHION_MNIST_SOURCE, idxImages, idxLabels, readFashionMnist, readIdx } from '../core/idx.ts';
+import { expectedNormScale, rowMean } from '../core/init.ts';
+import { maybeGunzip } from '../core/inflate.ts';
+import type { LmActivations } from '../core/lm/activations.ts';
+import { collectActivations } from '../core/lm/activations.ts';
+import { parseSite } from '../core/lm/forward.ts';
+import type { LmModel } from '../core/lm/model.ts';
+import { parseLmModel } from '../core/lm/model.ts';
+import { tokenLabel } from '../core/lm/tokenizer.ts';
+import { parseNpy } from '../core/npy.ts';
+import { splitTrainEval, takeRows } from '../core/preprocess.ts';
+import { parseSafetensors } from '../core/safetensors.ts';
+import type { SyntheticSpec } from '../core/synthetic.ts';
+import { SYNTHETIC_PRESETS, generateSynthetic, parseSyntheticSpec, syntheticName } from '../core/synthetic.ts';
+import type { Dataset } from '../core/types.ts';
+import type { CatalogEntry, DatasetInfo, DatasetKind, DatasetProgress, DatasetRequest, PreprocessOptions, RowInfo, SyntheticKnobs, UploadFile } from './api.ts';
+
+/** Reads one file of the shipped data folder (public/data/) by name; rejects with an InputError. */
+export type DataReader = (file: string, onBytes?: (done: number, total: number) => void) => Promise<Uint8Array>;
+
+/** Text tokens the `builtin:stories-*` sets read by default (~3 s on the CPU reference). */
+export const DEFAULT_STORIES_TOKENS = 8192;
+/** At most this many tokens of LM activations (the reference LM runs ~3k tokens/s on one core). */
+export const MAX_STORIES_TOKENS = 100_000;
+/** Largest dataset a load may produce: rows·dIn floats (1 GiB of f32). */
+export const MAX_ELEMENTS = 1 << 28;
+
+export const DEFAULT_PREPROCESS: Required<PreprocessOptions> = { centre: false, scale: 'none', dropBos: true, evalFraction: 0, splitSeed: 0 };
+
+export const STORIES_SOURCE: DatasetSource = {
+  source:
+    'stories260K (Andrej Karpathy, tinyllamas / llama2.c), run in this page by src/core/lm over the opening of TinyStories (Eldan & Li 2023)',
+  licence: 'model: MIT; text: CDLA-Sharing-1.0 (see public/data/NOTICE.md)',
+};
+
+const STORIES_PATTERN = /^builtin:stories-(resid|mlp)-(\d+)$/;
+const LM_FILES = { model: 'stories260k.bin', text: 'tinystories.txt' };
+
+/** Every id loadDataset({source: 'builtin'}) accepts, besides `synthetic:PRESET[:SEED]`. */
+export const BUILTINS: CatalogEntry[] = [
+  ...[0, 1, 2, 3, 4, 5].map((l): CatalogEntry => ({
+    id: `builtin:stories-resid-${l}`,
+    kind: 'text',
+    title: l === 0 ? 'stories260K residual stream after the embedding' : `stories260K residual stream after block ${l}`,
+    shape: [DEFAULT_STORIES_TOKENS, 64],
+  })),
+  ...[1, 2, 3, 4, 5].map((l): CatalogEntry => ({ id: `builtin:stories-mlp-${l}`, kind: 'text', title: `stories260K MLP hidden of block ${l}`, shape: [DEFAULT_STORIES_TOKENS, 172] })),
+  { id: 'builtin:fashion-mnist', kind: 'image', title: 'Fashion-MNIST test images (28×28, 10 classes)', shape: [10000, 784] },
+  { id: 'builtin:digits', kind: 'image', title: 'scikit-learn digits (8×8, 10 classes)', shape: [1797, 64] },
+  { id: 'builtin:glove-50d', kind: 'word', title: 'GloVe 6B 50-d vectors of the 10,000 most frequent words', shape: [10000, 50] },
+  ...Object.entries(SYNTHETIC_PRESETS).map(([p, s]): CatalogEntry => ({
+    id: `synthetic:${p}`,
+    kind: 'synthetic',
+    title: `synthetic ground truth: ${s.nFeatures} features in ${s.dIn} dims`,
+    shape: [s.rows, s.dIn],
+  })),
+];
+
+/** A loaded dataset: what runs train on, and what the inspector asks about. */
+export interface LoadedDataset {
+  info: DatasetInfo;
+  /** Every row after preprocessing (BOS rows dropped, centred, scaled): [rows, dIn]. */
+  all: Dataset;
+  train: Dataset;
+  eval: Dataset | null;
+  /** Label of each row of `all` (a token, a word, a class name), or null. */
+  label: ((row: number) => string) | null;
+  /** Token context of each row of `all` (text only). */
+  context: ((row: number) => RowInfo['context']) | null;
+}
+
+/** What a parser produced, before preprocessing. */
+interface Raw {
+  id: string;
+  kind: DatasetKind;
+  data: Dataset;
+  source: DatasetSource;
+  files: string[];
+  imageShape: [number, number] | null;
+  /** Text: the activations (tokens, contexts) and the model, for labels and contexts. */
+  lm: { acts: LmActivations; model: LmModel } | null;
+  /** 1 where the row is a BOS position (text only). */
+  bos: Uint8Array | null;
+}
+
+export type ProgressSink = (p: DatasetProgress) => void;
+
+/** Loads a dataset: fetch/parse (Raw), then preprocess and card. Throws InputError with the reader's message. */
+export async function loadDatasetFrom(req: DatasetRequest, read: DataReader, progress: ProgressSink): Promise<LoadedDataset> {
+  const pre = resolvePreprocess(req.preprocess);
+  const raw = await loadRaw(req, read, progress);
+  checkSize(raw.data);
+  progress({ id: raw.id, phase: 'preprocessing', done: 0, total: 1, unit: 'steps' });
+  return preprocess(raw, pre);
+}
+
+export function resolvePreprocess(p: PreprocessOptions = {}): Required<PreprocessOptions> {
+  const r = { ...DEFAULT_PREPROCESS, ...p };
+  if (typeof r.centre !== 'boolean') throw new InputError(`preprocess.centre: expected true or false, got ${String(r.centre)}`);
+  if (r.scale !== 'none' && r.scale !== 'expected-norm') throw new InputError(`preprocess.scale: expected 'none' or 'expected-norm', got ${JSON.stringify(r.scale)}`);
+  if (typeof r.dropBos !== 'boolean') throw new InputError(`preprocess.dropBos: expected true or false, got ${String(r.dropBos)}`);
+  if (!(r.evalFraction >= 0 && r.evalFraction < 1))
+    throw new InputError(`preprocess.evalFraction: expected a number in [0, 1) (0 = no eval split; 0.1 holds out 10% of rows), got ${r.evalFraction}`);
+  if (!Number.isSafeInteger(r.splitSeed) || r.splitSeed < 0 || r.splitSeed > 0xffffffff)
+    throw new InputError(`preprocess.splitSeed: expected an integer in [0, 4294967295], got ${r.splitSeed}`);
+  return r;
+}
+
+function checkSize(d: Dataset): void {
+  if (d.rows < 1 || d.dIn < 1) throw new InputError(`${d.name}: shape: expected at least 1 row and 1 column, got [${d.rows}, ${d.dIn}]`);
+  if (d.rows * d.dIn > MAX_ELEMENTS)
+    throw new InputError(`${d.name}: shape [${d.rows}, ${d.dIn}]: expected at most ${MAX_ELEMENTS} values (1 GiB of f32): use fewer rows`);
+}
+
+async function loadRaw(req: DatasetRequest, read: DataReader, progress: ProgressSink): Promise<Raw> {
+  switch (req.source) {
+    case 'builtin':
+      return loadBuiltin(req.id, req.maxTokens ?? DEFAULT_STORIES_TOKENS, read, progress);
+    case 'synthetic':
+      return loadSynthetic(syntheticSpecOf(req.knobs));
+    case 'upload':
+      return loadUpload(req.file, req.labels ?? null, req.tensor, progress);
+    case 'text': {
+      const model = await readModel(read, progress, 'text:pasted');
+      return lmRaw(`text:${req.site}`, model, req.text, req.site, req.maxTokens ?? MAX_STORIES_TOKENS, progress, ['pasted text']);
+    }
+    default: {
+      const bad: never = req;
+      throw new InputError(`dataset request: source: expected 'builtin', 'synthetic', 'upload' or 'text', got ${JSON.stringify((bad as { source: unknown }).source)}`);
+    }
+  }
+}
+
+/** The full SyntheticSpec of the app's knobs (magnitudes as the presets have them), checked for size. */
+export function syntheticSpecOf(k: SyntheticKnobs | string): SyntheticSpec {
+  if (typeof k === 'string') return parseSyntheticSpec(k);
+  const spec: SyntheticSpec = { magnitudeMean: 1, magnitudeStd: 0.25, ...k };
+  if (spec.nFeatures * spec.dIn > MAX_ELEMENTS) throw new InputError(`synthetic data: nFeatures·dIn: expected at most ${MAX_ELEMENTS}, got ${spec.nFeatures * spec.dIn}: use fewer features or dims`);
+  if (spec.rows * spec.dIn > MAX_ELEMENTS) throw new InputError(`synthetic data: rows·dIn: expected at most ${MAX_ELEMENTS}, got ${spec.rows * spec.dIn}: use fewer rows`);
+  return spec;
+}
+
+function loadSynthetic(spec: SyntheticSpec): Raw {
+  const id = syntheticName(spec);
+  const data = { ...generateSynthetic(spec), name: id };
+  const source = {
+    source: `generated in this page: ${spec.nFeatures} unit features in ${spec.dIn} dims, ~${spec.meanActive} active per row (Zipf ${spec.zipfExponent}, correlation ${spec.correlation}, noise ${spec.noiseStd}), seed ${spec.seed}`,
+    licence: 'none needed (generated data)',
+  };
+  return { id, kind: 'synthetic', data, source, files: [], imageShape: null, lm: null, bos: null };
+}
+
+async function loadBuiltin(id: string, maxTokens: number, read: DataReader, progress: ProgressSink): Promise<Raw> {
+  if (id.startsWith('synthetic:')) return loadSynthetic(parseSyntheticSpec(id));
+  const stories = STORIES_PATTERN.exec(id);
+  if (stories) {
+    if (!Number.isSafeInteger(maxTokens) || maxTokens < 1 || maxTokens > MAX_STORIES_TOKENS)
+      throw new InputError(`${id}: maxTokens: expected an integer in [1, ${MAX_STORIES_TOKENS}], got ${maxTokens}`);
+    const model = await readModel(read, progress, id);
+    const text = new TextDecoder().decode(await fetchFile(read, LM_FILES.text, id, progress));
+    return lmRaw(id, model, text, `${stories[1]}:${stories[2]}`, maxTokens, progress, [LM_FILES.model, LM_FILES.text]);
+  }
+  switch (id) {
+    case 'builtin:fashion-mnist': {
+      const files = ['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
+      const [images, labels] = [await fetchFile(read, files[0], id, progress), await fetchFile(read, files[1], id, progress)];
+      progress({ id, phase: 'decoding images', done: 0, total: 1, unit: 'steps' });
+      const data = await readFashionMnist(images, labels, id);
+      return { id, kind: 'image', data, source: FASHION_MNIST_SOURCE, files, imageShape: [28, 28], lm: null, bos: null };
+    }
+    case 'builtin:digits': {
+      const data = await readDigits(await fetchFile(read, 'digits.csv.gz', id, progress), 'digits.csv.gz', id);
+      return { id, kind: 'image', data, source: DIGITS_SOURCE, files: ['digits.csv.gz'], imageShape: [8, 8], lm: null, bos: null };
+    }
+    case 'builtin:glove-50d': {
+      const zip = await fetchFile(read, 'glove.6B.50d.10k.zip', id, progress);
+      progress({ id, phase: 'parsing word vectors', done: 0, total: 1, unit: 'steps' });
+      const data = await readGloveZip(zip, 'glove.6B.50d.10k.zip', id);
+      return { id, kind: 'word', data, source: GLOVE_SOURCE, files: ['glove.6B.50d.10k.zip'], imageShape: null, lm: null, bos: null };
+    }
+    default:
+      throw new InputError(
+        `dataset "${id}" is not a built-in: use one of ${BUILTINS.map((b) => b.id).join(', ')} (or synthetic:PRESET[:SEED]), or upload a file`,
+      );
+  }
+}
+
+async function fetchFile(read: DataReader, file: string, id: string, progress: ProgressSink): Promise<Uint8Array> {
+  progress({ id, phase: `fetching ${file}`, done: 0, total: 0, unit: 'bytes' });
+  return read(file, (done, total) => progress({ id, phase: `fetching ${file}`, done, total, unit: 'bytes' }));
+}
+
+/** The model is parsed once per workbench (1 MB; every stories set and pasted text share it). */
+let modelCache: { read: DataReader; model: Promise<LmModel> } | null = null;
+function readModel(read: DataReader, progress: ProgressSink, id: string): Promise<LmModel> {
+  if (modelCache?.read !== read) {
+    const model = fetchFile(read, LM_FILES.model, id, progress).then((b) => parseLmModel(b, LM_FILES.model));
+    modelCache = { read, model };
+    model.catch(() => (modelCache = null));
+  }
+  return modelCache.model;
+}
+
+function lmRaw(id: string, model: LmModel, text: string, site: string, maxTokens: number, progress: ProgressSink, files: string[]): Raw {
+  parseSite(site, model.config); // the site's own message on a bad layer
+  if (text.trim() === '') throw new InputError(`${id}: text: expected some text to run the language model over, got an empty text`);
+  progress({ id, phase: `running stories260K (${site})`, done: 0, total: maxTokens, unit: 'tokens' });
+  const acts = collectActivations(model, text, {
+    site,
+    dropBos: false, // BOS rows are dropped by preprocessing, so the option shows in the card
+    maxTokens,
+    onProgress: (done, total) => progress({ id, phase: `running stories260K (${site})`, done, total, unit: 'tokens' }),
+  });
+  const bos = Uint8Array.from(acts.position, (p) => (p === 0 ? 1 : 0));
+  const data: LabelledDataset = {
+    name: id,
+    rows: acts.rows,
+    dIn: acts.dIn,
+    x: acts.x,
+    labels: Array.from(acts.tokens, (t) => tokenLabel(model.vocab, t)),
+    labelNames: [],
+  };
+  const tokens = acts.rows - acts.contexts.length;
+  const source = { ...STORIES_SOURCE, source: `${STORIES_SOURCE.source}: ${site} over ${tokens} tokens in ${acts.contexts.length} contexts` };
+  return { id, kind: 'text', data, source, files, imageShape: null, lm: { acts, model }, bos };
+}
+
+const IDX_NAME = /(\.idx\d?|-ubyte)$/;
+
+/** An uploaded file, parsed by its name (.gz allowed for CSV/TSV and IDX). */
+async function loadUpload(file: UploadFile, labels: UploadFile | null, tensor: string | undefined, progress: ProgressSink): Promise<Raw> {
+  const name = file.name;
+  if (typeof name !== 'string' || name === '') throw new InputError('upload: file name: expected the uploaded file’s name (it picks the parser), got none');
+  if (!(file.bytes instanceof Uint8Array)) throw new InputError(`${name}: bytes: expected a Uint8Array of the file’s contents`);
+  const id = `upload:${name}${tensor ? `#${tensor}` : ''}`;
+  progress({ id, phase: `parsing ${name}`, done: 0, total: file.bytes.length, unit: 'bytes' });
+  const plain = name.toLowerCase().replace(/\.gz$/, '');
+  let data: Dataset;
+  let kind: DatasetKind = 'table';
+  let imageShape: [number, number] | null = null;
+  if (/\.(csv|tsv|tab|txt)$/.test(plain)) {
+    data = csvDataset(
+      await readCsv(file.bytes, name, { onProgress: (done, total) => progress({ id, phase: `parsing ${name}`, done, total, unit: 'bytes' }) }),
+      id,
+    );
+  } else if (IDX_NAME.test(plain)) {
+    const idx = await readIdx(file.bytes, name);
+    data = idxImages(idx, name, id);
+    kind = 'image';
+    if (idx.dims.length === 3) imageShape = [idx.dims[1], idx.dims[2]];
+  } else if (plain.endsWith('.npy')) {
+    const { shape, data: x } = parseNpy(file.bytes, name);
+    data = { name: id, rows: shape[0], dIn: shape[1], x };
+  } else if (plain.endsWith('.safetensors')) {
+    const { tensors } = parseSafetensors(file.bytes, name);
+    const names = Object.keys(tensors);
+    const pick = tensor || (names.length === 1 ? names[0] : undefined);
+    if (pick === undefined) throw new InputError(`${name}: holds ${names.length} tensors (${names.join(', ') || 'none'}): give the tensor name to use`);
+    const t = Object.hasOwn(tensors, pick) ? tensors[pick] : undefined;
+    if (!t) throw new InputError(`${name}: tensor "${pick}" not found: it holds ${names.join(', ') || 'no tensors'}`);
+    if (t.shape.length !== 2) throw new InputError(`${name}: ${pick}.shape: expected 2 dimensions [rows, dIn], got [${t.shape.join(', ')}]: reshape it before saving`);
+    data = { name: `upload:${name}#${pick}`, rows: t.shape[0], dIn: t.shape[1], x: t.data };
+  } else {
+    throw new InputError(
+      `${name}: file type: expected .npy, .safetensors (with a tensor name), .csv/.tsv of numbers or an IDX file (.idx, *-ubyte; .gz ok), got "${name}": convert it to .npy (numpy.save) and upload that`,
+    );
+  }
+  checkSize(data);
+  if (labels) data = await attachLabels(data, labels);
+  return { id: data.name, kind, data, source: { source: `uploaded file ${name}${labels ? ` with labels from ${labels.name}` : ''}`, licence: 'as the uploader’s' }, files: labels ? [name, labels.name] : [name], imageShape, lm: null, bos: null };
+}
+
+/** Labels: an IDX labels file (class ids) or UTF-8 text, one label or context per line. */
+async function attachLabels(d: Dataset, labels: UploadFile): Promise<LabelledDataset> {
+  const name = labels.name || 'labels';
+  if (!(labels.bytes instanceof Uint8Array)) throw new InputError(`${name}: bytes: expected a Uint8Array of the labels file’s contents`);
+  const bytes = await maybeGunzip(labels.bytes, name);
+  if (IDX_NAME.test(name.toLowerCase().replace(/\.gz$/, ''))) {
+    const l = idxLabels(await readIdx(bytes, name), name);
+    if (l.length !== d.rows) throw new InputError(`${name}: count: expected ${d.rows} labels (one per row of ${d.name}), got ${l.length}: pair the data with its own labels file`);
+    let max = 0;
+    for (let i = 0; i < l.length; i++) {
+      if (l[i] < 0) throw new InputError(`${name}: label[${i}]: expected a class id ≥ 0, got ${l[i]}`);
+      max = Math.max(max, l[i]);
+    }
+    return { ...d, labels: l, labelNames: Array.from({ length: max + 1 }, (_, c) => String(c)) };
+  }
+  return withLabels(d, parseLabels(bytes, name, d.rows), name);
+}
+
+/** Drop BOS rows, split, centre and scale with the train split's statistics, card: the LoadedDataset. */
+function preprocess(raw: Raw, pre: Required<PreprocessOptions>): LoadedDataset {
+  let rowsOf: Int32Array | null = null; // row of `all` → row of raw.data (only when rows were dropped)
+  let data = raw.data;
+  const dropBos = pre.dropBos && raw.bos !== null;
+  if (dropBos && raw.bos) {
+    const keep: number[] = [];
+    raw.bos.forEach((b, t) => {
+      if (!b) keep.push(t);
+    });
+    if (keep.length === 0) throw new InputError(`${raw.id}: rows: expected at least 1 row after dropping BOS rows, got 0: use a longer text or keep BOS rows`);
+    data = takeRows(data, keep);
+    rowsOf = Int32Array.from(keep);
+  }
+  const split = pre.evalFraction > 0 && data.rows >= 2 ? splitTrainEval(data, pre.evalFraction, pre.splitSeed) : null;
+  const stats = split ? split.train : data;
+  const mean = pre.centre ? rowMean(stats.x, stats.rows, stats.dIn) : null;
+  let scale = 1;
+  if (pre.scale === 'expected-norm') {
+    const centred = mean ? shifted(stats, mean) : stats;
+    scale = expectedNormScale(centred.x, centred.rows, centred.dIn);
+    if (!(Number.isFinite(scale) && scale > 0))
+      throw new InputError(`${raw.id}: expected-norm scale: expected a finite number > 0, got ${scale}: the rows are all zero (after centring?); turn scaling off`);
+  }
+  if (mean || scale !== 1) data = { ...data, x: transform(data.x, data.dIn, mean, scale) };
+  const train = split ? takeRows(data, split.trainIdx, `${raw.id} (train)`) : data;
+  const evalSet = split ? takeRows(data, split.evalIdx, `${raw.id} (eval)`) : null;
+  const card = datasetCard(data, raw.source);
+  const labelled = hasLabels(data) ? data : null;
+  const label = labelled
+    ? (row: number): string => {
+        const l = labelled.labels[row];
+        return typeof l === 'number' ? (labelled.labelNames[l] ?? String(l)) : l;
+      }
+    : null;
+  const info: DatasetInfo = {
+    id: raw.id,
+    name: raw.id,
+    kind: raw.kind,
+    rows: data.rows,
+    dIn: data.dIn,
+    trainRows: train.rows,
+    evalRows: evalSet?.rows ?? 0,
+    card,
+    hasLabels: labelled !== null,
+    hasContexts: raw.lm !== null,
+    hasGroundTruth: data.truth !== undefined,
+    imageShape: raw.imageShape,
+    files: raw.files,
+    preprocess: { ...pre, dropBos },
+    inputScale: scale,
+  };
+  let context: LoadedDataset['context'] = null;
+  if (raw.lm) {
+    const { acts, model } = raw.lm;
+    context = (row) => {
+      const r = rowsOf ? rowsOf[row] : row;
+      const c = acts.contexts[acts.context[r]];
+      return { tokens: Array.from(c.tokens, (t) => tokenLabel(model.vocab, t)), position: acts.position[r], doc: c.doc };
+    };
+  }
+  return { info, all: data, train, eval: evalSet, label, context };
+}
+
+function shifted(d: Dataset, mean: Float64Array): Dataset {
+  return { ...d, x: transform(d.x, d.dIn, mean, 1) };
+}
+
+/** (x − mean)·scale, row by row: [rows, dIn] → new array. */
+function transform(x: Float32Array, dIn: number, mean: Float64Array | null, scale: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = (x[i] - (mean ? mean[i % dIn] : 0)) * scale;
+  return out;
+}
+
+/** Labels and contexts of `rows` of a loaded dataset (rows index its preprocessed `all`). */
+export function describeRows(d: LoadedDataset, rows: number[]): RowInfo[] {
+  if (!Array.isArray(rows) || rows.length > 10_000) throw new InputError(`datasetRows: rows: expected an array of at most 10000 row indices, got ${Array.isArray(rows) ? rows.length : typeof rows}`);
+  return rows.map((row) => {
+    if (!Number.isSafeInteger(row) || row < 0 || row >= d.info.rows) throw new InputError(`datasetRows: row ${row}: expected an integer in [0, ${d.info.rows - 1}] (${d.info.id} has ${d.info.rows} rows)`);
+    const out: RowInfo = { row, label: d.label ? d.label(row) : null };
+    if (d.context) out.context = d.context(row);
+    return out;
+  });
+}
+
+/**
+ * A DataReader over fetch() relative to `base` (the page's /data/ folder), streaming the body so
+ * progress can be reported; HTTP errors become InputErrors naming the URL and the fix.
+ */
+export function fetchReader(base: string): DataReader {
+  return async (file, onBytes) => {
+    const url = new URL(file, base).href;
+    let res: Response;
+    try {
+      res = await fetch(url);
+    } catch (e) {
+      throw new InputError(`${url}: fetch failed (${e instanceof Error ? e.message : String(e)}): is the page's server still running?`);
+    }
+    if (!res.ok) throw new InputError(`${url}: HTTP ${res.status} ${res.statusText}: the shipped data lives in public/data/; restore it (git checkout public/data) and reload`);
+    const total = Number(res.headers.get('content-length') ?? 0);
+    if (!res.body || !onBytes) return new Uint8Array(await res.arrayBuffer());
+    const parts: Uint8Array[] = [];
+    let done = 0;
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done: end, value } = await reader.read();
+      if (end) break;
+      parts.push(value);
+      done += value.length;
+      onBytes(done, total);
+    }
+    const out = new Uint8Array(done);
+    let o = 0;
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    return out;
+  };
+}
