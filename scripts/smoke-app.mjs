@@ -2,7 +2,9 @@
 // Smoke check of the app in headless Debian chromium (not part of `npm test`): serve the page with
 // Vite on 127.0.0.1, load it, wait for the default dataset (stories260K activations) and its card,
 // press Train, see the step count advance, pause and resume, wait for the run to finish, save a
-// screenshot; then pick digits from the dataset picker, upload a malformed .npy (its error shows and
+// screenshot; open the feature inspector (the table fills in at the end of the run), select a latent
+// with the keyboard, check its top inputs (highlighted token contexts), histogram and nearest latents,
+// follow a nearest latent, save a screenshot of the inspector (-inspector.png); then pick digits from the dataset picker, upload a malformed .npy (its error shows and
 // digits stays loaded), save a second screenshot, and fail on any console error or page error.
 // Usage: node scripts/smoke-app.mjs [--url http://127.0.0.1:5173/] [--screenshot /tmp/app.png]
 // Needs Debian's chromium (/usr/bin/chromium, or set CHROMIUM); never `npx playwright install`.
@@ -90,6 +92,34 @@ try {
   await page.screenshot({ path: args.screenshot, fullPage: true });
   log(`screenshot: ${args.screenshot}`);
 
+  // The feature inspector: the table fills in when the run finishes; select a latent with the keyboard.
+  await page.locator('[data-testid=feature-table] tbody tr').first().waitFor({ timeout: 60_000 });
+  const latents = await page.locator('[data-testid=feature-table] tbody tr').count();
+  log(`feature table: ${latents} rows; ${await page.locator('.feature-panel > p.muted').first().innerText()}`);
+  const firstRow = page.locator('[data-testid=feature-table] tbody tr').first();
+  const firstLatent = (await firstRow.locator('td').first().innerText()).trim();
+  await firstRow.focus();
+  await page.keyboard.press('Enter');
+  await page.locator('[data-testid=feature-inspector] [data-testid=top-inputs] li').first().waitFor({ timeout: 60_000 });
+  const tops = await page.locator('[data-testid=top-inputs] li').count();
+  const focusTokens = await page.locator('[data-testid=top-inputs] .tok.focus').count();
+  log(`latent ${firstLatent}: ${tops} top inputs, ${focusTokens} outlined tokens; first: ${(await page.locator('[data-testid=top-inputs] li').first().innerText()).replace(/\s+/g, ' ')}`);
+  if (tops < 1) problems.push(`latent ${firstLatent} shows no top inputs`);
+  if (focusTokens !== tops) problems.push(`expected one outlined (max) token per top input, got ${focusTokens} for ${tops}`);
+  if ((await page.locator('[data-testid=feature-histogram] .barlayer .trace').count()) < 1) problems.push('the latent has no activation histogram');
+  if ((await page.locator('[data-testid=nearest-latents] button').count()) < 1) problems.push('the latent lists no nearest latents');
+  const nearestLatent = await page.locator('[data-testid=nearest-latents] button').first().innerText();
+  await page.locator('[data-testid=nearest-latents] button').first().click();
+  await page.waitForFunction((l) => document.querySelector('[data-testid=feature-inspector] h3')?.textContent?.startsWith(`latent ${l}`) === false, firstLatent);
+  await page.locator('[data-testid=top-inputs] li, [data-testid=feature-inspector] p.muted').first().waitFor();
+  log(`clicked a nearest latent: now ${(await page.locator('[data-testid=feature-inspector] h3').innerText()).split('·')[0].trim()} (was ${firstLatent}, nearest listed first ${nearestLatent})`);
+  await firstRow.focus();
+  await page.keyboard.press('Enter');
+  await page.locator('[data-testid=top-inputs] li').first().waitFor();
+  const inspectorShot = args.screenshot.replace(/(\.png)?$/, '-inspector.png');
+  await page.locator('.feature-panel').screenshot({ path: inspectorShot });
+  log(`screenshot: ${inspectorShot}`);
+
   await page.getByTestId('dataset-select').selectOption('builtin:digits');
   await page.waitForFunction(() => document.querySelector('[data-testid=dataset-name]')?.textContent === 'builtin:digits');
   log(`picked digits: ${await datasetName()}`);
@@ -101,6 +131,17 @@ try {
   log(`malformed upload: ${uploadError}`);
   if (!/broken\.npy: magic: expected 93 4e 55 4d 50 59/.test(uploadError)) problems.push(`unexpected upload error: ${uploadError}`);
   if ((await datasetName()) !== 'builtin:digits') problems.push(`the malformed upload replaced the loaded dataset (now ${await datasetName()})`);
+
+  // Images: a short run on digits, then the inspector shows thumbnails and the decoder as an image.
+  await page.locator('label[title="Optimizer steps"] input').fill('300');
+  await page.getByTestId('train-start').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=train-status]')?.textContent === 'done', null, { timeout: 120_000 });
+  await page.waitForFunction(() => /over .* of builtin:digits/.test(document.querySelector('.feature-panel > p.muted')?.textContent ?? ''), null, { timeout: 60_000 });
+  await page.locator('[data-testid=feature-table] tbody tr').first().click();
+  await page.locator('[data-testid=top-inputs] canvas').first().waitFor();
+  const thumbs = await page.locator('[data-testid=top-inputs] canvas').count();
+  log(`digits: ${thumbs} thumbnails, decoder image: ${await page.getByTestId('decoder-image').count()}`);
+  if (thumbs < 1 || (await page.getByTestId('decoder-image').count()) !== 1) problems.push('the digits inspector shows no thumbnails or no decoder image');
   const shot2 = args.screenshot.replace(/(\.png)?$/, '-datasets.png');
   await page.screenshot({ path: shot2, fullPage: true });
   log(`screenshot: ${shot2}`);

@@ -4,7 +4,10 @@
 // applies the preprocessing options (drop BOS rows, seeded train/eval split, centring and expected-norm
 // scaling with the train split's statistics) and computes a card.
 // Parsing is src/core's; this file only fetches bytes (through an injected reader), picks the parser and
-// keeps per-row labels/contexts for the inspector. No DOM, React, Comlink, Node or WebGPU imports.
+// keeps per-row labels/contexts for the inspector. Chunked uploads are upload.ts's. The LM runs on the
+// CPU reference, or on WebGPU (lmGpu.ts) when the caller injects a device (options.lmDevice): where a
+// device comes from is the workbench's business. No DOM, React, Comlink or Node imports; no WebGPU
+// beyond lmGpu.ts.
 
 import { DIGITS_SOURCE, csvDataset, parseLabels, readCsv, readDigits, withLabels } from '../core/csv.ts';
 import type { DatasetSource, LabelledDataset } from '../core/card.ts';
@@ -15,7 +18,7 @@ import { FASHION_MNIST_SOURCE, idxImages, idxLabels, readFashionMnist, readIdx }
 import { expectedNormScale, rowMean } from '../core/init.ts';
 import { maybeGunzip } from '../core/inflate.ts';
 import type { LmActivations } from '../core/lm/activations.ts';
-import { collectActivations } from '../core/lm/activations.ts';
+import { buildContexts, collectActivations } from '../core/lm/activations.ts';
 import { parseSite } from '../core/lm/forward.ts';
 import type { LmModel } from '../core/lm/model.ts';
 import { parseLmModel } from '../core/lm/model.ts';
@@ -27,6 +30,12 @@ import type { SyntheticSpec } from '../core/synthetic.ts';
 import { SYNTHETIC_PRESETS, generateSynthetic, parseSyntheticSpec, syntheticName } from '../core/synthetic.ts';
 import type { Dataset } from '../core/types.ts';
 import type { CatalogEntry, DatasetInfo, DatasetKind, DatasetProgress, DatasetRequest, PreprocessOptions, RowInfo, SyntheticKnobs, UploadFile } from './api.ts';
+import { collectActivationsGpu } from './lmGpu.ts';
+import type { Received, StreamedFile, UploadStreams } from './upload.ts';
+import { MAX_ELEMENTS, UPLOAD_CHUNK_BYTES, createUploadStreams } from './upload.ts';
+
+export { MAX_ELEMENTS, UPLOAD_CHUNK_BYTES, createUploadStreams };
+export type { StreamedFile, UploadStart, UploadStreams } from './upload.ts';
 
 /** Reads one file of the shipped data folder (public/data/) by name; rejects with an InputError. */
 export type DataReader = (file: string, onBytes?: (done: number, total: number) => void) => Promise<Uint8Array>;
@@ -35,8 +44,8 @@ export type DataReader = (file: string, onBytes?: (done: number, total: number) 
 export const DEFAULT_STORIES_TOKENS = 8192;
 /** At most this many tokens of LM activations (the reference LM runs ~3k tokens/s on one core). */
 export const MAX_STORIES_TOKENS = 100_000;
-/** Largest dataset a load may produce: rows·dIn floats (1 GiB of f32). */
-export const MAX_ELEMENTS = 1 << 28;
+/** Longest pasted text, in characters (~250k tokens), checked before tokenising. */
+export const MAX_TEXT_CHARS = 1_000_000;
 
 export const DEFAULT_PREPROCESS: Required<PreprocessOptions> = { centre: false, scale: 'none', dropBos: true, evalFraction: 0, splitSeed: 0 };
 
@@ -98,10 +107,27 @@ interface Raw {
 
 export type ProgressSink = (p: DatasetProgress) => void;
 
+/** An upload's file: its bytes (one message), a finished chunked upload's handle (upload.ts), or a Blob (in-thread: read here in chunks). */
+export type UploadSource = UploadFile | StreamedFile | { name: string; blob: Blob };
+/** A DatasetRequest whose upload files may also be chunked uploads (until api.ts's DatasetRequest says so). */
+export type LoadRequest =
+  | Exclude<DatasetRequest, { source: 'upload' }>
+  | { source: 'upload'; file: UploadSource; labels?: UploadSource; tensor?: string; preprocess?: PreprocessOptions };
+
+export interface LoadOptions {
+  /**
+   * A WebGPU device for the LM forward pass, or null for the CPU reference. The workbench gives one only
+   * for a hardware adapter (on a software adapter the CPU reference is ~11× faster). Asked once per LM load.
+   */
+  lmDevice?: () => Promise<GPUDevice | null>;
+  /** Where chunked uploads (beginUpload/uploadChunk) wait for the loadDataset that names them. */
+  uploads?: UploadStreams;
+}
+
 /** Loads a dataset: fetch/parse (Raw), then preprocess and card. Throws InputError with the reader's message. */
-export async function loadDatasetFrom(req: DatasetRequest, read: DataReader, progress: ProgressSink): Promise<LoadedDataset> {
+export async function loadDatasetFrom(req: LoadRequest, read: DataReader, progress: ProgressSink, options: LoadOptions = {}): Promise<LoadedDataset> {
   const pre = resolvePreprocess(req.preprocess);
-  const raw = await loadRaw(req, read, progress);
+  const raw = await loadRaw(req, read, progress, options);
   checkSize(raw.data);
   progress({ id: raw.id, phase: 'preprocessing', done: 0, total: 1, unit: 'steps' });
   return preprocess(raw, pre);
@@ -125,18 +151,16 @@ function checkSize(d: Dataset): void {
     throw new InputError(`${d.name}: shape [${d.rows}, ${d.dIn}]: expected at most ${MAX_ELEMENTS} values (1 GiB of f32): use fewer rows`);
 }
 
-async function loadRaw(req: DatasetRequest, read: DataReader, progress: ProgressSink): Promise<Raw> {
+async function loadRaw(req: LoadRequest, read: DataReader, progress: ProgressSink, options: LoadOptions): Promise<Raw> {
   switch (req.source) {
     case 'builtin':
-      return loadBuiltin(req.id, req.maxTokens ?? DEFAULT_STORIES_TOKENS, read, progress);
+      return loadBuiltin(req.id, req.maxTokens ?? DEFAULT_STORIES_TOKENS, read, progress, options);
     case 'synthetic':
       return loadSynthetic(syntheticSpecOf(req.knobs));
     case 'upload':
-      return loadUpload(req.file, req.labels ?? null, req.tensor, progress);
-    case 'text': {
-      const model = await readModel(read, progress, 'text:pasted');
-      return lmRaw(`text:${req.site}`, model, req.text, req.site, req.maxTokens ?? MAX_STORIES_TOKENS, progress, ['pasted text']);
-    }
+      return loadUpload(await received(req.file, 'data', options, progress), req.labels ? await received(req.labels, 'labels', options, progress) : null, req.tensor, progress);
+    case 'text':
+      return loadText(req, read, progress, options);
     default: {
       const bad: never = req;
       throw new InputError(`dataset request: source: expected 'builtin', 'synthetic', 'upload' or 'text', got ${JSON.stringify((bad as { source: unknown }).source)}`);
@@ -163,7 +187,7 @@ function loadSynthetic(spec: SyntheticSpec): Raw {
   return { id, kind: 'synthetic', data, source, files: [], imageShape: null, lm: null, bos: null };
 }
 
-async function loadBuiltin(id: string, maxTokens: number, read: DataReader, progress: ProgressSink): Promise<Raw> {
+async function loadBuiltin(id: string, maxTokens: number, read: DataReader, progress: ProgressSink, options: LoadOptions): Promise<Raw> {
   if (id.startsWith('synthetic:')) return loadSynthetic(parseSyntheticSpec(id));
   const stories = STORIES_PATTERN.exec(id);
   if (stories) {
@@ -171,7 +195,7 @@ async function loadBuiltin(id: string, maxTokens: number, read: DataReader, prog
       throw new InputError(`${id}: maxTokens: expected an integer in [1, ${MAX_STORIES_TOKENS}], got ${maxTokens}`);
     const model = await readModel(read, progress, id);
     const text = new TextDecoder().decode(await fetchFile(read, LM_FILES.text, id, progress));
-    return lmRaw(id, model, text, `${stories[1]}:${stories[2]}`, maxTokens, progress, [LM_FILES.model, LM_FILES.text]);
+    return lmRaw(id, model, text, `${stories[1]}:${stories[2]}`, maxTokens, progress, [LM_FILES.model, LM_FILES.text], STORIES_SOURCE, options);
   }
   switch (id) {
     case 'builtin:fashion-mnist': {
@@ -214,16 +238,57 @@ function readModel(read: DataReader, progress: ProgressSink, id: string): Promis
   return modelCache.model;
 }
 
-function lmRaw(id: string, model: LmModel, text: string, site: string, maxTokens: number, progress: ProgressSink, files: string[]): Raw {
+/** Pasted text: checked for size before tokenising and before the forward pass (never cut silently). */
+async function loadText(req: Extract<LoadRequest, { source: 'text' }>, read: DataReader, progress: ProgressSink, options: LoadOptions): Promise<Raw> {
+  const id = `text:${String(req.site)}`;
+  if (typeof req.text !== 'string') throw new InputError(`${id}: text: expected a string of text to run the language model over, got ${typeof req.text}`);
+  if (req.text.trim() === '') throw new InputError(`${id}: text: expected some text to run the language model over, got an empty text: paste a few sentences`);
+  if (req.text.length > MAX_TEXT_CHARS)
+    throw new InputError(`${id}: text: expected at most ${MAX_TEXT_CHARS} characters, got ${req.text.length}: paste a shorter text (the model reads at most ${MAX_STORIES_TOKENS} tokens)`);
+  const maxTokens = req.maxTokens ?? MAX_STORIES_TOKENS;
+  if (!Number.isSafeInteger(maxTokens) || maxTokens < 1 || maxTokens > MAX_STORIES_TOKENS)
+    throw new InputError(`${id}: maxTokens: expected an integer in [1, ${MAX_STORIES_TOKENS}], got ${maxTokens}`);
+  const model = await readModel(read, progress, id);
+  parseSite(req.site, model.config); // the site's own message on a bad layer
+  if (req.maxTokens === undefined) {
+    const tokens = buildContexts(model, req.text).reduce((n, c) => n + c.tokens.length - 1, 0);
+    if (tokens > MAX_STORIES_TOKENS)
+      throw new InputError(
+        `${id}: text: expected at most ${MAX_STORIES_TOKENS} tokens (the language model runs ~3k tokens/s on the CPU), got ${tokens}: paste a shorter text, or pass maxTokens to use only its first tokens`,
+      );
+  }
+  const source = { source: `${STORIES_SOURCE.source.replace(/ over the opening of TinyStories.*$/, '')} over text pasted by the user`, licence: 'model: MIT; text: the user’s own' };
+  return lmRaw(id, model, req.text, req.site, maxTokens, progress, [LM_FILES.model], source, options);
+}
+
+async function lmRaw(id: string, model: LmModel, text: string, site: string, maxTokens: number, progress: ProgressSink, files: string[], base: DatasetSource, options: LoadOptions): Promise<Raw> {
   parseSite(site, model.config); // the site's own message on a bad layer
   if (text.trim() === '') throw new InputError(`${id}: text: expected some text to run the language model over, got an empty text`);
-  progress({ id, phase: `running stories260K (${site})`, done: 0, total: maxTokens, unit: 'tokens' });
-  const acts = collectActivations(model, text, {
+  const device = options.lmDevice ? await options.lmDevice().catch(() => null) : null;
+  const where = device ? 'WebGPU' : 'the CPU';
+  const phase = `running stories260K (${site}) on ${where}`;
+  progress({ id, phase, done: 0, total: maxTokens, unit: 'tokens' });
+  const opts = {
     site,
     dropBos: false, // BOS rows are dropped by preprocessing, so the option shows in the card
     maxTokens,
-    onProgress: (done, total) => progress({ id, phase: `running stories260K (${site})`, done, total, unit: 'tokens' }),
-  });
+    onProgress: (done: number, total: number) => progress({ id, phase, done, total, unit: 'tokens' }),
+  };
+  let acts: LmActivations;
+  let ran = where;
+  if (device) {
+    try {
+      acts = await collectActivationsGpu(device, model, text, opts);
+    } catch (e) {
+      if (e instanceof InputError) throw e;
+      // A lost or failing device: the CPU reference gives the same activations, only slower.
+      ran = 'the CPU';
+      progress({ id, phase: `WebGPU failed (${e instanceof Error ? e.message : String(e)}); running stories260K (${site}) on the CPU`, done: 0, total: maxTokens, unit: 'tokens' });
+      acts = collectActivations(model, text, { ...opts, onProgress: (done, total) => progress({ id, phase: `running stories260K (${site}) on the CPU`, done, total, unit: 'tokens' }) });
+    }
+  } else {
+    acts = collectActivations(model, text, opts);
+  }
   const bos = Uint8Array.from(acts.position, (p) => (p === 0 ? 1 : 0));
   const data: LabelledDataset = {
     name: id,
@@ -234,24 +299,45 @@ function lmRaw(id: string, model: LmModel, text: string, site: string, maxTokens
     labelNames: [],
   };
   const tokens = acts.rows - acts.contexts.length;
-  const source = { ...STORIES_SOURCE, source: `${STORIES_SOURCE.source}: ${site} over ${tokens} tokens in ${acts.contexts.length} contexts` };
+  const source = { ...base, source: `${base.source}: ${site} over ${tokens} tokens in ${acts.contexts.length} contexts (run on ${ran})` };
   return { id, kind: 'text', data, source, files, imageShape: null, lm: { acts, model }, bos };
+}
+
+/** An upload's bytes, what its chunked upload received (handed over once), or a Blob read in chunks. */
+async function received(file: UploadSource, role: 'data' | 'labels', options: LoadOptions, progress: ProgressSink): Promise<Received> {
+  if (file === null || typeof file !== 'object') throw new InputError(`upload: file: expected {name, bytes} or {name, upload}, got ${file === null ? 'null' : typeof file}`);
+  if ('upload' in file && typeof file.upload === 'string') {
+    if (!options.uploads) throw new InputError(`${file.name}: upload "${file.upload}": this workbench takes no chunked uploads: send the file’s bytes instead`);
+    return options.uploads.take(file);
+  }
+  if ('blob' in file && typeof Blob !== 'undefined' && file.blob instanceof Blob) {
+    const { blob, name } = file;
+    const streams = createUploadStreams(progress);
+    const upload = streams.begin({ name, size: blob.size, role });
+    for (let o = 0; o < blob.size; o += UPLOAD_CHUNK_BYTES) streams.push(upload, new Uint8Array(await blob.slice(o, o + UPLOAD_CHUNK_BYTES).arrayBuffer()));
+    return streams.take({ name, upload });
+  }
+  const f = file as UploadFile;
+  const name = f.name;
+  if (typeof name !== 'string' || name === '') throw new InputError('upload: file name: expected the uploaded file’s name (it picks the parser), got none');
+  if (!(f.bytes instanceof Uint8Array)) throw new InputError(`${name}: bytes: expected a Uint8Array of the file’s contents`);
+  return { name, bytes: f.bytes };
 }
 
 const IDX_NAME = /(\.idx\d?|-ubyte)$/;
 
 /** An uploaded file, parsed by its name (.gz allowed for CSV/TSV and IDX). */
-async function loadUpload(file: UploadFile, labels: UploadFile | null, tensor: string | undefined, progress: ProgressSink): Promise<Raw> {
+async function loadUpload(file: Received, labels: Received | null, tensor: string | undefined, progress: ProgressSink): Promise<Raw> {
   const name = file.name;
-  if (typeof name !== 'string' || name === '') throw new InputError('upload: file name: expected the uploaded file’s name (it picks the parser), got none');
-  if (!(file.bytes instanceof Uint8Array)) throw new InputError(`${name}: bytes: expected a Uint8Array of the file’s contents`);
   const id = `upload:${name}${tensor ? `#${tensor}` : ''}`;
-  progress({ id, phase: `parsing ${name}`, done: 0, total: file.bytes.length, unit: 'bytes' });
   const plain = name.toLowerCase().replace(/\.gz$/, '');
   let data: Dataset;
   let kind: DatasetKind = 'table';
   let imageShape: [number, number] | null = null;
-  if (/\.(csv|tsv|tab|txt)$/.test(plain)) {
+  if (file.bytes) progress({ id, phase: `parsing ${name}`, done: 0, total: file.bytes.length, unit: 'bytes' });
+  if (file.table) {
+    data = csvDataset(file.table, id); // parsed chunk by chunk as it arrived
+  } else if (/\.(csv|tsv|tab|txt)$/.test(plain)) {
     data = csvDataset(
       await readCsv(file.bytes, name, { onProgress: (done, total) => progress({ id, phase: `parsing ${name}`, done, total, unit: 'bytes' }) }),
       id,
@@ -284,9 +370,9 @@ async function loadUpload(file: UploadFile, labels: UploadFile | null, tensor: s
 }
 
 /** Labels: an IDX labels file (class ids) or UTF-8 text, one label or context per line. */
-async function attachLabels(d: Dataset, labels: UploadFile): Promise<LabelledDataset> {
+async function attachLabels(d: Dataset, labels: Received): Promise<LabelledDataset> {
   const name = labels.name || 'labels';
-  if (!(labels.bytes instanceof Uint8Array)) throw new InputError(`${name}: bytes: expected a Uint8Array of the labels file’s contents`);
+  if (!labels.bytes) throw new InputError(`${name}: labels: expected the labels file’s bytes (begin its upload with role 'labels')`);
   const bytes = await maybeGunzip(labels.bytes, name);
   if (IDX_NAME.test(name.toLowerCase().replace(/\.gz$/, ''))) {
     const l = idxLabels(await readIdx(bytes, name), name);

@@ -4,7 +4,8 @@
 // throttled push channel (≤ ~15 Hz, never awaited). On the GPU the weights are read back at snapshot
 // time (at most once a second, and at pause/stop/done), so a lost device leaves them exportable.
 // Datasets (datasets.ts) load into a small registry by id; their progress rides on the same channel
-// (Snapshot.loading). Imports src/core and src/gpu only: no DOM, React, Comlink, Node or WGSL.
+// (Snapshot.loading). inspectRun/latentDetail (inspectRun.ts) read the current run's weights over its
+// dataset. Imports src/core and src/gpu only: no DOM, React, Comlink, Node or WGSL.
 
 import { DEFAULT_CONFIG, validateConfig } from '../core/config.ts';
 import type { TrainConfig } from '../core/config.ts';
@@ -18,6 +19,12 @@ import type {
   BackendInfo,
   BackendRequest,
   DatasetInfo,
+  InspectScope,
+  InspectingWorkbench,
+  LatentDetail,
+  LatentDetailRequest,
+  InspectRunRequest,
+  RunInspection,
   DatasetProgress,
   DatasetRequest,
   MemberSnapshot,
@@ -27,10 +34,11 @@ import type {
   Snapshot,
   SnapshotListener,
   StartRunRequest,
-  Workbench,
 } from './api.ts';
 import type { DataReader, LoadedDataset } from './datasets.ts';
-import { BUILTINS, describeRows, fetchReader, loadDatasetFrom } from './datasets.ts';
+import type { CodesCache } from './inspectRun.ts';
+import { DEFAULT_TOP_N, inspectMember, latentDetailOf } from './inspectRun.ts';
+import { BUILTINS, createUploadStreams, describeRows, fetchReader, loadDatasetFrom } from './datasets.ts';
 import type { LostInfo, MemberTrainer, Weights } from './trainers.ts';
 import { createCpuTrainer, createDeviceHolder, createWebGpuTrainer } from './trainers.ts';
 
@@ -143,7 +151,7 @@ function logDensity(counts: Float64Array, tokens: number): Float32Array {
 const noData: DataReader = (file) =>
   Promise.reject(new InputError(`${file}: this workbench has no data folder: create it with createWorkbench(gpu, { dataBase }) or { readData }`));
 
-export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Workbench {
+export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): InspectingWorkbench {
   const readData = options.readData ?? (options.dataBase ? fetchReader(options.dataBase) : noData);
   let listener: SnapshotListener | null = null;
   let run: Run | null = null;
@@ -159,6 +167,12 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Work
   let probe: Promise<Probe> | null = null;
   const probed = (): Promise<Probe> => (probe ??= probeGpu(gpu));
   const devices = gpu ? createDeviceHolder(gpu) : null;
+  // The LM behind text datasets runs on WebGPU only on a hardware adapter (on a software one the CPU
+  // reference is faster).
+  const lmDevice = async (): Promise<GPUDevice | null> => {
+    const p = await probed();
+    return devices && p.adapter && p.isSoftware === false ? (await devices.get({})).device : null;
+  };
   /** Control calls run one at a time, in order (a pause waits for the loop; a new run for the old one's end). */
   let control: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -251,6 +265,8 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Work
     if (run) emit(run, force);
     else if (force || performance.now() - lastEmitMs >= SNAPSHOT_INTERVAL_MS) send(idleSnapshot());
   };
+  /** Chunked uploads in flight (src/client.ts streams large files; progress as "receiving NAME"). */
+  const uploads = createUploadStreams((p) => setLoading(p, p.done === 0 || p.done === p.total));
 
   const remember = (d: LoadedDataset): void => {
     datasets.delete(d.info.id);
@@ -265,7 +281,7 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Work
   const load = (req: DatasetRequest, quiet = false): Promise<LoadedDataset> => {
     const next = loadingNow.then(async () => {
       try {
-        const d = await loadDatasetFrom(req, readData, (p) => quiet || setLoading(p, p.done === 0));
+        const d = await loadDatasetFrom(req, readData, (p) => quiet || setLoading(p, p.done === 0), { lmDevice, uploads });
         remember(d);
         return d;
       } finally {
@@ -490,6 +506,45 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Work
     return { run: r.id, member, seed: r.info.seeds[member], step: w.step, weightsSource: source, cfgJson: folder.cfgJson, weights: folder.weights, sparsity };
   };
 
+  /** The codes of the last inspectRun, reused by latentDetail on the same weights. */
+  let codesCache: CodesCache | null = null;
+
+  /** The SAE an inspection reads (live on the CPU, the last readback on the GPU), its dataset and scope. */
+  const inspected = async (what: string, member: number) => {
+    const r = run;
+    if (!r) throw new InputError(`${what}: there is no run yet: start one with startRun, then inspect it`);
+    const M = r.info.seeds.length;
+    if (!Number.isSafeInteger(member) || member < 0 || member >= M)
+      throw new InputError(`${what}: member must be an integer in [0, ${M - 1}] (the run has ${M} member${M === 1 ? '' : 's'}), got ${member}`);
+    const live = r.trainer?.kind === 'cpu';
+    const w = live && r.trainer ? await r.trainer.readWeights() : r.good;
+    if (!w) throw new InputError(`${what}: run ${r.id} has no weights read back yet (status ${r.status}): wait for the first snapshot, or pause the run`);
+    const d = datasets.get(r.datasetId);
+    if (!d) throw new InputError(`${what}: the run's dataset "${r.datasetId}" is no longer loaded: load it again (loadDataset) or start a new run`);
+    const scope: Omit<InspectScope, 'split' | 'rowsScanned' | 'splitRows' | 'capped' | 'maxRows'> = {
+      run: r.id,
+      member,
+      step: w.step,
+      weightsSource: live ? 'live' : 'read-back',
+      dataset: d.info.id,
+    };
+    return { sae: w.saes[member], d, scope, key: `${r.id}/${member}/${w.step}/${d.info.id}/${d.all.rows}` };
+  };
+
+  const inspectOf = async (req: InspectRunRequest = {}): Promise<RunInspection> => {
+    const { sae, d, scope, key } = await inspected('inspectRun', req.member ?? 0);
+    const { result, codes } = inspectMember(sae, d, scope, req.topN ?? DEFAULT_TOP_N);
+    codesCache = codes ? { key, f: codes } : null;
+    return result;
+  };
+
+  const detailOf = async (req: LatentDetailRequest): Promise<LatentDetail> => {
+    if (typeof req !== 'object' || req === null) throw new InputError(`latentDetail: expected { latent, member?, topN? }, got ${String(req)}`);
+    const { sae, d, scope, key } = await inspected('latentDetail', req.member ?? 0);
+    const codes = codesCache?.key === key ? codesCache.f : null;
+    return latentDetailOf(sae, d, scope, req.latent, req.topN ?? DEFAULT_TOP_N, codes);
+  };
+
   return {
     async backend(): Promise<BackendInfo> {
       return chooseBackend('auto', 'topk', await probed());
@@ -520,6 +575,14 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Work
       }),
 
     exportRun: (member = 0) => serial(() => exportOf(member)),
+    beginUpload: (start) => Promise.resolve().then(() => uploads.begin(start)),
+    uploadChunk: (handle, chunk) =>
+      Promise.resolve()
+        .then(() => uploads.push(handle, chunk))
+        .catch((e: unknown) => {
+          setLoading(null, true);
+          throw e;
+        }),
 
     catalog: () => Promise.resolve(BUILTINS.map((b) => ({ ...b, shape: [...b.shape] }))),
 
@@ -536,6 +599,10 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Work
         return Promise.reject(e as Error);
       }
     },
+
+    inspectRun: (req) => inspectOf(req),
+
+    latentDetail: (req) => detailOf(req),
 
     onSnapshot(next: SnapshotListener | null): Promise<void> {
       listener = next;

@@ -1,5 +1,6 @@
 // The page: what this is, the WebGPU note, the dataset picker with its card (DatasetPanel.tsx), the
-// experiment form, train / pause / stop, progress, the loss curve and the final metrics. Reads the store
+// experiment form, train / pause / stop, progress, the loss curve, the final metrics and the feature
+// inspector (FeaturePanel.tsx). Reads the store
 // (src/ui/store.ts); sees the engine only through it.
 // Must not import engine, gpu or core values (types and core/config defaults only).
 
@@ -9,6 +10,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { ARCHS, type Arch } from '../core/types.ts';
 import type { Snapshot } from '../engine/api.ts';
 import { DatasetPanel } from './DatasetPanel.tsx';
+import { FeaturePanel } from './FeaturePanel.tsx';
 import { Plot } from './Plot.tsx';
 import type { AppStore, Draft, LossSeries } from './store.ts';
 
@@ -30,6 +32,7 @@ export function App({ store }: { store: AppStore }) {
       <Progress store={store} />
       <LossPlot store={store} />
       <Metrics store={store} />
+      <FeaturePanel store={store} />
     </main>
   );
 }

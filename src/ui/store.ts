@@ -1,7 +1,7 @@
 // The app's one zustand store, made by createAppStore(workbench) with the Workbench injected (a worker
 // client in the page, an in-thread engine or a fake in tests). Holds the draft experiment, the dataset
 // picker's state (choice, synthetic knobs, upload files, preprocessing) and the loaded dataset, the
-// latest snapshot, the loss curve and errors; the worker owns the training and dataset state. Actions:
+// latest snapshot, the loss curve, the feature inspector's table and selected latent, and errors; the worker owns the training and dataset state. Actions:
 // set status, await the workbench, catch into `error`/`datasetError` (a failed load keeps the current
 // dataset). Imports only types from src/engine and defaults from src/core/config.
 
@@ -14,7 +14,9 @@ import type {
   DatasetInfo,
   DatasetProgress,
   DatasetRequest,
+  LatentDetail,
   PreprocessOptions,
+  RunInspection,
   RunStatus,
   Snapshot,
   SyntheticKnobs,
@@ -79,6 +81,17 @@ export interface AppState {
   snapshot: Snapshot | null;
   loss: LossSeries;
   error: string | null;
+  /** The feature inspector: the last inspectRun (refreshed when a run pauses or finishes, or on request). */
+  inspection: RunInspection | null;
+  /** The selected latent and its detail (null until one is picked / while it loads). */
+  selected: number | null;
+  detail: LatentDetail | null;
+  /** An inspection or detail request in flight. */
+  inspecting: boolean;
+  inspectError: string | null;
+  /** Re-reads the latent table of the current run (and the selected latent's detail). */
+  refreshInspection(): Promise<void>;
+  selectLatent(latent: number): Promise<void>;
   setDraft(patch: Partial<Draft>): void;
   /** Picks a picker entry; a catalog id loads at once, the others wait for loadChoice(). */
   choose(choice: string): Promise<void>;
@@ -112,6 +125,8 @@ const message = (e: unknown): string => (e instanceof Error ? e.message : String
 export function createAppStore(workbench: Workbench, draft: Draft = DEFAULT_DRAFT): AppStore {
   /** The load in flight (train waits for it). */
   let pending: Promise<void> = Promise.resolve();
+  /** Inspection requests run one at a time, in order. */
+  let inspectQueue: Promise<void> = Promise.resolve();
   const store = createStore<AppState>()((set, get) => {
     /** The request for the current choice; null (with datasetError set) when the choice is incomplete. */
     const requestOf = async (): Promise<DatasetRequest | null> => {
@@ -123,9 +138,9 @@ export function createAppStore(workbench: Workbench, draft: Draft = DEFAULT_DRAF
           set({ datasetError: 'upload: pick a file first (.npy, .safetensors, .csv/.tsv or an IDX file)' });
           return null;
         }
-        const bytes = new Uint8Array(await upload.file.arrayBuffer());
-        const labels = upload.labels ? { name: upload.labels.name, bytes: new Uint8Array(await upload.labels.arrayBuffer()) } : undefined;
-        return { source: 'upload', file: { name: upload.file.name, bytes }, ...(labels ? { labels } : {}), ...(upload.tensor.trim() ? { tensor: upload.tensor.trim() } : {}), preprocess };
+        // Blobs: src/client.ts streams them to the worker in 8 MiB chunks, with progress.
+        const labels = upload.labels ? { name: upload.labels.name, blob: upload.labels } : undefined;
+        return { source: 'upload', file: { name: upload.file.name, blob: upload.file }, ...(labels ? { labels } : {}), ...(upload.tensor.trim() ? { tensor: upload.tensor.trim() } : {}), preprocess };
       }
       return { source: 'builtin', id: choice, preprocess };
     };
@@ -167,6 +182,49 @@ export function createAppStore(workbench: Workbench, draft: Draft = DEFAULT_DRAF
       dataset: null,
       loading: null,
       datasetError: null,
+      inspection: null,
+      selected: null,
+      detail: null,
+      inspecting: false,
+      inspectError: null,
+      refreshInspection: () => {
+        const run = inspectQueue.then(async () => {
+          const wb = workbench;
+          if (!wb.inspectRun) return set({ inspectError: 'this engine connection has no inspectRun (src/client.ts must forward it to the worker)' });
+          set({ inspecting: true });
+          try {
+            const inspection = await wb.inspectRun({});
+            const sel = get().selected;
+            const keep = sel !== null && sel < inspection.table.length ? sel : null;
+            const detail = keep !== null && wb.latentDetail ? await wb.latentDetail({ latent: keep }) : null;
+            set({ inspection, selected: keep, detail, inspectError: null });
+          } catch (e) {
+            set({ inspectError: `could not inspect the run: ${message(e)}` });
+          } finally {
+            set({ inspecting: false });
+          }
+        });
+        inspectQueue = run;
+        return run;
+      },
+      selectLatent: (latent) => {
+        set({ selected: latent });
+        const run = inspectQueue.then(async () => {
+          if (!workbench.latentDetail) return set({ inspectError: 'this engine connection has no latentDetail (src/client.ts must forward it to the worker)' });
+          if (get().selected !== latent) return; // a later pick superseded this one
+          set({ inspecting: true });
+          try {
+            const detail = await workbench.latentDetail({ latent });
+            if (get().selected === latent) set({ detail, inspectError: null });
+          } catch (e) {
+            set({ inspectError: `could not inspect latent ${latent}: ${message(e)}` });
+          } finally {
+            set({ inspecting: false });
+          }
+        });
+        inspectQueue = run;
+        return run;
+      },
       setDraft: (patch) => set({ draft: { ...get().draft, ...patch } }),
       choose: (choice) => {
         set({ choice, datasetError: null });
@@ -197,7 +255,11 @@ export function createAppStore(workbench: Workbench, draft: Draft = DEFAULT_DRAF
     if (prev && s.run < prev.run) return; // a late snapshot of a replaced run
     const old = prev?.run === s.run ? store.getState().loss : { steps: [], loss: [] };
     const loss = s.recentLoss.steps.length > 0 ? { steps: old.steps.concat(s.recentLoss.steps), loss: old.loss.concat(s.recentLoss.loss) } : old;
-    set({ snapshot: s, status: s.status, loss, loading: s.loading, ...(s.error !== undefined ? { error: s.error } : {}) });
+    const before = store.getState().status;
+    const newRun = prev?.run !== s.run;
+    set({ snapshot: s, status: s.status, loss, loading: s.loading, ...(s.error !== undefined ? { error: s.error } : {}), ...(newRun ? { inspection: null, detail: null } : {}) });
+    // The inspector refreshes when training pauses or finishes, never on every snapshot.
+    if ((s.status === 'paused' || s.status === 'done') && (before !== s.status || newRun)) void store.getState().refreshInspection();
   };
   void workbench.onSnapshot(onSnapshot);
   void workbench.backend().then(

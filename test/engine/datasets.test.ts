@@ -2,14 +2,18 @@
 // kind loads with a card and its labels/contexts; progress rides on the snapshot channel; uploads
 // (.npy, .safetensors, CSV, IDX, labels files) parse; a malformed upload rejects with the core reader's
 // message and every dataset loaded before stays loaded; preprocessing (BOS drop, split, centring,
-// expected-norm scaling) does what it says; startRun trains on a loaded dataset's train split.
+// expected-norm scaling) does what it says; startRun trains on a loaded dataset's train split; pasted
+// text runs through the LM with its tokens and contexts kept, and a too-long or empty text is refused.
 
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { writeNpy } from '../../src/core/npy.ts';
 import { writeSafetensors } from '../../src/core/safetensors.ts';
 import type { Snapshot, SyntheticKnobs, Workbench } from '../../src/engine/api.ts';
+import { buildContexts, collectActivations } from '../../src/core/lm/activations.ts';
+import { parseLmModel } from '../../src/core/lm/model.ts';
 import type { DataReader } from '../../src/engine/datasets.ts';
+import { MAX_STORIES_TOKENS, MAX_TEXT_CHARS, loadDatasetFrom } from '../../src/engine/datasets.ts';
 import { createWorkbench } from '../../src/engine/workbench.ts';
 
 const DATA_DIR = new URL('../../public/data/', import.meta.url);
@@ -135,5 +139,55 @@ describe('datasets in the Workbench', () => {
     await expect(wb.loadDataset({ source: 'synthetic', knobs: KNOBS, preprocess: { evalFraction: 1 } })).rejects.toThrow(/evalFraction: expected a number in \[0, 1\)/);
     const run = await wb.startRun({ dataset: a.id, config: { dSae: 16, k: 2, batch: 16, steps: 5 } });
     expect(run.run).toBe(1);
+  });
+
+  it('pasted text: one row per token (BOS rows dropped), contexts and positions kept, a card that says text', { timeout: 30_000 }, async () => {
+    const { wb, seen } = bench();
+    const text = 'Tom had a red ball. He liked to throw it.\n\nThe cat sat on the mat and looked at the sun.';
+    const model = parseLmModel(await readData('stories260k.bin'), 'stories260k.bin');
+    const want = collectActivations(model, text, { site: 'resid:2' });
+    const contexts = buildContexts(model, text);
+    expect(contexts).toHaveLength(2); // two paragraphs, two contexts
+    const tokens = contexts.reduce((n, c) => n + c.tokens.length, 0);
+
+    const info = await wb.loadDataset({ source: 'text', text, site: 'resid:2' });
+    expect(info).toMatchObject({ id: 'text:resid:2', kind: 'text', rows: tokens - 2, dIn: 64, hasLabels: true, hasContexts: true, preprocess: { dropBos: true } });
+    expect(info.card.labels?.kind).toBe('text');
+    expect(info.card.source).toMatch(new RegExp(`pasted by the user: resid:2 over ${tokens - 2} tokens in 2 contexts \\(run on the CPU\\)`));
+    expect(info.card.source).not.toMatch(/TinyStories/);
+    expect(info.card.licence).toMatch(/the user’s own/);
+    expect(seen.map((s) => s.loading?.phase).some((p) => /running stories260K \(resid:2\) on the CPU/.test(p ?? ''))).toBe(true);
+    const rows = await wb.datasetRows(info.id, [0, contexts[0].tokens.length - 2, contexts[0].tokens.length - 1]);
+    expect(rows[0]).toMatchObject({ label: rows[0].context?.tokens[1], context: { position: 1, doc: 0 } });
+    expect(rows[1].context).toMatchObject({ doc: 0, position: contexts[0].tokens.length - 1 }); // last token of paragraph 1
+    expect(rows[2].context).toMatchObject({ doc: 1, position: 1 }); // first text token of paragraph 2
+    expect(rows[2].context?.tokens).toHaveLength(contexts[1].tokens.length);
+    // the values are the reference's (row 0 = the reference's row 1: its BOS row was dropped)
+    const direct = await loadDatasetFrom({ source: 'text', text, site: 'resid:2' }, readData, () => undefined);
+    const keep = Array.from(want.position.keys()).filter((r) => want.position[r] !== 0);
+    expect(direct.all.x).toEqual(Float32Array.from(keep.flatMap((r) => Array.from(want.x.subarray(r * 64, r * 64 + 64)))));
+
+    const withBos = await wb.loadDataset({ source: 'text', text, site: 'mlp:1', preprocess: { dropBos: false } });
+    expect(withBos).toMatchObject({ id: 'text:mlp:1', rows: tokens, dIn: 172 });
+    expect((await wb.datasetRows(withBos.id, [0]))[0]).toMatchObject({ label: '<s>', context: { position: 0, doc: 0 } });
+    expect(want.rows).toBe(tokens);
+  });
+
+  it('pasted text: empty, too long or a bad site is refused with the limit and the fix; loaded data stays', { timeout: 30_000 }, async () => {
+    const { wb } = bench();
+    const before = await wb.loadDataset({ source: 'synthetic', knobs: KNOBS });
+    await expect(wb.loadDataset({ source: 'text', text: '  \n\n ', site: 'resid:3' })).rejects.toThrow(/^text:resid:3: text: expected some text .*got an empty text: paste a few sentences/);
+    await expect(wb.loadDataset({ source: 'text', text: 'x'.repeat(MAX_TEXT_CHARS + 1), site: 'resid:3' })).rejects.toThrow(
+      new RegExp(`text: expected at most ${MAX_TEXT_CHARS} characters, got ${MAX_TEXT_CHARS + 1}: paste a shorter text`),
+    );
+    const long = 'The dog ran to the big tree and barked at the bird. '.repeat(9000); // ~110k tokens, < MAX_TEXT_CHARS
+    await expect(wb.loadDataset({ source: 'text', text: long, site: 'resid:3' })).rejects.toThrow(
+      new RegExp(`text: expected at most ${MAX_STORIES_TOKENS} tokens .*got \\d+: paste a shorter text, or pass maxTokens to use only its first tokens`),
+    );
+    const head = await wb.loadDataset({ source: 'text', text: long, site: 'resid:3', maxTokens: 100 });
+    expect(head.rows).toBe(100); // only its first 100 tokens, as asked
+    await expect(wb.loadDataset({ source: 'text', text: 'Hi.', site: 'resid:3', maxTokens: 0 })).rejects.toThrow(/maxTokens: expected an integer in \[1, 100000\], got 0/);
+    await expect(wb.loadDataset({ source: 'text', text: 'Hi.', site: 'resid:9' })).rejects.toThrow(/resid:9/);
+    expect((await wb.listDatasets()).map((d) => d.id)).toEqual([before.id, head.id]);
   });
 });
