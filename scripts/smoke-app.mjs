@@ -92,6 +92,22 @@ try {
   await page.screenshot({ path: args.screenshot, fullPage: true });
   log(`screenshot: ${args.screenshot}`);
 
+  // Export: the SAELens zip downloads (built in the worker), and the metrics CSV.
+  const [zipDownload] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-saelens').click()]);
+  const zipPath = await zipDownload.path();
+  const zipBytes = zipPath ? (await import('node:fs')).readFileSync(zipPath) : Buffer.alloc(0);
+  log(`export: ${zipDownload.suggestedFilename()} (${zipBytes.length} bytes)`);
+  if (!/\.zip$/.test(zipDownload.suggestedFilename()) || zipBytes.readUInt32LE(0) !== 0x04034b50) problems.push(`the export is not a zip: ${zipDownload.suggestedFilename()}`);
+  for (const f of ['cfg.json', 'sae_weights.safetensors', 'sparsity.safetensors']) if (!zipBytes.includes(Buffer.from(`/${f}`))) problems.push(`the export zip has no ${f}`);
+  const [csvDownload] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+  const csvPath = await csvDownload.path();
+  const csvLines = csvPath ? (await import('node:fs')).readFileSync(csvPath, 'utf8').trim().split('\n') : [];
+  log(`metrics CSV: ${csvLines.length - 1} rows, columns ${csvLines[0]}`);
+  if (csvLines.length < 3 || !csvLines[0].startsWith('step,loss')) problems.push('the metrics CSV is empty or malformed');
+  if (!(await page.getByTestId('python-snippet').innerText()).includes('SAE.load_from_disk("sae-')) problems.push('the Python snippet does not name the export folder');
+  if ((await page.locator('[data-testid=density-plot] .barlayer .trace').count()) < 1) problems.push('the density histogram has no bars');
+  if (!(await page.evaluate(() => location.hash)).includes('dataset=')) problems.push('the experiment is not in the URL hash');
+
   // The feature inspector: the table fills in when the run finishes; select a latent with the keyboard.
   await page.locator('[data-testid=feature-table] tbody tr').first().waitFor({ timeout: 60_000 });
   const latents = await page.locator('[data-testid=feature-table] tbody tr').count();
@@ -133,7 +149,7 @@ try {
   if ((await datasetName()) !== 'builtin:digits') problems.push(`the malformed upload replaced the loaded dataset (now ${await datasetName()})`);
 
   // Images: a short run on digits, then the inspector shows thumbnails and the decoder as an image.
-  await page.locator('label[title="Optimizer steps"] input').fill('300');
+  await page.locator('[data-testid=cfg-steps] input').fill('300');
   await page.getByTestId('train-start').click();
   await page.waitForFunction(() => document.querySelector('[data-testid=train-status]')?.textContent === 'done', null, { timeout: 120_000 });
   await page.waitForFunction(() => /over .* of builtin:digits/.test(document.querySelector('.feature-panel > p.muted')?.textContent ?? ''), null, { timeout: 60_000 });

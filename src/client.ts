@@ -85,7 +85,9 @@ export function connect(): WorkbenchConnection {
     pause: () => remote.pause(),
     resume: () => remote.resume(),
     stop: () => remote.stop(),
+    step: (n) => remote.step(n),
     exportRun: (member) => remote.exportRun(member),
+    exportZip: (member) => remote.exportZip(member),
     catalog: () => remote.catalog(),
     loadDataset: async (req) => {
       await ready;

@@ -36,6 +36,8 @@ export interface StartRunRequest {
   seeds?: number[];
   /** Default 'auto'. 'webgpu' on a software adapter is allowed (slow: a CPU emulation). */
   backend?: BackendRequest;
+  /** Create the run without stepping it (status 'paused' at step 0): then step(n) or resume(). Default false. */
+  paused?: boolean;
 }
 
 /** What startRun resolved to: the run's id, engine and full config (every derived value filled in). */
@@ -82,6 +84,10 @@ export interface Snapshot {
   l0: number;
   deadFraction: number;
   explainedVariance: number;
+  /** AuxK term before α (topk, batchtopk; 0 when off or nothing is dead). Loss = mse + α·auxLoss + sparsityLoss. */
+  auxLoss: number;
+  /** λ-weighted sparsity term (relu: L1, jumprelu: L0); 0 for topk/batchtopk. */
+  sparsityLoss: number;
   lr: number;
   /** Training tokens (batch rows; members share them) per second of active (unpaused) time. */
   tokensPerSecond: number;
@@ -89,6 +95,12 @@ export interface Snapshot {
   recentLoss: { steps: number[]; loss: number[] };
   /** One entry per member, in seed order. */
   members: MemberSnapshot[];
+  /**
+   * Member 0's feature density: log10(n_i / tokens + 1e-10) per latent from the training firing counts
+   * (n_i = tokens on which latent i fired), as sparsity.safetensors stores it. Refreshed at most about once a
+   * second (on the GPU at weight-readback time) and at every status change; null before the first.
+   */
+  density: { step: number; log10: Float32Array } | null;
   /** Set when status is 'error' or 'lost': what went wrong and what to do. */
   error?: string;
   /** A dataset being loaded now (loadDataset), or null. Rides on this one push channel. */
@@ -122,6 +134,20 @@ export interface RunExport {
   weights: Uint8Array;
   /** sparsity.safetensors: log10 firing density per latent over the training tokens seen. */
   sparsity: Uint8Array;
+}
+
+/** exportZip: one member's SAELens folder as a stored zip of `<folder>/cfg.json`, `<folder>/sae_weights.safetensors`, `<folder>/sparsity.safetensors`. */
+export interface RunZip {
+  run: number;
+  member: number;
+  seed: number;
+  step: number;
+  weightsSource: RunExport['weightsSource'];
+  /** The folder inside the zip (what SAE.load_from_disk is given after unzipping). */
+  folder: string;
+  /** A file name to save it as: `${folder}.zip`. */
+  fileName: string;
+  bytes: Uint8Array;
 }
 
 // ---- datasets -------------------------------------------------------------------------------------
@@ -353,8 +379,16 @@ export interface Workbench {
   resume(): Promise<void>;
   /** Ends the run where it is (status 'done'); its last metrics stay in the final snapshot. */
   stop(): Promise<void>;
+  /**
+   * Trains `n` steps (default 1; at most to the planned steps) and pauses: a training run pauses first, a
+   * paused one steps on. Resolves once the steps are done and the 'paused' (or 'done') snapshot is out. Rejects
+   * without a run, or on n not an integer ≥ 1; does nothing to a run that is done, failed or lost.
+   */
+  step(n?: number): Promise<void>;
   /** The SAE of member `member` (default 0) of the current or last run; the last good weights after a device loss. */
   exportRun(member?: number): Promise<RunExport>;
+  /** exportRun's folder as one zip (built in the engine, src/core/zip.ts). */
+  exportZip(member?: number): Promise<RunZip>;
   /** The built-in datasets (ids for loadDataset / startRun). */
   catalog(): Promise<CatalogEntry[]>;
   /**

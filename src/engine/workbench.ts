@@ -11,6 +11,7 @@ import { DEFAULT_CONFIG, validateConfig } from '../core/config.ts';
 import type { TrainConfig } from '../core/config.ts';
 import { InputError } from '../core/errors.ts';
 import { toSaeLens } from '../core/saelens.ts';
+import { writeZip } from '../core/zip.ts';
 import type { StepStats } from '../core/train.ts';
 import type { Arch } from '../core/types.ts';
 import { GPU_ARCHS } from './gpuTrainer.ts';
@@ -30,6 +31,7 @@ import type {
   MemberSnapshot,
   RunExport,
   RunInfo,
+  RunZip,
   RunStatus,
   Snapshot,
   SnapshotListener,
@@ -93,6 +95,11 @@ interface Run {
   goodAtMs: number;
   /** The training loop in flight (resolved when none). */
   loop: Promise<void>;
+  /** step(n): the loop pauses at this step (null: train to the end). */
+  until: number | null;
+  /** Member 0's log10 density (Snapshot.density) and when it was computed. */
+  density: Snapshot['density'];
+  densityAtMs: number;
 }
 
 function checkSeeds(seeds: number[]): void {
@@ -209,10 +216,13 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
       l0: mean('l0'),
       deadFraction: mean('deadFraction'),
       explainedVariance: mean('explainedVariance'),
+      auxLoss: mean('auxLoss'),
+      sparsityLoss: mean('sparsityLoss'),
       lr: r.last?.[0].lr ?? NaN,
       tokensPerSecond: r.activeMs > 0 ? (r.tokens / r.activeMs) * 1000 : 0,
       recentLoss: { steps: r.recent.steps, loss: recentMean },
       members,
+      density: r.density,
       loading,
     };
     if (r.error !== undefined) snap.error = r.error;
@@ -232,10 +242,13 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
     l0: NaN,
     deadFraction: NaN,
     explainedVariance: NaN,
+    auxLoss: NaN,
+    sparsityLoss: NaN,
     lr: NaN,
     tokensPerSecond: 0,
     recentLoss: { steps: [], loss: [] },
     members: [],
+    density: null,
     loading,
   });
 
@@ -308,6 +321,17 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
     );
   };
 
+  /** Member 0's density from `w` (GPU: the readback just made), or read live on the CPU; at most ~1 Hz unless forced. */
+  const refreshDensity = async (r: Run, force: boolean, w?: Weights | null): Promise<void> => {
+    if (!force && performance.now() - r.densityAtMs < KEEP_WEIGHTS_MS) return;
+    let weights = w ?? null;
+    if (!weights && r.trainer?.kind === 'cpu') weights = await r.trainer.readWeights();
+    if (!weights && !r.trainer) weights = r.good;
+    if (!weights || (r.density && r.density.step === weights.step && !force)) return;
+    r.density = { step: weights.step, log10: logDensity(weights.firingCounts[0], weights.tokens) };
+    r.densityAtMs = performance.now();
+  };
+
   const setStatus = (r: Run, status: RunStatus, error?: string): void => {
     r.status = status;
     if (error !== undefined) r.error = error;
@@ -332,6 +356,7 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
     if (!r.trainer || r.trainer.kind !== 'webgpu') return;
     r.good = await r.trainer.readWeights();
     r.goodAtMs = performance.now();
+    await refreshDensity(r, true, r.good);
   };
 
   const free = (r: Run): void => {
@@ -378,7 +403,7 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
 
   /** Final weights, GPU freed, status 'done' (or whatever a failure made it). */
   const finish = async (r: Run): Promise<void> => {
-    if (await guarded(r, () => keepWeights(r))) {
+    if (await guarded(r, async () => (await keepWeights(r), await refreshDensity(r, true)))) {
       free(r);
       setStatus(r, 'done');
     }
@@ -388,21 +413,29 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
     const t = r.trainer;
     if (!t) return;
     const ok = await guarded(r, async () => {
-      while (gen === generation && r.step < r.steps) {
+      while (gen === generation && r.step < (r.until ?? r.steps)) {
         const t0 = performance.now();
-        const stats = await t.trainChunk(r.steps - r.step, CHUNK_MS);
+        const stats = await t.trainChunk((r.until ?? r.steps) - r.step, CHUNK_MS);
         r.activeMs += performance.now() - t0;
         record(r, stats);
         if (gen !== generation) break; // paused, stopped or replaced: that caller emits
-        if (performance.now() - lastEmitMs >= SNAPSHOT_INTERVAL_MS && performance.now() - r.goodAtMs >= KEEP_WEIGHTS_MS) await keepWeights(r);
+        if (performance.now() - lastEmitMs >= SNAPSHOT_INTERVAL_MS) {
+          if (performance.now() - r.goodAtMs >= KEEP_WEIGHTS_MS) await keepWeights(r);
+          await refreshDensity(r, false);
+        }
         emit(r, false);
         await yieldToEventLoop();
       }
     });
-    if (ok && gen === generation && r.status === 'training') await finish(r);
+    if (!ok || gen !== generation || r.status !== 'training') return;
+    if (r.step >= r.steps) return finish(r);
+    // step(n) reached its target: pause here.
+    r.until = null;
+    if (await guarded(r, async () => (await keepWeights(r), await refreshDensity(r, true)))) setStatus(r, 'paused');
   };
 
-  const start = (r: Run): void => {
+  const start = (r: Run, until: number | null = null): void => {
+    r.until = until;
     const gen = ++generation;
     r.status = 'training';
     emit(r, true);
@@ -456,12 +489,19 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
       good: null,
       goodAtMs: -Infinity,
       loop: Promise.resolve(),
+      until: null,
+      density: null,
+      densityAtMs: -Infinity,
     };
     run = r;
     void trainer.lost.then((lostInfo) => {
       markLost(r, lostInfo);
     });
-    if (await guarded(r, () => keepWeights(r))) start(r); // step-0 weights: exportable even if lost at once
+    // step-0 weights: exportable even if lost at once
+    if (await guarded(r, async () => (await keepWeights(r), await refreshDensity(r, true)))) {
+      if (req.paused) setStatus(r, 'paused');
+      else start(r);
+    }
     return info;
   };
 
@@ -504,6 +544,22 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
     if (!folder.sparsity) throw new Error('toSaeLens wrote no sparsity.safetensors although logDensity was given');
     const sparsity = folder.sparsity;
     return { run: r.id, member, seed: r.info.seeds[member], step: w.step, weightsSource: source, cfgJson: folder.cfgJson, weights: folder.weights, sparsity };
+  };
+
+  /** exportOf's folder zipped: `<folder>/cfg.json`, `<folder>/sae_weights.safetensors`, `<folder>/sparsity.safetensors`. */
+  const zipOf = async (member: number): Promise<RunZip> => {
+    const e = await exportOf(member);
+    const r = run;
+    const c = r?.info.config;
+    const name = [r?.dataset ?? 'data', c?.arch, c ? `${c.dSae}` : '', `seed${e.seed}`, `step${e.step}`].filter(Boolean).join('-');
+    const folder = `sae-${name}`.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/-+/g, '-');
+    const enc = new TextEncoder();
+    const bytes = writeZip([
+      { name: `${folder}/cfg.json`, data: enc.encode(e.cfgJson) },
+      { name: `${folder}/sae_weights.safetensors`, data: e.weights },
+      { name: `${folder}/sparsity.safetensors`, data: e.sparsity },
+    ]);
+    return { run: e.run, member, seed: e.seed, step: e.step, weightsSource: e.weightsSource, folder, fileName: `${folder}.zip`, bytes };
   };
 
   /** The codes of the last inspectRun, reused by latentDetail on the same weights. */
@@ -574,7 +630,23 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
         if (r.status === 'training' || r.status === 'paused') await finish(r);
       }),
 
+    step: (n = 1) =>
+      serial(async () => {
+        if (!Number.isSafeInteger(n) || n < 1) throw new InputError(`step: n must be an integer ≥ 1, got ${n}`);
+        const r = run;
+        if (!r) throw new InputError('step: there is no run yet: start one with startRun (paused: true to start it paused)');
+        if (r.status === 'training') {
+          await halt(r);
+          if (r.status !== 'training' || !(await guarded(r, () => keepWeights(r)))) return;
+          r.status = 'paused';
+        }
+        if (r.status !== 'paused') return;
+        start(r, Math.min(r.steps, r.step + n));
+        await r.loop;
+      }),
+
     exportRun: (member = 0) => serial(() => exportOf(member)),
+    exportZip: (member = 0) => serial(() => zipOf(member)),
     beginUpload: (start) => Promise.resolve().then(() => uploads.begin(start)),
     uploadChunk: (handle, chunk) =>
       Promise.resolve()

@@ -1,21 +1,24 @@
 // The page: what this is, the WebGPU note, the dataset picker with its card (DatasetPanel.tsx), the
-// experiment form, train / pause / stop, progress, the loss curve, the final metrics and the feature
-// inspector (FeaturePanel.tsx). Reads the store
+// train panel (TrainPanel.tsx), progress, the live plots (Plots.tsx), the metrics, export (ExportPanel.tsx)
+// and the feature inspector (FeaturePanel.tsx); the experiment is synced with the URL hash (urlState.ts). Reads the store
 // (src/ui/store.ts); sees the engine only through it.
 // Must not import engine, gpu or core values (types and core/config defaults only).
 
-import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useEffect, type ReactNode } from 'react';
 import { useStore } from 'zustand';
-import { useShallow } from 'zustand/react/shallow';
-import { ARCHS, type Arch } from '../core/types.ts';
 import type { Snapshot } from '../engine/api.ts';
 import { DatasetPanel } from './DatasetPanel.tsx';
+import { ExportPanel } from './ExportPanel.tsx';
 import { FeaturePanel } from './FeaturePanel.tsx';
-import { Plot } from './Plot.tsx';
-import type { AppStore, Draft, LossSeries } from './store.ts';
+import { LivePlots } from './Plots.tsx';
+import { DEFAULT_DRAFT, type AppStore, type Draft } from './store.ts';
+import { TrainPanel } from './TrainPanel.tsx';
+import { decodeHash, encodeHash } from './urlState.ts';
 
 export function App({ store }: { store: AppStore }) {
   const error = useStore(store, (s) => s.error);
+  const hashError = useStore(store, (s) => s.hashError);
+  useHashSync(store);
   return (
     <main>
       <h1>SAE Workbench</h1>
@@ -26,12 +29,17 @@ export function App({ store }: { store: AppStore }) {
           {error}
         </p>
       )}
+      {hashError && (
+        <p role="alert" className="error" data-testid="hash-error">
+          {hashError}
+        </p>
+      )}
       <DatasetPanel store={store} />
-      <DraftForm store={store} />
-      <Controls store={store} />
+      <TrainPanel store={store} />
       <Progress store={store} />
-      <LossPlot store={store} />
+      <LivePlots store={store} />
       <Metrics store={store} />
+      <ExportPanel store={store} />
       <FeaturePanel store={store} />
     </main>
   );
@@ -48,65 +56,6 @@ function BackendNote({ store }: { store: AppStore }) {
   );
 }
 
-function NumberField({ label, title, value, min, onChange }: { label: string; title: string; value: number; min: number; onChange: (v: number) => void }) {
-  return (
-    <label title={title}>
-      {label}
-      <input type="number" min={min} step={1} value={value} onChange={(e) => onChange(e.currentTarget.valueAsNumber)} />
-    </label>
-  );
-}
-
-function DraftForm({ store }: { store: AppStore }) {
-  const [draft, setDraft] = useStore(store, useShallow((s) => [s.draft, s.setDraft] as const));
-  const field = (key: keyof Omit<Draft, 'dataset' | 'arch'>, label: string, title: string, min: number) => (
-    <NumberField label={label} title={title} value={draft[key]} min={min} onChange={(v) => setDraft({ [key]: v })} />
-  );
-  return (
-    <fieldset>
-      <legend>Experiment</legend>
-      <label title="The loaded dataset runs train on (its train split); pick another above">
-        dataset
-        <output className="dataset-id">{draft.dataset}</output>
-      </label>
-      <label title="Activation: topk keeps the k largest latents per token">
-        arch
-        <select value={draft.arch} onChange={(e) => setDraft({ arch: e.currentTarget.value as Arch })}>
-          {ARCHS.map((a) => (
-            <option key={a}>{a}</option>
-          ))}
-        </select>
-      </label>
-      {field('dSae', 'latents', 'dSae: number of latents (dictionary size)', 1)}
-      {(draft.arch === 'topk' || draft.arch === 'batchtopk') && field('k', 'k', 'Active latents per token', 1)}
-      {field('steps', 'steps', 'Optimizer steps', 1)}
-      {field('batch', 'batch', 'Tokens per step', 1)}
-      {field('seed', 'seed', 'Seeds init and batch order: same seed, same run', 0)}
-    </fieldset>
-  );
-}
-
-function Controls({ store }: { store: AppStore }) {
-  const [status, train, togglePause, stop] = useStore(store, useShallow((s) => [s.status, s.train, s.togglePause, s.stop] as const));
-  const active = status === 'training' || status === 'paused';
-  return (
-    <div className="controls">
-      <button data-testid="train-start" onClick={() => void train()}>
-        {active ? 'Restart' : 'Train'}
-      </button>
-      <button data-testid="train-pause" disabled={!active} onClick={() => void togglePause()}>
-        {status === 'paused' ? 'Resume' : 'Pause'}
-      </button>
-      <button data-testid="train-stop" disabled={!active} onClick={() => void stop()}>
-        Stop
-      </button>
-      <span className={`status status-${status}`} data-testid="train-status">
-        {status}
-      </span>
-    </div>
-  );
-}
-
 function Progress({ store }: { store: AppStore }) {
   const snap = useStore(store, (s) => s.snapshot);
   return (
@@ -117,38 +66,42 @@ function Progress({ store }: { store: AppStore }) {
   );
 }
 
-/** The loss curve: subscribes outside React's render path and redraws at most once per animation frame. */
-function LossPlot({ store }: { store: AppStore }) {
-  const [series, setSeries] = useState<LossSeries>(() => store.getState().loss);
+/** Shareable state: the draft experiment is written to the URL hash on change; a hash edited by hand is read back. */
+function useHashSync(store: AppStore): void {
   useEffect(() => {
-    let frame = 0;
+    let last = '';
+    const write = (draft: Draft) => {
+      const hash = encodeHash(draft, DEFAULT_DRAFT);
+      if (hash === last) return;
+      last = hash;
+      history.replaceState(null, '', `#${hash}`);
+    };
+    write(store.getState().draft);
     const unsubscribe = store.subscribe((s, prev) => {
-      if (s.loss === prev.loss || frame) return;
-      frame = requestAnimationFrame(() => {
-        frame = 0;
-        setSeries(store.getState().loss);
-      });
+      if (s.draft !== prev.draft) write(s.draft);
     });
+    const onHash = () => {
+      if (location.hash.replace(/^#/, '') === last) return;
+      const { draft, error } = decodeHash(location.hash, DEFAULT_DRAFT);
+      store.setState({ hashError: error });
+      if (error) return;
+      const before = store.getState().draft.dataset;
+      store.getState().setDraft(draft);
+      if (draft.dataset !== before) void store.getState().choose(draft.dataset);
+    };
+    window.addEventListener('hashchange', onHash);
     return () => {
       unsubscribe();
-      cancelAnimationFrame(frame);
+      window.removeEventListener('hashchange', onHash);
     };
   }, [store]);
-  const data = useMemo(() => [{ x: series.steps, y: series.loss, type: 'scatter', mode: 'lines', name: 'loss', line: { width: 1.5 } }], [series]);
-  return <Plot data={data} layout={LOSS_LAYOUT} testId="loss-plot" />;
 }
-
-const LOSS_LAYOUT = {
-  height: 280,
-  margin: { l: 56, r: 16, t: 28, b: 40 },
-  title: { text: 'training loss', font: { size: 14 } },
-  xaxis: { title: { text: 'step' } },
-  yaxis: { title: { text: 'loss' }, type: 'log' },
-};
 
 /** One definition per metric, shown as a tooltip (definitions: src/core/train.ts StepStats). */
 const METRICS: { key: keyof Snapshot; label: string; formula: string; format: (v: number) => string }[] = [
   { key: 'loss', label: 'loss', formula: 'MSE + α·AuxK (+ λ·sparsity for relu/jumprelu)', format: (v) => fmt(v, 4) },
+  { key: 'auxLoss', label: 'AuxK', formula: 'AuxK term before α: ‖e − ê_dead‖² of the top-kAux dead latents (topk, batchtopk)', format: (v) => fmt(v, 4) },
+  { key: 'sparsityLoss', label: 'sparsity term', formula: 'λ·Σ_i f_i·‖W_dec,i‖ (relu) or λ·L0 (jumprelu); 0 for topk/batchtopk', format: (v) => fmt(v, 4) },
   { key: 'mse', label: 'MSE', formula: 'Σ_d (x − x̂)², mean over the batch', format: (v) => fmt(v, 4) },
   { key: 'explainedVariance', label: 'explained variance', formula: '1 − Σ‖x − x̂‖² / Σ‖x − μ_batch‖²', format: (v) => fmt(v, 3) },
   { key: 'l0', label: 'L0', formula: 'mean number of active latents per token', format: (v) => fmt(v, 2) },

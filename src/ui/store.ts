@@ -6,8 +6,7 @@
 // dataset). Imports only types from src/engine and defaults from src/core/config.
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { DEFAULT_CONFIG } from '../core/config.ts';
-import type { Arch } from '../core/types.ts';
+import { DEFAULT_CONFIG, type TrainConfig } from '../core/config.ts';
 import type {
   BackendInfo,
   CatalogEntry,
@@ -18,10 +17,12 @@ import type {
   PreprocessOptions,
   RunInspection,
   RunStatus,
+  RunZip,
   Snapshot,
   SyntheticKnobs,
   Workbench,
 } from '../engine/api.ts';
+import { decodeHash } from './urlState.ts';
 
 /** The dataset the page opens on: real LM activations (stories260K residual stream after block 3). */
 export const DEFAULT_DATASET = 'builtin:stories-resid-3';
@@ -42,18 +43,15 @@ export interface UploadDraft {
   tensor: string;
 }
 
-/** The experiment being edited: the dataset id and the hyperparameters the page exposes. */
-export interface Draft {
-  dataset: string;
-  arch: Arch;
-  /** Number of latents. */
-  dSae: number;
-  k: number;
-  steps: number;
-  /** Tokens per step. */
-  batch: number;
-  seed: number;
-}
+/** The experiment being edited: the dataset id, every training-config field, and the ensemble seeds (null: [seed]). */
+export type Draft = TrainConfig & { dataset: string; seeds: number[] | null };
+
+/** One row per snapshot that advanced the step: the run's metric history (plots, CSV/JSON export). */
+export const HISTORY_KEYS = ['step', 'loss', 'mse', 'auxLoss', 'sparsityLoss', 'l0', 'deadFraction', 'explainedVariance', 'lr', 'tokensPerSecond'] as const;
+export type HistoryKey = (typeof HISTORY_KEYS)[number];
+/** Column-wise; replaced (not mutated) on change. */
+export type MetricHistory = Record<HistoryKey, number[]>;
+export const emptyHistory = (): MetricHistory => Object.fromEntries(HISTORY_KEYS.map((k) => [k, []])) as unknown as MetricHistory;
 
 /** The whole run's loss curve, one entry per step: steps[i] ↔ loss[i]. Replaced (not mutated) on change. */
 export interface LossSeries {
@@ -80,6 +78,14 @@ export interface AppState {
   status: RunStatus;
   snapshot: Snapshot | null;
   loss: LossSeries;
+  history: MetricHistory;
+  /** Member 0's log10 feature density (Snapshot.density), kept across snapshots that do not refresh it. */
+  density: Snapshot['density'];
+  /** What was wrong with the URL hash the page opened on (then the defaults are used). */
+  hashError: string | null;
+  /** The last export, for the Python snippet. */
+  exported: Omit<RunZip, 'bytes'> | null;
+  exportError: string | null;
   error: string | null;
   /** The feature inspector: the last inspectRun (refreshed when a run pauses or finishes, or on request). */
   inspection: RunInspection | null;
@@ -106,23 +112,45 @@ export interface AppState {
   /** Pauses a training run, resumes a paused one. */
   togglePause(): Promise<void>;
   stop(): Promise<void>;
+  /** One step (n steps) then pause; with no active run, starts one paused first. */
+  step(n?: number): Promise<void>;
+  /** Stops the run and clears the plots, the metrics and the inspector. */
+  reset(): Promise<void>;
+  /** The current run's SAELens folder as a zip (null on failure, with exportError set). */
+  exportZip(): Promise<RunZip | null>;
 }
 
 export type AppStore = StoreApi<AppState>;
 
+/** The page's defaults: DEFAULT_CONFIG with a wider SAE and a shorter run that fits the default dataset. */
 export const DEFAULT_DRAFT: Draft = {
+  ...DEFAULT_CONFIG,
   dataset: DEFAULT_DATASET,
-  arch: DEFAULT_CONFIG.arch,
   dSae: 256,
   k: 8,
   steps: 2000,
   batch: 128,
-  seed: DEFAULT_CONFIG.seed,
+  seeds: null,
 };
+
+/** The startRun request of a draft. */
+export function requestOfDraft(draft: Draft) {
+  const { dataset, seeds, ...config } = draft;
+  return { dataset, config, ...(seeds && seeds.length > 0 ? { seeds } : {}) };
+}
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
-export function createAppStore(workbench: Workbench, draft: Draft = DEFAULT_DRAFT): AppStore {
+/**
+ * The store around `workbench`. Without `initial` the experiment comes from the page's URL hash (decodeHash:
+ * a bad hash is reported in hashError and the defaults are used), or the defaults where there is no page.
+ */
+export function createAppStore(workbench: Workbench, initial?: Draft): AppStore {
+  const fromHash = initial ? { draft: initial, error: null } : typeof location !== 'undefined' ? decodeHash(location.hash, DEFAULT_DRAFT) : { draft: DEFAULT_DRAFT, error: null };
+  const draft = fromHash.draft;
+  const hashError = fromHash.error;
+  /** Snapshots of runs up to this id are dropped (reset cleared them). */
+  let cleared = 0;
   /** The load in flight (train waits for it). */
   let pending: Promise<void> = Promise.resolve();
   /** Inspection requests run one at a time, in order. */
@@ -172,6 +200,11 @@ export function createAppStore(workbench: Workbench, draft: Draft = DEFAULT_DRAF
       status: 'idle',
       snapshot: null,
       loss: { steps: [], loss: [] },
+      history: emptyHistory(),
+      density: null,
+      hashError,
+      exported: null,
+      exportError: null,
       error: null,
       catalog: [],
       choice: draft.dataset,
@@ -239,25 +272,67 @@ export function createAppStore(workbench: Workbench, draft: Draft = DEFAULT_DRAF
         act('could not start training', async () => {
           await pending;
           if (!get().dataset) throw new Error(`no dataset is loaded${get().datasetError ? '' : ' yet'}: pick one above`);
-          const { dataset, ...config } = get().draft;
           set({ error: null });
-          await workbench.startRun({ dataset, config });
+          await workbench.startRun(requestOfDraft(get().draft));
         }),
       togglePause: () => act('could not pause', () => (get().status === 'paused' ? workbench.resume() : workbench.pause())),
       stop: () => act('could not stop', () => workbench.stop()),
+      step: (n = 1) =>
+        act('could not step', async () => {
+          const status = get().status;
+          if (status !== 'training' && status !== 'paused') {
+            await pending;
+            if (!get().dataset) throw new Error('no dataset is loaded: pick one above');
+            set({ error: null });
+            await workbench.startRun({ ...requestOfDraft(get().draft), paused: true });
+          }
+          await workbench.step(n);
+        }),
+      reset: () =>
+        act('could not reset', async () => {
+          await workbench.stop();
+          cleared = Math.max(cleared, get().snapshot?.run ?? 0);
+          set({ snapshot: null, status: 'idle', loss: { steps: [], loss: [] }, history: emptyHistory(), density: null, inspection: null, selected: null, detail: null, error: null, exported: null });
+        }),
+      exportZip: async () => {
+        try {
+          const zip = await workbench.exportZip(0);
+          const { bytes: _bytes, ...meta } = zip;
+          set({ exported: meta, exportError: null });
+          return zip;
+        } catch (e) {
+          set({ exportError: `could not export: ${message(e)}` });
+          return null;
+        }
+      },
     };
   });
 
   const set = store.setState;
   const onSnapshot = (s: Snapshot): void => {
     if (s.run === 0) return set({ loading: s.loading }); // no run yet: only the dataset progress
+    if (s.run <= cleared) return set({ loading: s.loading }); // a run the user reset
     const prev = store.getState().snapshot;
     if (prev && s.run < prev.run) return; // a late snapshot of a replaced run
-    const old = prev?.run === s.run ? store.getState().loss : { steps: [], loss: [] };
+    const newRun = prev?.run !== s.run;
+    const old = newRun ? { steps: [], loss: [] } : store.getState().loss;
     const loss = s.recentLoss.steps.length > 0 ? { steps: old.steps.concat(s.recentLoss.steps), loss: old.loss.concat(s.recentLoss.loss) } : old;
     const before = store.getState().status;
-    const newRun = prev?.run !== s.run;
-    set({ snapshot: s, status: s.status, loss, loading: s.loading, ...(s.error !== undefined ? { error: s.error } : {}), ...(newRun ? { inspection: null, detail: null } : {}) });
+    const oldHistory = newRun ? emptyHistory() : store.getState().history;
+    const advanced = s.step > 0 && s.step !== oldHistory.step.at(-1);
+    const history = advanced ? (Object.fromEntries(HISTORY_KEYS.map((k) => [k, oldHistory[k].concat(s[k])])) as unknown as MetricHistory) : oldHistory;
+    const oldDensity = newRun ? null : store.getState().density;
+    const density = s.density && s.density.step !== oldDensity?.step ? s.density : oldDensity;
+    set({
+      snapshot: s,
+      status: s.status,
+      loss,
+      history,
+      density,
+      loading: s.loading,
+      ...(s.error !== undefined ? { error: s.error } : {}),
+      ...(newRun ? { inspection: null, detail: null, exported: null, exportError: null } : {}),
+    });
     // The inspector refreshes when training pauses or finishes, never on every snapshot.
     if ((s.status === 'paused' || s.status === 'done') && (before !== s.status || newRun)) void store.getState().refreshInspection();
   };

@@ -94,4 +94,60 @@ describe('createWorkbench (CPU reference)', () => {
     const density = parseSparsity(e.sparsity, 'export/sparsity.safetensors');
     expect(Array.from(density)).toEqual(Array.from(ref[1].firingCounts, (c) => Math.fround(Math.log10(c / (40 * 32) + 1e-10))));
   });
+
+  it('step(n) trains n steps and pauses; a run started paused stays at step 0 until stepped', { timeout: 10_000 }, async () => {
+    const wb = createWorkbench();
+    const rec = recorder(wb);
+    await expect(wb.step(1)).rejects.toThrow(/no run yet/);
+    const pausedAt = rec.until((s) => s.status === 'paused'); // listen first: startRun emits at once
+    await wb.startRun({ ...SMALL, config: { ...SMALL.config, steps: 2000 }, paused: true });
+    expect((await pausedAt).step).toBe(0);
+    await wb.step();
+    expect(rec.seen.at(-1)).toMatchObject({ status: 'paused', step: 1 });
+    await wb.step(5);
+    const last = rec.seen.at(-1);
+    expect(last).toMatchObject({ status: 'paused', step: 6 });
+    expect(rec.seen.flatMap((s) => s.recentLoss.steps)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(last?.density?.step).toBe(6);
+    expect(last?.density?.log10).toHaveLength(32);
+    expect(Number.isFinite(last?.auxLoss) && last?.sparsityLoss).toBe(0);
+    await expect(wb.step(0)).rejects.toThrow(/integer ≥ 1/);
+    // A training run pauses first, then steps n more; step never runs past the planned steps.
+    await wb.resume();
+    await rec.until((s) => s.step > 10);
+    await wb.step(3);
+    const after = rec.seen.at(-1);
+    expect(after?.status).toBe('paused');
+    await wb.step(10_000);
+    expect(rec.seen.at(-1)).toMatchObject({ status: 'done', step: 2000 });
+    expect(after && after.step > 13).toBe(true);
+  });
+
+  it('exportZip stores the SAELens folder as <folder>/cfg.json, sae_weights and sparsity', { timeout: 10_000 }, async () => {
+    const wb = createWorkbench();
+    const rec = recorder(wb);
+    await wb.startRun({ ...SMALL, config: { ...SMALL.config, steps: 20 } });
+    await rec.until((s) => s.status === 'done');
+    const zip = await wb.exportZip();
+    const e = await wb.exportRun();
+    expect(zip).toMatchObject({ member: 0, seed: 1, step: 20, fileName: `${zip.folder}.zip` });
+    expect(zip.folder).toMatch(/^sae-synthetic-small-topk-32-seed1-step20$/);
+    // Walk the stored zip's local headers (PKWARE APPNOTE §4.3.7).
+    const v = new DataView(zip.bytes.buffer, zip.bytes.byteOffset, zip.bytes.byteLength);
+    const files = new Map<string, Uint8Array>();
+    for (let o = 0; v.getUint32(o, true) === 0x04034b50; ) {
+      const size = v.getUint32(o + 18, true);
+      const nameLen = v.getUint16(o + 26, true);
+      const extra = v.getUint16(o + 28, true);
+      const name = new TextDecoder().decode(zip.bytes.subarray(o + 30, o + 30 + nameLen));
+      const start = o + 30 + nameLen + extra;
+      files.set(name, zip.bytes.slice(start, start + size));
+      o = start + size;
+    }
+    expect([...files.keys()]).toEqual([`${zip.folder}/cfg.json`, `${zip.folder}/sae_weights.safetensors`, `${zip.folder}/sparsity.safetensors`]);
+    expect(new TextDecoder().decode(files.get(`${zip.folder}/cfg.json`))).toBe(e.cfgJson);
+    expect(files.get(`${zip.folder}/sae_weights.safetensors`)).toEqual(e.weights);
+    expect(files.get(`${zip.folder}/sparsity.safetensors`)).toEqual(e.sparsity);
+    await expect(createWorkbench().exportZip()).rejects.toThrow(/no run yet/);
+  });
 });

@@ -1,0 +1,105 @@
+// Live training plots. Each chart subscribes to the store outside React's render path (store.subscribe)
+// and calls Plotly.react on its own div at most once per animation frame; React renders the divs once.
+// Charts: loss and its parts (loss-plot), explained variance, L0, dead fraction, learning rate, and the
+// feature-density histogram (log10). Plus the throughput and adapter line. Imports plotly, React, the store.
+
+import Plotly, { type PlotObject } from 'plotly.js-dist-min';
+import { useEffect, useRef } from 'react';
+import { useStore } from 'zustand';
+import type { AppState, AppStore } from './store.ts';
+
+const CONFIG: PlotObject = { displayModeBar: false, responsive: true };
+
+const layout = (title: string, yTitle: string, extra: PlotObject = {}): PlotObject => ({
+  height: 220,
+  margin: { l: 56, r: 12, t: 28, b: 36 },
+  title: { text: title, font: { size: 13 } },
+  xaxis: { title: { text: 'step' } },
+  yaxis: { title: { text: yTitle } },
+  showlegend: false,
+  ...extra,
+});
+
+/** A plotly div fed from the store: `build` runs at most once per animation frame when `pick`'s value changes. */
+function LivePlot<T>({ store, pick, build, testId, className }: { store: AppStore; pick: (s: AppState) => T; build: (v: T) => { data: PlotObject[]; layout: PlotObject }; testId?: string; className?: string }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const pickRef = useRef(pick);
+  const buildRef = useRef(build);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    let frame = 0;
+    let drawn: T | undefined;
+    const draw = () => {
+      frame = 0;
+      const v = pickRef.current(store.getState());
+      if (v === drawn) return;
+      drawn = v;
+      const fig = buildRef.current(v);
+      void Plotly.react(el, fig.data, fig.layout, CONFIG);
+    };
+    draw();
+    const unsubscribe = store.subscribe((s) => {
+      if (frame || pickRef.current(s) === drawn) return;
+      frame = requestAnimationFrame(draw);
+    });
+    return () => {
+      unsubscribe();
+      cancelAnimationFrame(frame);
+      Plotly.purge(el);
+    };
+  }, [store]);
+  return <div ref={ref} data-testid={testId} className={`plot ${className ?? ''}`} />;
+}
+
+const line = (x: number[], y: number[], name: string, extra: PlotObject = {}): PlotObject => ({ x, y, name, type: 'scatter', mode: 'lines', line: { width: 1.5 }, ...extra });
+
+export function LivePlots({ store }: { store: AppStore }) {
+  return (
+    <section className="live-plots" aria-label="Training plots">
+      <Throughput store={store} />
+      <div className="plot-grid">
+        <LivePlot
+          store={store}
+          testId="loss-plot"
+          className="wide-plot"
+          pick={(s) => s.history}
+          build={(h) => {
+            const loss = store.getState().loss;
+            const alpha = store.getState().draft.auxkCoefficient;
+            const data = [line(loss.steps, loss.loss, 'loss (every step)'), line(h.step, h.mse, 'MSE', { line: { width: 1.2, dash: 'dot' } })];
+            if (h.auxLoss.some((v) => v > 0)) data.push(line(h.step, h.auxLoss.map((v) => alpha * v), 'α·AuxK', { line: { width: 1.2, dash: 'dash' } }));
+            if (h.sparsityLoss.some((v) => v > 0)) data.push(line(h.step, h.sparsityLoss, 'sparsity term', { line: { width: 1.2, dash: 'dash' } }));
+            return { data, layout: layout('loss and its parts', 'loss', { height: 260, yaxis: { title: { text: 'loss' }, type: 'log' }, showlegend: true, legend: { orientation: 'h', y: -0.25 }, margin: { l: 56, r: 12, t: 28, b: 64 } }) };
+          }}
+        />
+        <LivePlot store={store} testId="ev-plot" pick={(s) => s.history} build={(h) => ({ data: [line(h.step, h.explainedVariance, 'explained variance')], layout: layout('explained variance', '1 − ‖x−x̂‖²/‖x−μ‖²') })} />
+        <LivePlot store={store} testId="l0-plot" pick={(s) => s.history} build={(h) => ({ data: [line(h.step, h.l0, 'L0')], layout: layout('L0', 'active latents / token') })} />
+        <LivePlot store={store} testId="dead-plot" pick={(s) => s.history} build={(h) => ({ data: [line(h.step, h.deadFraction, 'dead fraction')], layout: layout('dead fraction', 'share of latents', { yaxis: { title: { text: 'share of latents' }, range: [0, 1] } }) })} />
+        <LivePlot store={store} testId="lr-plot" pick={(s) => s.history} build={(h) => ({ data: [line(h.step, h.lr, 'learning rate')], layout: layout('learning rate', 'lr') })} />
+        <LivePlot
+          store={store}
+          testId="density-plot"
+          pick={(s) => s.density}
+          build={(d) => ({
+            data: [{ x: d ? Array.from(d.log10) : [], type: 'histogram', nbinsx: 40, marker: { color: '#5b7fd6' }, name: 'latents' }],
+            layout: layout(d ? `feature density (log10), step ${d.step}` : 'feature density (log10)', 'latents', { xaxis: { title: { text: 'log10 firing density (−10 = never fired)' } } }),
+          })}
+        />
+      </div>
+    </section>
+  );
+}
+
+function Throughput({ store }: { store: AppStore }) {
+  const tps = useStore(store, (s) => (s.snapshot ? Math.round(s.snapshot.tokensPerSecond / 100) * 100 : 0));
+  const kind = useStore(store, (s) => s.snapshot?.backend ?? null);
+  const backend = useStore(store, (s) => s.backend);
+  return (
+    <p className="throughput muted" data-testid="throughput">
+      {tps > 0 ? `${tps.toLocaleString('en-US')} tokens/s` : 'tokens/s: —'} · engine: {kind === 'webgpu' ? 'WGSL on WebGPU' : kind === 'cpu' ? 'CPU reference' : '—'} · adapter:{' '}
+      <span data-testid="adapter-name">{backend?.adapter ?? 'none'}</span>
+      {backend?.isSoftware ? ' (software)' : ''}
+    </p>
+  );
+}

@@ -1,0 +1,190 @@
+// The train panel: every TrainConfig field (src/core/config.ts) with its default, the arch-dependent ones
+// only where they apply, validateConfig's messages before anything runs (Train disabled with the reason),
+// ensemble seeds, and the run controls (train / pause-resume / step / reset / stop). Native inputs and
+// buttons only, so it is all keyboard-usable. Reads the store; imports core/config values only.
+
+import { useMemo } from 'react';
+import { useStore } from 'zustand';
+import { useShallow } from 'zustand/react/shallow';
+import { DEFAULT_CONFIG, validateConfig, type TrainConfig } from '../core/config.ts';
+import { ARCHS } from '../core/types.ts';
+import type { AppStore, Draft } from './store.ts';
+import { DEFAULT_DRAFT } from './store.ts';
+
+type NumKey = { [K in keyof TrainConfig]: TrainConfig[K] extends number | null ? K : never }[keyof TrainConfig];
+
+interface FieldSpec {
+  key: NumKey;
+  label: string;
+  help: string;
+  /** Shown only for these archs. */
+  archs?: readonly string[];
+  /** Empty input = null (derived by the engine). */
+  auto?: string;
+  step?: string;
+  advanced?: boolean;
+}
+
+const FIELDS: FieldSpec[] = [
+  { key: 'dSae', label: 'latents', help: 'dSae: number of latents (dictionary size)' },
+  { key: 'k', label: 'k', help: 'topk: active latents per token; batchtopk: mean active latents per token', archs: ['topk', 'batchtopk'] },
+  { key: 'l1Coefficient', label: 'sparsity λ', help: 'relu: L1 coefficient (decoder-norm weighted); jumprelu: L0 coefficient', archs: ['relu', 'jumprelu'], step: 'any' },
+  { key: 'l1WarmupSteps', label: 'λ warm-up steps', help: 'λ ramps linearly from 0 over these steps; empty = 5% of steps', archs: ['relu', 'jumprelu'], auto: '5% of steps' },
+  { key: 'jumpreluInitThreshold', label: 'JumpReLU θ₀', help: 'Initial JumpReLU threshold θ', archs: ['jumprelu'], step: 'any' },
+  { key: 'jumpreluBandwidth', label: 'JumpReLU bandwidth ε', help: 'Straight-through rectangle bandwidth ε', archs: ['jumprelu'], step: 'any' },
+  { key: 'batchTopkThresholdRate', label: 'threshold EMA rate', help: 'BatchTopK: EMA rate of the inference threshold, in (0, 1]', archs: ['batchtopk'], step: 'any' },
+  { key: 'steps', label: 'steps', help: 'Optimizer steps' },
+  { key: 'batch', label: 'batch', help: 'Tokens per step' },
+  { key: 'lr', label: 'learning rate', help: 'Peak learning rate; empty = 2e-4·√(16384/dSae), at most 3e-3', auto: 'auto (∝ 1/√dSae)', step: 'any' },
+  { key: 'seed', label: 'seed', help: 'Seeds init and batch order: same seed, same run' },
+  { key: 'lrWarmupSteps', label: 'lr warm-up steps', help: 'Linear warm-up; empty = min(1000, 5% of steps)', auto: 'min(1000, 5%)', advanced: true },
+  { key: 'lrDecaySteps', label: 'lr decay steps', help: 'Linear decay to 0 over the last steps; empty = 20% of steps', auto: '20% of steps', advanced: true },
+  { key: 'adamBeta1', label: 'Adam β₁', help: 'Adam first-moment decay, in [0, 1)', step: 'any', advanced: true },
+  { key: 'adamBeta2', label: 'Adam β₂', help: 'Adam second-moment decay, in [0, 1)', step: 'any', advanced: true },
+  { key: 'adamEps', label: 'Adam ε', help: 'Adam epsilon, > 0', step: 'any', advanced: true },
+  { key: 'gradClipNorm', label: 'grad clip', help: 'Global gradient-norm clip (0 = off)', step: 'any', advanced: true },
+  { key: 'auxkCoefficient', label: 'AuxK α', help: 'AuxK coefficient (0 = off): dead latents learn to predict the residual', archs: ['topk', 'batchtopk'], step: 'any', advanced: true },
+  { key: 'kAux', label: 'kAux', help: 'Dead latents used by AuxK; empty = dIn/2', archs: ['topk', 'batchtopk'], auto: 'dIn/2', advanced: true },
+  { key: 'deadWindowTokens', label: 'dead window (tokens)', help: 'A latent is dead after this many tokens without firing; empty = min(10M, 20% of training tokens)', auto: '20% of tokens', advanced: true },
+];
+
+function defaultText(key: NumKey, auto?: string): string {
+  const v = DEFAULT_DRAFT[key];
+  return v === null ? (auto ?? 'auto') : String(v);
+}
+
+function NumberInput({ spec, draft, setDraft }: { spec: FieldSpec; draft: Draft; setDraft: (p: Partial<Draft>) => void }) {
+  const v = draft[spec.key];
+  const isDefault = v === DEFAULT_DRAFT[spec.key];
+  return (
+    <label title={`${spec.help} (default ${defaultText(spec.key, spec.auto)})`} data-testid={`cfg-${spec.key}`}>
+      <span>
+        {spec.label}
+        {!isDefault && <span className="changed" aria-label="changed from default"> •</span>}
+      </span>
+      <input
+        type="number"
+        step={spec.step ?? 1}
+        value={v === null || Number.isNaN(v) ? '' : v}
+        placeholder={spec.auto ?? ''}
+        onChange={(e) => {
+          const raw = e.currentTarget.value;
+          setDraft({ [spec.key]: raw === '' ? (spec.auto ? null : NaN) : e.currentTarget.valueAsNumber } as Partial<Draft>);
+        }}
+      />
+      <small className="muted">default {defaultText(spec.key, spec.auto)}</small>
+    </label>
+  );
+}
+
+export function TrainPanel({ store }: { store: AppStore }) {
+  const [draft, setDraft, dataset, loading] = useStore(store, useShallow((s) => [s.draft, s.setDraft, s.dataset, s.loading] as const));
+  const shown = FIELDS.filter((f) => !f.archs || f.archs.includes(draft.arch));
+  const problems = useMemo(() => {
+    const { dataset: _d, seeds, ...config } = draft;
+    const p = validateConfig(config, dataset?.dIn ?? 1, dataset?.trainRows ?? Number.MAX_SAFE_INTEGER);
+    if (seeds && (seeds.length > 16 || seeds.some((s) => !Number.isSafeInteger(s) || s < 0))) p.push('ensemble seeds must be 1 to 16 integers ≥ 0, comma-separated');
+    return p;
+  }, [draft, dataset]);
+  const blocker = problems.length > 0 ? problems.join('; ') : !dataset ? (loading ? 'the dataset is still loading' : 'no dataset is loaded: pick one above') : null;
+  const field = (f: FieldSpec) => <NumberInput key={f.key} spec={f} draft={draft} setDraft={setDraft} />;
+  return (
+    <section className="train-panel" aria-label="Train">
+      <fieldset>
+        <legend>Experiment</legend>
+        <label title="The loaded dataset runs train on (its train split); pick another above">
+          dataset
+          <output className="dataset-id">{draft.dataset}</output>
+        </label>
+        <label title="Activation: topk keeps the k largest latents per token; batchtopk the k·batch largest in the batch; relu with an L1 penalty; jumprelu with a learned threshold and an L0 penalty">
+          arch
+          <select data-testid="cfg-arch" value={draft.arch} onChange={(e) => setDraft({ arch: e.currentTarget.value as Draft['arch'] })}>
+            {ARCHS.map((a) => (
+              <option key={a}>{a}</option>
+            ))}
+          </select>
+          <small className="muted">default {DEFAULT_CONFIG.arch}</small>
+        </label>
+        {shown.filter((f) => !f.advanced).map(field)}
+        <label title="One SAE per seed, trained on one batch order (an ensemble); empty = just the seed above">
+          ensemble seeds
+          <input
+            type="text"
+            data-testid="cfg-seeds"
+            placeholder="e.g. 0,1,2"
+            defaultValue={draft.seeds?.join(',') ?? ''}
+            onChange={(e) => {
+              const raw = e.currentTarget.value.trim();
+              setDraft({ seeds: raw === '' ? null : raw.split(',').map((x) => (x.trim() === '' ? NaN : Number(x.trim()))) });
+            }}
+          />
+          <small className="muted">default: seed</small>
+        </label>
+        <details className="advanced wide">
+          <summary>optimizer, schedule and init</summary>
+          <div className="choice-options">
+            {shown.filter((f) => f.advanced).map(field)}
+            <label title="How the decoder bias is initialised">
+              bDec init
+              <select value={draft.bDecInit} onChange={(e) => setDraft({ bDecInit: e.currentTarget.value as Draft['bDecInit'] })}>
+                <option>geometric-median</option>
+                <option>mean</option>
+                <option>zeros</option>
+              </select>
+              <small className="muted">default {DEFAULT_CONFIG.bDecInit}</small>
+            </label>
+            <label title="Input scaling: x' = √dIn / E‖x‖ · x (SAELens expected_average_only_in)">
+              input scaling
+              <select value={draft.inputScaling} onChange={(e) => setDraft({ inputScaling: e.currentTarget.value as Draft['inputScaling'] })}>
+                <option>none</option>
+                <option>expected-norm</option>
+              </select>
+              <small className="muted">default {DEFAULT_CONFIG.inputScaling}</small>
+            </label>
+          </div>
+        </details>
+      </fieldset>
+      {problems.length > 0 && (
+        <ul className="error config-problems" data-testid="config-problems" role="alert">
+          {problems.map((p) => (
+            <li key={p}>{p}</li>
+          ))}
+        </ul>
+      )}
+      <Controls store={store} blocker={blocker} />
+    </section>
+  );
+}
+
+function Controls({ store, blocker }: { store: AppStore; blocker: string | null }) {
+  const [status, train, togglePause, stop, step, reset] = useStore(store, useShallow((s) => [s.status, s.train, s.togglePause, s.stop, s.step, s.reset] as const));
+  const active = status === 'training' || status === 'paused';
+  const why = blocker ? `cannot train: ${blocker}` : undefined;
+  return (
+    <div className="controls">
+      <button data-testid="train-start" disabled={blocker !== null} title={why} onClick={() => void train()}>
+        {active ? 'Restart' : 'Train'}
+      </button>
+      <button data-testid="train-pause" disabled={!active} onClick={() => void togglePause()}>
+        {status === 'paused' ? 'Resume' : 'Pause'}
+      </button>
+      <button data-testid="train-step" disabled={blocker !== null && !active} title="Train one step, then pause (starts a paused run when none is active)" onClick={() => void step(1)}>
+        Step
+      </button>
+      <button data-testid="train-stop" disabled={!active} onClick={() => void stop()}>
+        Stop
+      </button>
+      <button data-testid="train-reset" title="Stop the run and clear the plots" onClick={() => void reset()}>
+        Reset
+      </button>
+      <span className={`status status-${status}`} data-testid="train-status">
+        {status}
+      </span>
+      {blocker && (
+        <span className="muted" data-testid="train-blocked">
+          {why}
+        </span>
+      )}
+    </div>
+  );
+}
