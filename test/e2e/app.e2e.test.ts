@@ -1,0 +1,237 @@
+// The app end to end, as a user meets it: Vite's dev server on 127.0.0.1 (a free port), Debian's
+// headless chromium (WebGPU on SwiftShader) driven by playwright-core, tiny shapes typed into the
+// experiment form. Checks, in order: the page loads without console errors and loads the default
+// dataset; a run trains on it (the step count advances, the loss plot gets points); pause holds the
+// step count; the feature table fills in and a latent shows its top inputs; resume and stop; a short run
+// trains to the end; its SAELens export downloads as a zip that the CLI's `eval` accepts
+// (test/e2e/exportZip.ts); and no console error, page error or request outside the dev server happened
+// at any point. Saves screenshots of the main views to docs/screenshots/ on every run.
+// Needs /usr/bin/chromium (or CHROMIUM=path): `sudo apt-get install chromium`; never `npx playwright install`.
+// Without it every test fails with that message (a setup failure is not allowed to become a skip).
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createServer, type ViteDevServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evalExportZip } from './exportZip.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const SHOTS = join(ROOT, 'docs/screenshots');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const FLAGS = ['--enable-unsafe-webgpu', '--no-sandbox', '--headless', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const DEFAULT_DATASET = 'builtin:stories-resid-3';
+/**
+ * Tiny shapes. Far more steps than the test waits for, so that Pause always lands mid-run however fast
+ * the machine; the run ends with Stop (status 'done', its SAE exportable).
+ */
+const SHAPE = { latents: 64, k: 4, steps: 100_000, batch: 32 };
+/** A run that finishes: its end state is the training screenshot, and what the export downloads. */
+const SHORT_STEPS = 300;
+
+/** A port nobody listens on now (the OS picks it; Vite then binds it with strictPort). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createNetServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+let server: ViteDevServer | undefined;
+let browser: Browser | undefined;
+let page: Page;
+let url = '';
+/** Every console error and page error, with the phase it happened in. */
+const problems: string[] = [];
+let phase = 'load';
+const tmp = mkdtempSync(join(tmpdir(), 'sae-e2e-'));
+const t0 = Date.now();
+const log = (msg: string): void => console.log(`[e2e ${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
+
+let setupError: Error | null = null;
+/** Throws the setup's failure (no chromium, no server) as this test's failure. */
+function ready(): void {
+  if (setupError) throw new Error(`e2e setup failed: ${setupError.message}`);
+}
+
+const stepCount = async (): Promise<number> => Number(await page.getByTestId('step-count').innerText());
+const status = (): Promise<string> => page.getByTestId('train-status').innerText();
+/** Waits for a condition in the page; on timeout fails with `what` and the page's status line. */
+async function waitFor(what: string, fn: string, timeout: number): Promise<void> {
+  try {
+    await page.waitForFunction(fn, null, { timeout, polling: 100 });
+  } catch {
+    const alert = await page.locator('[role=alert]').allInnerTexts().catch(() => []);
+    throw new Error(`${what}: not within ${timeout / 1000} s (train-status: ${await status().catch(() => '?')}, step ${await stepCount().catch(() => '?')}${alert.length ? `, alerts: ${alert.join(' | ')}` : ''}${problems.length ? `, console: ${problems.join(' | ')}` : ''})`);
+  }
+}
+/** The number of points in the loss plot's first trace, read from plotly's own data on the graph div. */
+const lossPoints = (): Promise<number> =>
+  page.evaluate(() => {
+    const el = document.querySelector('[data-testid=loss-plot]');
+    const gd = (el?.matches('.js-plotly-plot') ? el : el?.querySelector('.js-plotly-plot')) as (Element & { data?: { x?: ArrayLike<number> }[] }) | null | undefined;
+    return gd?.data?.[0]?.x?.length ?? 0;
+  });
+/** Sets a number field of the experiment form (label data-testid cfg-KEY) as a user types it. */
+const setField = async (key: string, value: number): Promise<void> => {
+  const input = page.locator(`[data-testid=cfg-${key}] input`);
+  if ((await input.count()) !== 1) throw new Error(`the experiment form has no [data-testid=cfg-${key}] input`);
+  await input.fill(String(value));
+  expect(await input.inputValue(), `form field cfg-${key}`).toBe(String(value));
+};
+
+describe('the app in headless chromium', () => {
+  // A failed setup fails every test with its reason (a throwing beforeAll would only mark them skipped).
+  beforeAll(async () => {
+    try {
+      await setUp();
+    } catch (e) {
+      setupError = e instanceof Error ? e : new Error(String(e));
+    }
+  }, 120_000);
+
+  async function setUp(): Promise<void> {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`e2e: no chromium at ${CHROMIUM}. Install Debian's chromium (sudo apt-get install chromium; \`npm test\`'s pretest hook does it as root) or set CHROMIUM to a chromium binary with WebGPU. Never \`npx playwright install\`.`);
+    }
+    mkdirSync(SHOTS, { recursive: true });
+    const port = await freePort();
+    server = await createServer({ root: ROOT, configFile: join(ROOT, 'vite.config.ts'), server: { host: '127.0.0.1', port, strictPort: true, hmr: false }, logLevel: 'warn', clearScreen: false });
+    await server.listen();
+    url = server.resolvedUrls?.local[0] ?? `http://127.0.0.1:${port}/`;
+    log(`vite dev server at ${url}`);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+    page.setDefaultTimeout(30_000);
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`[${phase}] console error: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`[${phase}] page error: ${e.message}`));
+    // No network beyond the dev server: any other request is a bug (the app must work offline).
+    await page.route((u) => !u.href.startsWith(url.replace(/\/$/, '')) && !u.protocol.startsWith('blob') && !u.protocol.startsWith('data'), (r) => {
+      problems.push(`[${phase}] request outside the dev server: ${r.request().url()}`);
+      return r.abort();
+    });
+  }
+
+  afterAll(async () => {
+    await browser?.close().catch(() => {});
+    await server?.close().catch(() => {});
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('loads without console errors and loads the default dataset', async () => {
+    ready();
+    await page.goto(url);
+    await waitFor(`the default dataset ${DEFAULT_DATASET} loads`, `document.querySelector('[data-testid=dataset-name]')?.textContent === ${JSON.stringify(DEFAULT_DATASET)}`, 90_000);
+    await waitFor('the engine starts (backend note names it)', `/Engine:/.test(document.querySelector('[data-testid=backend-note]')?.textContent ?? '')`, 30_000);
+    log(`loaded: ${await page.getByTestId('backend-note').innerText()}`);
+    await expect.poll(() => page.getByTestId('dataset-card').count(), { message: 'the dataset card is shown' }).toBe(1);
+    await page.getByTestId('dataset-card').screenshot({ path: join(SHOTS, 'dataset-card.png') });
+    expect(problems, 'console errors while the page loaded').toEqual([]);
+  }, 120_000);
+
+  it('trains from the default data: the step count advances and the loss plot gets points', async () => {
+    ready();
+    phase = 'train';
+    await setField('dSae', SHAPE.latents);
+    await setField('k', SHAPE.k);
+    await setField('steps', SHAPE.steps);
+    await setField('batch', SHAPE.batch);
+    await page.getByTestId('train-start').click();
+    await waitFor('the step count advances past 0 after Train', `Number(document.querySelector('[data-testid=step-count]')?.textContent) > 0`, 60_000);
+    const first = await stepCount();
+    await waitFor(`the step count advances past ${first}`, `Number(document.querySelector('[data-testid=step-count]')?.textContent) > ${first}`, 30_000);
+    await expect.poll(lossPoints, { message: 'the loss plot has points', timeout: 30_000 }).toBeGreaterThan(1);
+    log(`training: step ${first} → ${await stepCount()}, ${await lossPoints()} loss points`);
+  }, 120_000);
+
+  it('pause holds the step count', async () => {
+    ready();
+    phase = 'pause';
+    const s = await status();
+    expect(s, `still training when Pause is pressed (status ${s}); raise SHAPE.steps if the run finishes too fast`).toBe('training');
+    await page.getByTestId('train-pause').click();
+    await waitFor('the status reads "paused" after Pause', `document.querySelector('[data-testid=train-status]')?.textContent === 'paused'`, 30_000);
+    const held = await stepCount();
+    const points = await lossPoints();
+    await page.waitForTimeout(1500);
+    expect(await stepCount(), 'the step count 1.5 s after pausing').toBe(held);
+    expect(await lossPoints(), 'the loss plot points 1.5 s after pausing').toBe(points);
+    log(`paused at step ${held} of ${SHAPE.steps}`);
+  }, 60_000);
+
+  it('inspects a latent: the table fills in and a row shows its top inputs', async () => {
+    ready();
+    phase = 'inspect';
+    const rows = page.locator('[data-testid=feature-table] tbody tr');
+    await waitFor('the feature table fills in after pausing', `document.querySelectorAll('[data-testid=feature-table] tbody tr').length > 0`, 60_000);
+    const n = await rows.count();
+    // The first row that fired (dead latents have no top inputs).
+    const live = page.locator('[data-testid=feature-table] tbody tr:not(.dead)').first();
+    const row = (await live.count()) > 0 ? live : rows.first();
+    const latent = (await row.locator('td').first().innerText()).trim();
+    await row.click();
+    await waitFor(`latent ${latent}'s top inputs show in the inspector`, `document.querySelectorAll('[data-testid=feature-inspector] [data-testid=top-inputs] li').length > 0`, 60_000);
+    const tops = await page.locator('[data-testid=feature-inspector] [data-testid=top-inputs] li').count();
+    expect(tops, `top inputs of latent ${latent}`).toBeGreaterThan(0);
+    expect(await page.getByTestId('feature-inspector').innerText(), 'the inspector names the selected latent').toContain(latent);
+    log(`feature table: ${n} rows; latent ${latent}: ${tops} top inputs`);
+    await page.locator('.feature-panel').screenshot({ path: join(SHOTS, 'inspector.png') });
+  }, 90_000);
+
+  it('resumes and stops', async () => {
+    ready();
+    phase = 'resume';
+    const held = await stepCount();
+    await page.getByTestId('train-pause').click(); // resume
+    await waitFor(`the step count advances past ${held} after Resume`, `Number(document.querySelector('[data-testid=step-count]')?.textContent) > ${held}`, 30_000);
+    phase = 'stop';
+    await page.getByTestId('train-stop').click();
+    await waitFor('the status reads "done" after Stop', `document.querySelector('[data-testid=train-status]')?.textContent === 'done'`, 30_000);
+    const last = await stepCount();
+    expect(last, 'the step count after Stop').toBeGreaterThan(held);
+    log(`resumed at ${held}, stopped at step ${last}`);
+  }, 60_000);
+
+  it('trains a short run to the end (the screenshot of the training view)', async () => {
+    ready();
+    phase = 'short run';
+    await setField('steps', SHORT_STEPS);
+    await page.getByTestId('train-start').click();
+    await waitFor(`a ${SHORT_STEPS}-step run finishes`, `document.querySelector('[data-testid=train-status]')?.textContent === 'done' && Number(document.querySelector('[data-testid=step-count]')?.textContent) === ${SHORT_STEPS}`, 120_000);
+    await expect.poll(lossPoints, { message: 'the loss plot has a point per step of the new run', timeout: 10_000 }).toBe(SHORT_STEPS);
+    await waitFor('the feature table refreshes at the end of the run', `!/reading/.test(document.querySelector('.feature-panel')?.textContent ?? '') && document.querySelectorAll('[data-testid=feature-table] tbody tr').length > 0`, 60_000);
+    log(`short run done: ${SHORT_STEPS} steps`);
+    await page.screenshot({ path: join(SHOTS, 'training.png'), fullPage: true });
+  }, 150_000);
+
+  it('exports a SAELens zip that the CLI eval accepts', async () => {
+    ready();
+    phase = 'export';
+    const button = page.getByTestId('export-saelens');
+    if ((await button.count()) === 0) {
+      throw new Error('export: the page has no [data-testid=export-saelens] button (issue 5 item 7: download a trained SAE as a SAELens folder zip); add it to the UI');
+    }
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), button.click()]);
+    const zipPath = join(tmp, download.suggestedFilename() || 'sae.zip');
+    await download.saveAs(zipPath);
+    const check = await evalExportZip(zipPath, tmp);
+    const sae = check.result.sae as { dSae?: number; k?: number } | undefined;
+    expect({ dSae: sae?.dSae, k: sae?.k }, 'the exported SAE is the run trained with the form\'s shape').toEqual({ dSae: SHAPE.latents, k: SHAPE.k });
+    log(`export ${download.suggestedFilename()}: ${check.members.join(', ')}; eval: ${JSON.stringify(check.result).slice(0, 400)}`);
+  }, 180_000);
+
+  it('had no console errors or page errors at any point', () => {
+    ready();
+    expect(problems, 'console errors, page errors or outside requests during the run').toEqual([]);
+  });
+});
