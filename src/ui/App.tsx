@@ -1,6 +1,6 @@
 // The page: what this is, the WebGPU note, the dataset picker with its card (DatasetPanel.tsx), the
-// train panel (TrainPanel.tsx), progress, the live plots (Plots.tsx), the metrics, export (ExportPanel.tsx)
-// and the feature inspector (FeaturePanel.tsx); the experiment is synced with the URL hash (urlState.ts). Reads the store
+// train panel (TrainPanel.tsx), progress, the live plots (Plots.tsx), the metrics, export (ExportPanel.tsx),
+// the runs of the session side by side with their Pareto plot (RunsPanel.tsx) and the feature inspector (FeaturePanel.tsx); the experiment is synced with the URL hash (urlState.ts). Reads the store
 // (src/ui/store.ts); sees the engine only through it.
 // Must not import engine, gpu or core values (types and core/config defaults only).
 
@@ -11,7 +11,8 @@ import { DatasetPanel } from './DatasetPanel.tsx';
 import { ExportPanel } from './ExportPanel.tsx';
 import { FeaturePanel } from './FeaturePanel.tsx';
 import { LivePlots } from './Plots.tsx';
-import { DEFAULT_DRAFT, type AppStore, type Draft } from './store.ts';
+import { RunsPanel } from './RunsPanel.tsx';
+import { DEFAULT_DRAFT, DENSE_FORMULA, denseFractionOf, type AppStore, type Draft } from './store.ts';
 import { TrainPanel } from './TrainPanel.tsx';
 import { decodeHash, encodeHash } from './urlState.ts';
 
@@ -40,6 +41,7 @@ export function App({ store }: { store: AppStore }) {
       <LivePlots store={store} />
       <Metrics store={store} />
       <ExportPanel store={store} />
+      <RunsPanel store={store} />
       <FeaturePanel store={store} />
     </main>
   );
@@ -111,11 +113,19 @@ const METRICS: { key: keyof Snapshot; label: string; formula: string; format: (v
 
 function Metrics({ store }: { store: AppStore }) {
   const snap = useStore(store, (s) => s.snapshot);
+  const dense = useStore(store, (s) => (s.density ? denseFractionOf(s.density.log10) : null));
   if (!snap || snap.step === 0) return null;
   const rows: ReactNode[] = METRICS.map((m) => (
     <tr key={m.key} title={m.formula}>
       <th>{m.label}</th>
       <td data-testid={`metric-${m.key}`}>{m.format(snap[m.key] as number)}</td>
+    </tr>
+  ));
+  const deadAt = rows.findIndex((_, i) => METRICS[i]?.key === 'deadFraction');
+  rows.splice(deadAt + 1, 0, (
+    <tr key="denseFraction" title={DENSE_FORMULA}>
+      <th>dense fraction</th>
+      <td data-testid="metric-denseFraction">{dense === null ? '—' : fmt(dense, 3)}</td>
     </tr>
   ));
   return (

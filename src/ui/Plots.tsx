@@ -1,12 +1,15 @@
 // Live training plots. Each chart subscribes to the store outside React's render path (store.subscribe)
 // and calls Plotly.react on its own div at most once per animation frame; React renders the divs once.
-// Charts: loss and its parts (loss-plot), explained variance, L0, dead fraction, learning rate, and the
+// Charts: loss and its parts (loss-plot), explained variance, L0, dead and dense fractions, learning rate, and the
 // feature-density histogram (log10). Plus the throughput and adapter line. Imports plotly, React, the store.
 
 import Plotly, { type PlotObject } from 'plotly.js-dist-min';
 import { useEffect, useRef } from 'react';
 import { useStore } from 'zustand';
-import type { AppState, AppStore } from './store.ts';
+import { DENSE_FORMULA, type AppState, type AppStore } from './store.ts';
+
+/** pick's values are compared by identity, or element by element when pick returns an array. */
+const same = (a: unknown, b: unknown): boolean => a === b || (Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => v === b[i]));
 
 const CONFIG: PlotObject = { displayModeBar: false, responsive: true };
 
@@ -33,14 +36,14 @@ function LivePlot<T>({ store, pick, build, testId, className }: { store: AppStor
     const draw = () => {
       frame = 0;
       const v = pickRef.current(store.getState());
-      if (v === drawn) return;
+      if (drawn !== undefined && same(v, drawn)) return;
       drawn = v;
       const fig = buildRef.current(v);
       void Plotly.react(el, fig.data, fig.layout, CONFIG);
     };
     draw();
     const unsubscribe = store.subscribe((s) => {
-      if (frame || pickRef.current(s) === drawn) return;
+      if (frame || (drawn !== undefined && same(pickRef.current(s), drawn))) return;
       frame = requestAnimationFrame(draw);
     });
     return () => {
@@ -75,7 +78,18 @@ export function LivePlots({ store }: { store: AppStore }) {
         />
         <LivePlot store={store} testId="ev-plot" pick={(s) => s.history} build={(h) => ({ data: [line(h.step, h.explainedVariance, 'explained variance')], layout: layout('explained variance', '1 − ‖x−x̂‖²/‖x−μ‖²') })} />
         <LivePlot store={store} testId="l0-plot" pick={(s) => s.history} build={(h) => ({ data: [line(h.step, h.l0, 'L0')], layout: layout('L0', 'active latents / token') })} />
-        <LivePlot store={store} testId="dead-plot" pick={(s) => s.history} build={(h) => ({ data: [line(h.step, h.deadFraction, 'dead fraction')], layout: layout('dead fraction', 'share of latents', { yaxis: { title: { text: 'share of latents' }, range: [0, 1] } }) })} />
+        <LivePlot
+          store={store}
+          testId="dead-plot"
+          pick={(s) => [s.history, s.dense] as const}
+          build={([h, d]) => ({
+            data: [
+              line(h.step, h.deadFraction, 'dead fraction', { hovertemplate: 'dead fraction %{y:.3f} at step %{x}<br>share of latents that did not fire within the dead window<extra></extra>' }),
+              line(d.step, d.fraction, 'dense fraction', { mode: 'lines+markers', marker: { size: 4 }, line: { width: 1.5, dash: 'dash' }, hovertemplate: `dense fraction %{y:.3f} at step %{x}<br>${DENSE_FORMULA}<extra></extra>` }),
+            ],
+            layout: layout('dead and dense fractions', 'share of latents', { yaxis: { title: { text: 'share of latents' }, range: [0, 1] }, height: 240, showlegend: true, legend: { orientation: 'h', y: -0.45, font: { size: 11 } }, margin: { l: 56, r: 12, t: 28, b: 72 } }),
+          })}
+        />
         <LivePlot store={store} testId="lr-plot" pick={(s) => s.history} build={(h) => ({ data: [line(h.step, h.lr, 'learning rate')], layout: layout('learning rate', 'lr') })} />
         <LivePlot
           store={store}

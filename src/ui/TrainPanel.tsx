@@ -3,7 +3,7 @@
 // ensemble seeds, and the run controls (train / pause-resume / step / reset / stop). Native inputs and
 // buttons only, so it is all keyboard-usable. Reads the store; imports core/config values only.
 
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import { DEFAULT_CONFIG, validateConfig, type TrainConfig } from '../core/config.ts';
@@ -108,16 +108,7 @@ export function TrainPanel({ store }: { store: AppStore }) {
         {shown.filter((f) => !f.advanced).map(field)}
         <label title="One SAE per seed, trained on one batch order (an ensemble); empty = just the seed above">
           ensemble seeds
-          <input
-            type="text"
-            data-testid="cfg-seeds"
-            placeholder="e.g. 0,1,2"
-            defaultValue={draft.seeds?.join(',') ?? ''}
-            onChange={(e) => {
-              const raw = e.currentTarget.value.trim();
-              setDraft({ seeds: raw === '' ? null : raw.split(',').map((x) => (x.trim() === '' ? NaN : Number(x.trim()))) });
-            }}
-          />
+          <SeedsInput seeds={draft.seeds} setDraft={setDraft} />
           <small className="muted">default: seed</small>
         </label>
         <details className="advanced wide">
@@ -153,6 +144,28 @@ export function TrainPanel({ store }: { store: AppStore }) {
       )}
       <Controls store={store} blocker={blocker} />
     </section>
+  );
+}
+
+const parseSeeds = (raw: string): number[] | null => (raw.trim() === '' ? null : raw.trim().split(',').map((x) => (x.trim() === '' ? NaN : Number(x.trim()))));
+const sameSeeds = (a: number[] | null, b: number[] | null): boolean => (a === null || b === null ? a === b : a.length === b.length && a.every((v, i) => Object.is(v, b[i])));
+
+/** The seeds as typed; follows the draft when it changes from outside (a restored run, an edited hash). */
+function SeedsInput({ seeds, setDraft }: { seeds: number[] | null; setDraft: (p: Partial<Draft>) => void }) {
+  const [text, setText] = useState(() => seeds?.join(',') ?? '');
+  if (!sameSeeds(parseSeeds(text), seeds)) setText(seeds?.join(',') ?? '');
+  return (
+    <input
+      type="text"
+      data-testid="cfg-seeds"
+      placeholder="e.g. 0,1,2"
+      value={text}
+      onChange={(e) => {
+        const raw = e.currentTarget.value;
+        setText(raw);
+        setDraft({ seeds: parseSeeds(raw) });
+      }}
+    />
   );
 }
 

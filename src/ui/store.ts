@@ -19,10 +19,14 @@ import type {
   RunStatus,
   RunZip,
   Snapshot,
+  StartRunRequest,
   SyntheticKnobs,
   Workbench,
 } from '../engine/api.ts';
 import { decodeHash } from './urlState.ts';
+
+/** A run's entry in `runs` is replaced at most this often while its status stays the same. */
+const RUNS_UPDATE_MS = 500;
 
 /** The dataset the page opens on: real LM activations (stories260K residual stream after block 3). */
 export const DEFAULT_DATASET = 'builtin:stories-resid-3';
@@ -53,6 +57,49 @@ export type HistoryKey = (typeof HISTORY_KEYS)[number];
 export type MetricHistory = Record<HistoryKey, number[]>;
 export const emptyHistory = (): MetricHistory => Object.fromEntries(HISTORY_KEYS.map((k) => [k, []])) as unknown as MetricHistory;
 
+/** Fraction of latents whose log10 firing density exceeds DENSE_LOG10 (density > 0.1): "dense" latents. */
+export const DENSE_LOG10 = -1;
+export const DENSE_FORMULA = 'share of latents with firing density > 0.1, i.e. log10(n_i / tokens) > −1 (from the training firing counts)';
+export function denseFractionOf(log10: Float32Array): number {
+  if (log10.length === 0) return 0;
+  let n = 0;
+  for (const v of log10) if (v > DENSE_LOG10) n++;
+  return n / log10.length;
+}
+
+/** A run's status as the runs table shows it: 'replaced' when a later run started while it was active. */
+export type RunRecordStatus = RunStatus | 'replaced';
+
+/** The metrics of a run's last snapshot (denseFraction: from its last density, null before the first). */
+export interface RunMetrics {
+  loss: number;
+  mse: number;
+  explainedVariance: number;
+  l0: number;
+  deadFraction: number;
+  denseFraction: number | null;
+}
+
+/** One run of this session (UI-side only): its experiment and the metrics of its last snapshot. */
+export interface RunRecord {
+  run: number;
+  /** The experiment it was started from (dataset, config with nulls for derived values, seeds). */
+  draft: Draft;
+  /** The members' seeds (RunInfo.seeds once startRun resolves; before that from the draft). */
+  seeds: number[];
+  status: RunRecordStatus;
+  step: number;
+  steps: number;
+  backend: string;
+  metrics: RunMetrics | null;
+}
+
+/** The dense fraction over the run's density snapshots: dense.step[i] ↔ dense.fraction[i]. Replaced on change. */
+export interface DenseSeries {
+  step: number[];
+  fraction: number[];
+}
+
 /** The whole run's loss curve, one entry per step: steps[i] ↔ loss[i]. Replaced (not mutated) on change. */
 export interface LossSeries {
   steps: number[];
@@ -81,6 +128,12 @@ export interface AppState {
   history: MetricHistory;
   /** Member 0's log10 feature density (Snapshot.density), kept across snapshots that do not refresh it. */
   density: Snapshot['density'];
+  /** denseFractionOf(density) at each density refresh of the current run. */
+  dense: DenseSeries;
+  /** Every run of this session, oldest first; a run's entry is replaced on its status changes and at most ~2 Hz. */
+  runs: RunRecord[];
+  /** Puts run `run`'s experiment (dataset, config, seeds) back into the form (and so the URL hash). */
+  restoreRun(run: number): Promise<void>;
   /** What was wrong with the URL hash the page opened on (then the defaults are used). */
   hashError: string | null;
   /** The last export, for the Python snippet. */
@@ -153,6 +206,11 @@ export function createAppStore(workbench: Workbench, initial?: Draft): AppStore 
   let cleared = 0;
   /** The load in flight (train waits for it). */
   let pending: Promise<void> = Promise.resolve();
+  /** The experiment of each run this store started (by run id), and of the start in flight. */
+  const experiments = new Map<number, Draft>();
+  let launching: Draft | null = null;
+  /** Last time each run's record was replaced (ms): hot updates are throttled to RUNS_UPDATE_MS. */
+  const recordTimes = new Map<number, number>();
   /** Inspection requests run one at a time, in order. */
   let inspectQueue: Promise<void> = Promise.resolve();
   const store = createStore<AppState>()((set, get) => {
@@ -187,6 +245,19 @@ export function createAppStore(workbench: Workbench, initial?: Draft): AppStore 
       pending = run;
       return run;
     };
+    /** startRun with the draft remembered as the run's experiment. */
+    const start = async (req: StartRunRequest, d: Draft): Promise<void> => {
+      launching = d;
+      try {
+        const info = await workbench.startRun(req);
+        experiments.set(info.run, d);
+        const runs = get().runs;
+        const i = runs.findIndex((r) => r.run === info.run);
+        if (i >= 0) set({ runs: runs.map((r, j) => (j === i ? { ...r, draft: d, seeds: info.seeds, backend: info.backend.kind } : r)) });
+      } finally {
+        launching = null;
+      }
+    };
     const act = async (what: string, fn: () => Promise<void>): Promise<void> => {
       try {
         await fn();
@@ -202,6 +273,20 @@ export function createAppStore(workbench: Workbench, initial?: Draft): AppStore 
       loss: { steps: [], loss: [] },
       history: emptyHistory(),
       density: null,
+      dense: { step: [], fraction: [] },
+      runs: [],
+      restoreRun: async (run) => {
+        const rec = get().runs.find((r) => r.run === run);
+        if (!rec) return;
+        const { dataset, ...rest } = rec.draft;
+        const before = get().draft.dataset;
+        set({ draft: { ...get().draft, ...rest, dataset: before } });
+        if (dataset === before) return;
+        if (/^(builtin|synthetic):/.test(dataset)) {
+          set({ draft: { ...get().draft, dataset } });
+          await get().choose(dataset);
+        } else set({ datasetError: `run ${run} trained on ${dataset} (an upload or pasted text): its settings are restored, load that data again above to train on it` });
+      },
       hashError,
       exported: null,
       exportError: null,
@@ -273,7 +358,8 @@ export function createAppStore(workbench: Workbench, initial?: Draft): AppStore 
           await pending;
           if (!get().dataset) throw new Error(`no dataset is loaded${get().datasetError ? '' : ' yet'}: pick one above`);
           set({ error: null });
-          await workbench.startRun(requestOfDraft(get().draft));
+          const d = get().draft;
+          await start(requestOfDraft(d), d);
         }),
       togglePause: () => act('could not pause', () => (get().status === 'paused' ? workbench.resume() : workbench.pause())),
       stop: () => act('could not stop', () => workbench.stop()),
@@ -284,7 +370,8 @@ export function createAppStore(workbench: Workbench, initial?: Draft): AppStore 
             await pending;
             if (!get().dataset) throw new Error('no dataset is loaded: pick one above');
             set({ error: null });
-            await workbench.startRun({ ...requestOfDraft(get().draft), paused: true });
+            const d = get().draft;
+            await start({ ...requestOfDraft(d), paused: true }, d);
           }
           await workbench.step(n);
         }),
@@ -292,7 +379,7 @@ export function createAppStore(workbench: Workbench, initial?: Draft): AppStore 
         act('could not reset', async () => {
           await workbench.stop();
           cleared = Math.max(cleared, get().snapshot?.run ?? 0);
-          set({ snapshot: null, status: 'idle', loss: { steps: [], loss: [] }, history: emptyHistory(), density: null, inspection: null, selected: null, detail: null, error: null, exported: null });
+          set({ snapshot: null, status: 'idle', loss: { steps: [], loss: [] }, history: emptyHistory(), density: null, dense: { step: [], fraction: [] }, inspection: null, selected: null, detail: null, error: null, exported: null });
         }),
       exportZip: async () => {
         try {
@@ -309,7 +396,36 @@ export function createAppStore(workbench: Workbench, initial?: Draft): AppStore 
   });
 
   const set = store.setState;
+  /** Keeps run s.run's record: created on its first snapshot, replaced on status changes and at most ~2 Hz. */
+  const recordRun = (s: Snapshot): void => {
+    const runs = store.getState().runs;
+    const i = runs.findIndex((r) => r.run === s.run);
+    const old = i >= 0 ? runs[i] : undefined;
+    const now = performance.now();
+    if (old && old.status === s.status && now - (recordTimes.get(s.run) ?? 0) < RUNS_UPDATE_MS) return;
+    recordTimes.set(s.run, now);
+    const d = old?.draft ?? experiments.get(s.run) ?? launching ?? store.getState().draft;
+    const dense = s.density ? denseFractionOf(s.density.log10) : (old?.metrics?.denseFraction ?? null);
+    const metrics: RunMetrics | null = s.step > 0 ? { loss: s.loss, mse: s.mse, explainedVariance: s.explainedVariance, l0: s.l0, deadFraction: s.deadFraction, denseFraction: dense } : (old?.metrics ?? null);
+    const rec: RunRecord = {
+      run: s.run,
+      draft: d,
+      seeds: old?.seeds ?? (s.members.length > 0 ? s.members.map((m) => m.seed) : d.seeds && d.seeds.length > 0 ? d.seeds : [d.seed]),
+      status: s.status,
+      step: s.step,
+      steps: s.steps,
+      backend: s.backend,
+      metrics,
+    };
+    // A new run replaces any still-active one in the engine: those stop where they were.
+    const next = runs.map((r) => (r.run < s.run && (r.status === 'training' || r.status === 'paused') ? { ...r, status: 'replaced' as const } : r));
+    if (i >= 0) next[i] = rec;
+    else next.push(rec);
+    next.sort((a, b) => a.run - b.run);
+    set({ runs: next });
+  };
   const onSnapshot = (s: Snapshot): void => {
+    if (s.run > 0) recordRun(s);
     if (s.run === 0) return set({ loading: s.loading }); // no run yet: only the dataset progress
     if (s.run <= cleared) return set({ loading: s.loading }); // a run the user reset
     const prev = store.getState().snapshot;
@@ -323,7 +439,10 @@ export function createAppStore(workbench: Workbench, initial?: Draft): AppStore 
     const history = advanced ? (Object.fromEntries(HISTORY_KEYS.map((k) => [k, oldHistory[k].concat(s[k])])) as unknown as MetricHistory) : oldHistory;
     const oldDensity = newRun ? null : store.getState().density;
     const density = s.density && s.density.step !== oldDensity?.step ? s.density : oldDensity;
+    const oldDense = newRun ? { step: [], fraction: [] } : store.getState().dense;
+    const dense = density && density !== oldDensity && density.step !== oldDense.step.at(-1) ? { step: oldDense.step.concat(density.step), fraction: oldDense.fraction.concat(denseFractionOf(density.log10)) } : oldDense;
     set({
+      dense,
       snapshot: s,
       status: s.status,
       loss,

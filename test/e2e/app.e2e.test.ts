@@ -4,7 +4,8 @@
 // dataset; a run trains on it (the step count advances, the loss plot gets points); pause holds the
 // step count; the feature table fills in and a latent shows its top inputs; resume and stop; a short run
 // trains to the end; its SAELens export downloads as a zip that the CLI's `eval` accepts
-// (test/e2e/exportZip.ts); and no console error, page error or request outside the dev server happened
+// (test/e2e/exportZip.ts); a run with another k trains to the end and the runs table and the Pareto plot
+// show both settings (sorting and restoring a run into the form too); and no console error, page error or request outside the dev server happened
 // at any point. Saves screenshots of the main views to docs/screenshots/ on every run.
 // Needs /usr/bin/chromium (or CHROMIUM=path): `sudo apt-get install chromium`; never `npx playwright install`.
 // Without it every test fails with that message (a setup failure is not allowed to become a skip).
@@ -229,6 +230,41 @@ describe('the app in headless chromium', () => {
     expect({ dSae: sae?.dSae, k: sae?.k }, 'the exported SAE is the run trained with the form\'s shape').toEqual({ dSae: SHAPE.latents, k: SHAPE.k });
     log(`export ${download.suggestedFilename()}: ${check.members.join(', ')}; eval: ${JSON.stringify(check.result).slice(0, 400)}`);
   }, 180_000);
+
+  it('compares runs: another setting trains to the end, the runs table and the Pareto plot show both', async () => {
+    ready();
+    phase = 'runs';
+    const OTHER_K = SHAPE.k * 2;
+    await setField('k', OTHER_K);
+    await setField('steps', SHORT_STEPS);
+    await page.getByTestId('train-start').click();
+    // The previous run also ended 'done' at SHORT_STEPS: wait for the new run's own row in the runs table.
+    const newRunDone = `[...document.querySelectorAll('[data-testid=runs-table] tbody tr')].some((tr) => tr.querySelector('td[data-col=sparsity]')?.textContent === 'k=${OTHER_K}' && tr.querySelector('td[data-col=status]')?.textContent === 'done' && tr.querySelector('td[data-col=step]')?.textContent === '${SHORT_STEPS} / ${SHORT_STEPS}')`;
+    await waitFor(`a ${SHORT_STEPS}-step run with k=${OTHER_K} finishes (its runs-table row reads done)`, `${newRunDone} && document.querySelector('[data-testid=train-status]')?.textContent === 'done'`, 120_000);
+    const cell = (col: string) => page.locator(`[data-testid=runs-table] tbody tr td[data-col=${col}]`).allInnerTexts();
+    await expect.poll(async () => (await cell('status')).filter((t) => t === 'done').length, { message: 'runs table rows that are done', timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    const settings = await cell('sparsity');
+    expect(new Set(settings).size, `the runs table's k / λ column (${settings.join(' | ')})`).toBeGreaterThanOrEqual(2);
+    expect(settings, 'the runs table has the new run').toContain(`k=${OTHER_K}`);
+    const paretoPoints = (): Promise<{ points: number; labels: string[]; front: number }> =>
+      page.evaluate(() => {
+        const el = document.querySelector('[data-testid=pareto-plot]');
+        const gd = (el?.matches('.js-plotly-plot') ? el : el?.querySelector('.js-plotly-plot')) as (Element & { data?: { x?: ArrayLike<number>; text?: string[] }[] }) | null | undefined;
+        return { points: gd?.data?.[0]?.x?.length ?? 0, labels: gd?.data?.[0]?.text ?? [], front: gd?.data?.[1]?.x?.length ?? 0 };
+      });
+    await expect.poll(async () => (await paretoPoints()).points, { message: 'points on the Pareto plot', timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    const pareto = await paretoPoints();
+    expect(pareto.front, 'the Pareto front has a point').toBeGreaterThanOrEqual(1);
+    expect(pareto.labels.some((l) => l.includes(`k=${OTHER_K}`)) && pareto.labels.some((l) => l.includes(`k=${SHAPE.k}`)), `Pareto labels (${pareto.labels.join(' | ')})`).toBe(true);
+    // Sorting by a header reorders the rows; restoring the first run puts its k back into the form.
+    await page.getByTestId('runs-sort-run').click(); // now descending
+    expect(Number((await cell('run'))[0]), 'the first row after sorting runs descending').toBe(Math.max(...(await cell('run')).map(Number)));
+    await page.locator('[data-testid=runs-table] tbody tr').last().getByTestId('runs-restore').click();
+    await expect.poll(() => page.locator('[data-testid=cfg-k] input').inputValue(), { message: "the form's k after restoring the first run" }).toBe(String(SHAPE.k));
+    expect(decodeURIComponent(await page.evaluate(() => location.hash)), 'the URL hash after restoring').toContain(`k=${SHAPE.k}`);
+    log(`runs: ${settings.length} rows (${settings.join(', ')}); Pareto: ${pareto.points} points, front ${pareto.front}`);
+    await page.locator('.runs-panel').screenshot({ path: join(SHOTS, 'runs.png') });
+  }, 150_000);
 
   it('had no console errors or page errors at any point', () => {
     ready();
