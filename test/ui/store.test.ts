@@ -1,0 +1,56 @@
+// The app's zustand store with an in-thread engine injected (no worker, no DOM, nothing mocked): it
+// loads the default dataset, trains, records the run, exports a zip that reads back, and resets.
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { listZip } from '../../src/core/inflate.ts';
+import type { DataReader } from '../../src/engine/datasets.ts';
+import { createWorkbench } from '../../src/engine/workbench.ts';
+import { DEFAULT_DRAFT, createAppStore } from '../../src/ui/store.ts';
+
+const DATA_DIR = new URL('../../public/data/', import.meta.url);
+const readData: DataReader = async (file) => new Uint8Array(await readFile(new URL(file, DATA_DIR)));
+
+async function until(what: string, ok: () => boolean, ms = 60_000): Promise<void> {
+  const t0 = Date.now();
+  while (!ok()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('createAppStore(workbench) with the engine in-thread', () => {
+  it('loads the default data, trains, records the run, exports and resets', async () => {
+    const store = createAppStore(createWorkbench(undefined, { readData }), { ...DEFAULT_DRAFT, dSae: 16, k: 2, steps: 30, batch: 32, seed: 3 });
+    await until('the default dataset', () => store.getState().dataset !== null);
+    expect(store.getState().dataset?.id).toBe('builtin:stories-resid-3');
+    expect(store.getState().datasetError).toBeNull();
+
+    await store.getState().train();
+    await until('the run to finish', () => store.getState().status === 'done');
+    const s = store.getState();
+    expect(s.error).toBeNull();
+    expect(s.loss.steps.length).toBe(30); // every step reaches the loss series
+    expect(s.loss.steps[29]).toBe(30);
+    await until('the run record', () => store.getState().runs[0]?.metrics !== null && store.getState().runs[0]?.status === 'done');
+    const [run] = store.getState().runs;
+    expect(run.draft.dSae).toBe(16);
+    expect(run.metrics?.l0).toBeGreaterThan(0);
+    expect(run.metrics?.explainedVariance).toBeLessThanOrEqual(1);
+
+    const zip = await store.getState().exportZip();
+    expect(zip).not.toBeNull();
+    const names = listZip(zip!.bytes, 'export.zip').map((m) => m.name.split('/').pop());
+    expect(names).toEqual(['cfg.json', 'sae_weights.safetensors', 'sparsity.safetensors']);
+
+    await store.getState().reset();
+    expect(store.getState().loss.steps.length).toBe(0);
+  });
+
+  it('refuses to train on a config the engine would reject, saying why, before anything runs', async () => {
+    const store = createAppStore(createWorkbench(undefined, { readData }), { ...DEFAULT_DRAFT, dSae: 8, k: 99, steps: 5, batch: 16 });
+    await until('the default dataset', () => store.getState().dataset !== null);
+    await store.getState().train();
+    expect(store.getState().runs.length).toBe(0);
+    expect(`${store.getState().error ?? ''}`).toMatch(/k must be an integer in \[1, dSae=8\], got 99/);
+  });
+});
