@@ -47,13 +47,25 @@ export function App({ store }: { store: AppStore }) {
   );
 }
 
+/** What runs the training and, when it is not a real GPU, what the user can do about it (issue #5 §1). */
 function BackendNote({ store }: { store: AppStore }) {
   const backend = useStore(store, (s) => s.backend);
   const hasWebGpu = typeof navigator !== 'undefined' && 'gpu' in navigator;
+  let advice = '';
+  if (!hasWebGpu) {
+    advice =
+      ' To train on your GPU, open this page in a recent Chrome or Edge (WebGPU is on by default there), Safari 26+, or Firefox with WebGPU enabled;' +
+      ' on Linux, Chrome may need chrome://flags/#enable-unsafe-webgpu. Meanwhile small demos train on the CPU reference.';
+  } else if (backend?.isSoftware) {
+    advice =
+      ' Your browser only offers a software WebGPU adapter (a CPU emulation, hundreds of times slower than a GPU): check chrome://gpu,' +
+      ' turn on hardware acceleration in the browser settings, or update the GPU driver. Meanwhile small demos train on the CPU reference.';
+  }
   return (
     <p className="note" data-testid="backend-note">
       {hasWebGpu ? 'WebGPU is available in this browser.' : 'WebGPU is not available in this browser.'}
       {backend ? ` Engine: ${backend.why}.` : ' Starting the engine…'}
+      {advice}
     </p>
   );
 }
