@@ -1,9 +1,10 @@
-// The `sae-workbench` CLI: dispatches `train`, `eval` and `lm`, prints JSON results on stdout, progress on
+// The `sae-workbench` CLI: dispatches `train`, `ensemble`, `eval`, `lm` and `bench`, prints JSON results on stdout, progress on
 // stderr, and a one-line reason with exit code 2 on bad input. Node only; imports core and cli.
 
 import { InputError } from '../core/errors.ts';
 import { parseFlags, usage } from './args.ts';
 import { BENCH_FLAGS, runBench } from './bench.ts';
+import { ENSEMBLE_FLAGS, runEnsemble } from './ensemble.ts';
 import { EVAL_FLAGS, runEval } from './eval.ts';
 import { runLm } from './lm.ts';
 import { TRAIN_FLAGS, runTrain, writeJson } from './train.ts';
@@ -14,6 +15,8 @@ const HELP = `sae-workbench ${VERSION}: train and evaluate sparse autoencoders (
 
 usage:
   sae-workbench train --data SPEC [flags]     train an SAE, evaluate it, optionally --export a SAELens folder
+  sae-workbench ensemble --data SPEC --method bagging|boosting|expanded --members J [--repeats R] [flags]
+                                              train an ensemble, metrics for every J' = 1..J, --export each member
   sae-workbench eval --sae DIR --data SPEC    evaluate any SAELens folder on data
   sae-workbench lm generate|activations       the stories260K language model: greedy text, activations as .npy
   sae-workbench bench [--json FILE] [--quick] time our WGSL kernels against TensorFlow.js's WebGPU backend
@@ -46,6 +49,12 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(writeJson(f, await runTrain(f)));
         return 0;
       }
+      case 'ensemble': {
+        if (wantsHelp) return print(usage('sae-workbench ensemble', 'train an ensemble of SAEs (bagging, boosting or one expanded SAE) and report metrics per J as JSON', ENSEMBLE_FLAGS));
+        const f = parseFlags(rest, ENSEMBLE_FLAGS, 'ensemble');
+        process.stdout.write(writeJson(f, await runEnsemble(f)));
+        return 0;
+      }
       case 'eval': {
         if (wantsHelp) return print(usage('sae-workbench eval', 'evaluate a SAELens folder and report JSON', EVAL_FLAGS));
         const f = parseFlags(rest, EVAL_FLAGS, 'eval');
@@ -61,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       default:
-        throw new InputError(`unknown command "${command}": use train, eval, lm or bench (sae-workbench --help)`);
+        throw new InputError(`unknown command "${command}": use train, ensemble, eval, lm or bench (sae-workbench --help)`);
     }
   } catch (e) {
     if (e instanceof InputError) {

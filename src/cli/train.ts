@@ -54,8 +54,8 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   quiet: { kind: 'switch', help: 'no progress on stderr' },
 };
 
-/** The TrainConfig fields set by flags (the rest come from DEFAULT_CONFIG). */
-function configFromFlags(f: Flags): Partial<TrainConfig> {
+/** The TrainConfig fields set by flags (the rest come from DEFAULT_CONFIG); flags absent from a command's table stay unset. */
+export function configFromFlags(f: Flags): Partial<TrainConfig> {
   const c: Partial<TrainConfig> = {};
   const set = <K extends keyof TrainConfig>(k: K, v: TrainConfig[K] | undefined): void => {
     if (v !== undefined) c[k] = v;
@@ -84,7 +84,7 @@ function configFromFlags(f: Flags): Partial<TrainConfig> {
 }
 
 /** Which engine trains, and why (a line for the JSON and the log). */
-interface BackendChoice {
+export interface BackendChoice {
   kind: 'cpu' | 'webgpu';
   adapter: string | null;
   isSoftware: boolean | null;
@@ -96,7 +96,7 @@ interface BackendChoice {
  * No flag: the WGSL engine whenever an adapter exists — on a machine without a GPU that is SwiftShader,
  * found by src/gpu/node.ts and named in the log and the JSON — else the CPU reference.
  */
-async function chooseBackend(requested: 'cpu' | 'webgpu' | undefined): Promise<BackendChoice & { gpu: GPU | null }> {
+export async function chooseBackend(requested: 'cpu' | 'webgpu' | undefined): Promise<BackendChoice & { gpu: GPU | null }> {
   if (requested === 'cpu') return { kind: 'cpu', adapter: null, isSoftware: null, note: 'CPU reference (src/core), as requested', gpu: null };
   let node: Awaited<ReturnType<typeof createNodeGpu>> | null = null;
   let why = '';

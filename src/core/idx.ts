@@ -84,7 +84,7 @@ function decodeBigEndian(bytes: Uint8Array, offset: number, count: number, dtype
     case 'u8':
       return bytes.slice(offset, offset + count);
     case 'i8':
-      return new Int8Array(bytes.slice(offset, offset + count).buffer);
+      return new Int8Array(new Uint8Array(bytes.subarray(offset, offset + count)).buffer); // a real copy, even of a Node Buffer
     case 'i16': {
       const out = new Int16Array(count);
       for (let i = 0; i < count; i++) out[i] = v.getInt16(2 * i, false);

@@ -42,8 +42,9 @@ export function decodeLittleEndian(
   cols?: number,
 ): Float32Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset + offset, count * (dtype === 'f8' ? 8 : dtype === 'f4' ? 4 : 2));
-  // f4 on a little-endian host: one aligned copy of the bytes is the result.
-  const out = dtype === 'f4' && HOST_LITTLE_ENDIAN ? new Float32Array(bytes.slice(offset, offset + count * 4).buffer) : new Float32Array(count);
+  // f4 on a little-endian host: one aligned copy of the bytes is the result. (A copy made with the
+  // Uint8Array constructor: a Node Buffer's own slice() shares the whole pool and would not copy.)
+  const out = dtype === 'f4' && HOST_LITTLE_ENDIAN ? new Float32Array(new Uint8Array(bytes.subarray(offset, offset + count * 4)).buffer) : new Float32Array(count);
   if (dtype === 'f4') {
     if (!HOST_LITTLE_ENDIAN) for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
   } else if (dtype === 'f8') {

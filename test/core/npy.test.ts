@@ -176,3 +176,13 @@ describe('raw f32 files and the shape flag', () => {
     expectInputError(() => parseShape(text, '--shape'), /^--shape: shape: expected two positive integers like "1000,64" or "1000x64", got ".*"/);
   });
 });
+
+describe('Node Buffers', () => {
+  it('reads f4 data out of a Node Buffer whose slice() would share its pool', () => {
+    const bytes = writeNpy(new Float32Array([1.5, -2, 3.25, 4]), [2, 2]);
+    const pooled = Buffer.alloc(bytes.length + 24);
+    pooled.set(bytes, 24); // not at offset 0 of its ArrayBuffer, as pool-allocated Buffers are
+    const { data } = parseNpy(pooled.subarray(24), 'pooled.npy');
+    expect(Array.from(data)).toEqual([1.5, -2, 3.25, 4]);
+  });
+});

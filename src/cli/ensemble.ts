@@ -1,0 +1,336 @@
+// `sae-workbench ensemble`: trains an ensemble of SAEs — naive bagging, boosting, or the expanded-SAE
+// baseline (Gadgil, Lin, Lee; seed-papers.md §2) — on the WGSL engine or the CPU reference, evaluates it
+// for every J' = 1..J on held-out data (src/core/ensemble.ts), with --repeats R ≥ 2 adds stability and
+// PW-MCC across R independent ensembles, optionally writes every member as a SAELens folder, and reports
+// JSON. Node only.
+//
+//   bagging:  members seeds seed..seed+J−1, one shared batch order (seed); GPU: one trainer, J members.
+//   boosting: stage j (0-based) seed seed+j, trains on the residual of the frozen stages 0..j−1.
+//   expanded: one SAE with J·latents latents (TopK/BatchTopK: k·J active), metrics only for J.
+//   repeat r: every seed above offset by 1000·r (batch order included), so the R ensembles are independent.
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ResolvedConfig, TrainConfig } from '../core/config.ts';
+import { DEFAULT_CONFIG, resolveConfig, validateConfig } from '../core/config.ts';
+import { boostingResidual } from '../core/boosting.ts';
+import type { EnsembleMethod, EnsembleMetrics, Stability } from '../core/ensemble.ts';
+import { concatenatedView, evaluateEnsemble, stability } from '../core/ensemble.ts';
+import { InputError } from '../core/errors.ts';
+import { evaluateSae, exportForm } from '../core/evaluate.ts';
+import { pairwiseMcc } from '../core/recovery.ts';
+import { CFG_FILE, TRAINER, WEIGHTS_FILE, toSaeLens } from '../core/saelens.ts';
+import type { StepStats } from '../core/train.ts';
+import { createTrainer } from '../core/train.ts';
+import type { Dataset, Sae } from '../core/types.ts';
+import { HISTORY_CAPACITY, createGpuTrainer, gpuTrainerLimits } from '../engine/gpuTrainer.ts';
+import { acquireDevice } from '../gpu/device.ts';
+import type { FlagSpec, Flags } from './args.ts';
+import { num, oneOf, str } from './args.ts';
+import { loadData } from './data.ts';
+import { writeSaeFolder } from './folder.ts';
+import { createProgress } from './progress.ts';
+import { TRAIN_FLAGS, chooseBackend, configFromFlags } from './train.ts';
+
+export const ENSEMBLE_METHODS = ['bagging', 'boosting', 'expanded'] as const;
+export type EnsembleCliMethod = (typeof ENSEMBLE_METHODS)[number];
+
+/** Most members / repeats accepted (the metrics are quadratic in J·latents). */
+const MAX_MEMBERS = 64;
+const MAX_REPEATS = 32;
+
+const SHARED = ['data', 'tensor', 'shape', 'eval-data', 'eval-tensor', 'eval-shape', 'arch', 'latents', 'k', 'l1', 'steps', 'batch', 'lr', 'seed', 'backend'] as const;
+
+export const ENSEMBLE_FLAGS: Record<string, FlagSpec> = {
+  ...Object.fromEntries(SHARED.map((k) => [k, TRAIN_FLAGS[k]])),
+  latents: { kind: 'value', help: 'latents per member dSae (default 64; expanded: one SAE of members·latents)' },
+  k: { kind: 'value', help: 'active latents per token per member, topk/batchtopk (default 4; expanded: members·k)' },
+  seed: { kind: 'value', help: 'first seed: member j gets seed+j, repeat r adds 1000·r (default 0)' },
+  method: { kind: 'value', help: `ensemble method: ${ENSEMBLE_METHODS.join('|')}` },
+  members: { kind: 'value', help: `members J (1..${MAX_MEMBERS}); metrics are reported for every J' = 1..J (expanded: J only)` },
+  repeats: { kind: 'value', help: `independent ensembles R (1..${MAX_REPEATS}, default 1); R ≥ 2 adds stability and PW-MCC per J'` },
+  export: { kind: 'value', help: 'write every member as a SAELens folder: DIR/member-<j>/ (repeat r > 0: DIR/repeat-<r>/member-<j>/)' },
+  force: TRAIN_FLAGS.force,
+  json: TRAIN_FLAGS.json,
+  quiet: TRAIN_FLAGS.quiet,
+};
+
+function intInRange(f: Flags, name: string, lo: number, hi: number, fallback?: number): number {
+  const v = num(f, name, true) ?? fallback;
+  if (v === undefined) throw new InputError(`ensemble: --${name} is required (an integer in ${lo}..${hi})`);
+  if (v < lo || v > hi) throw new InputError(`--${name}: expected an integer in ${lo}..${hi}, got ${v}`);
+  return v;
+}
+
+/** One training job: members with these init seeds on one batch order, optionally on a boosting residual. */
+interface Job {
+  config: Partial<TrainConfig>;
+  seeds: number[];
+  batchOrderSeed: number;
+  residualOf: Sae[];
+}
+
+interface JobResult {
+  saes: Sae[];
+  config: ResolvedConfig;
+  /** Last step's stats per member. */
+  final: StepStats[];
+  trainSeconds: number;
+}
+
+interface Engine {
+  run(job: Job, data: Dataset, quiet: boolean): Promise<JobResult>;
+  close(): void;
+}
+
+function cpuEngine(): Engine {
+  return {
+    async run(job, data, quiet) {
+      const input = job.residualOf.length > 0 ? boostingResidual(job.residualOf, data) : data;
+      const trainers = job.seeds.map((seed) => createTrainer(input, { ...job.config, seed }, { batchOrderSeed: job.batchOrderSeed }));
+      const steps = trainers[0].config.steps;
+      const progress = createProgress(steps, quiet);
+      const final: StepStats[] = [];
+      const t0 = performance.now();
+      for (let i = 0; i < steps; i++) {
+        trainers.forEach((t, m) => {
+          const s = t.trainStep();
+          final[m] = s;
+          if (m === 0) progress(s);
+        });
+        if (i % 50 === 49) await new Promise((r) => setImmediate(r));
+      }
+      return { saes: trainers.map((t) => t.sae), config: trainers[0].config, final, trainSeconds: (performance.now() - t0) / 1000 };
+    },
+    close() {},
+  };
+}
+
+async function gpuEngine(gpu: GPU, isSoftware: boolean, data: Dataset, config: Partial<TrainConfig>, members: number): Promise<Engine> {
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) throw new InputError('--backend webgpu: the adapter went away; rerun, or use --backend cpu');
+  // Every job of a run has this config and at most `members` members (boosting: one stage at a time).
+  const needed = gpuTrainerLimits(config, data.dIn, data.rows, members, adapter.limits);
+  const { device } = await acquireDevice(gpu, needed, (info) => process.stderr.write(`sae-workbench: WebGPU device lost (${info.reason}): ${info.message}\n`));
+  return {
+    async run(job, d, quiet) {
+      const trainer = await createGpuTrainer(device, d, { ...job.config, seed: job.seeds[0] }, { seeds: job.seeds, batchOrderSeed: job.batchOrderSeed, residualOf: job.residualOf, isSoftware });
+      try {
+        const steps = trainer.config.steps;
+        const progress = createProgress(steps, quiet);
+        const final: StepStats[] = [];
+        const chunk = Math.max(1, Math.min(HISTORY_CAPACITY, Math.ceil(steps / 20)));
+        const t0 = performance.now();
+        while (trainer.step < steps) {
+          trainer.trainSteps(Math.min(chunk, steps - trainer.step));
+          const stats = await trainer.readStats();
+          stats.forEach((perMember, m) => {
+            if (perMember.length > 0) final[m] = perMember[perMember.length - 1];
+          });
+          for (const s of stats[0]) progress(s);
+        }
+        const saes = await trainer.readSaes();
+        return { saes, config: trainer.config, final, trainSeconds: (performance.now() - t0) / 1000 };
+      } finally {
+        trainer.destroy();
+      }
+    },
+    close() {
+      device.destroy();
+    },
+  };
+}
+
+interface Member {
+  sae: Sae;
+  seed: number;
+  config: ResolvedConfig;
+  final: StepStats;
+  trainSeconds: number;
+}
+
+type Scalars = EnsembleMetrics;
+
+export async function runEnsemble(f: Flags): Promise<Record<string, unknown>> {
+  const t0 = performance.now();
+  // Everything checkable without data first, so bad input fails fast.
+  const method = oneOf(f, 'method', ENSEMBLE_METHODS);
+  if (!method) throw new InputError(`ensemble: --method is required: one of ${ENSEMBLE_METHODS.join(', ')}`);
+  const J = intInRange(f, 'members', 1, MAX_MEMBERS);
+  const R = intInRange(f, 'repeats', 1, MAX_REPEATS, 1);
+  const dataSpec = str(f, 'data');
+  if (!dataSpec) throw new InputError('ensemble: --data SPEC is required (a .npy/.safetensors/raw f32 file, builtin:NAME or synthetic:PRESET[:SEED])');
+  const requestedBackend = oneOf(f, 'backend', ['cpu', 'webgpu']);
+  const base = configFromFlags(f);
+  const seed0 = base.seed ?? DEFAULT_CONFIG.seed;
+  const arch = base.arch ?? DEFAULT_CONFIG.arch;
+  const usesK = arch === 'topk' || arch === 'batchtopk';
+  const memberConfig: Partial<TrainConfig> =
+    method === 'expanded'
+      ? { ...base, dSae: J * (base.dSae ?? DEFAULT_CONFIG.dSae), ...(usesK ? { k: J * (base.k ?? DEFAULT_CONFIG.k) } : {}) }
+      : base;
+
+  const data = loadData(dataSpec, { tensor: str(f, 'tensor'), shape: str(f, 'shape') });
+  const evalSpec = str(f, 'eval-data');
+  const evalData = evalSpec ? loadData(evalSpec, { tensor: str(f, 'eval-tensor') ?? str(f, 'tensor'), shape: str(f, 'eval-shape') }) : data;
+  if (evalData.dIn !== data.dIn) {
+    throw new InputError(`--eval-data ${evalSpec}: dIn: expected ${data.dIn} (the training data's width), got ${evalData.dIn}`);
+  }
+  if (data.truth && evalSpec && !evalData.truth) evalData.truth = data.truth;
+  // Validate the member config before any training, listing every problem as createTrainer does.
+  const full: TrainConfig = { ...DEFAULT_CONFIG, ...memberConfig };
+  const problems = validateConfig(full, data.dIn, data.rows);
+  if (problems.length > 0) throw new InputError(`invalid training config${method === 'expanded' ? ` (expanded: ${J}× latents${usesK ? ' and k' : ''})` : ''}: ${problems.join('; ')}`);
+  const resolved = resolveConfig(full, data.dIn);
+
+  // Refuse to overwrite before any training, not after (writeSaeFolder checks again when writing).
+  const exportDir = str(f, 'export');
+  const force = f.get('force') === true;
+  const memberDir = (r: number, j: number): string => (r === 0 ? join(exportDir ?? '', `member-${j + 1}`) : join(exportDir ?? '', `repeat-${r}`, `member-${j + 1}`));
+  if (exportDir && !force) {
+    for (let r = 0; r < R; r++) {
+      for (let j = 0; j < (method === 'expanded' ? 1 : J); j++) {
+        const dir = memberDir(r, j);
+        if (existsSync(join(dir, CFG_FILE)) || existsSync(join(dir, WEIGHTS_FILE))) {
+          throw new InputError(`${dir}: already holds an SAE (${CFG_FILE} or ${WEIGHTS_FILE}): choose another --export DIR or add --force to overwrite`);
+        }
+      }
+    }
+  }
+
+  const quiet = f.get('quiet') === true;
+  const say = (line: string): void => {
+    if (!quiet) process.stderr.write(`sae-workbench ensemble: ${line}\n`);
+  };
+  const backend = await chooseBackend(requestedBackend);
+  const gpuMembers = method === 'bagging' ? J : 1;
+  const engine = backend.gpu ? await gpuEngine(backend.gpu, backend.isSoftware === true, data, memberConfig, gpuMembers) : cpuEngine();
+  say(
+    `${method}, J=${J}${R > 1 ? `, R=${R} repeats` : ''}: ${resolved.arch} dSae=${resolved.dSae}${usesK ? ` k=${resolved.k}` : ''} on ${data.name} [${data.rows}, ${data.dIn}], ` +
+      `${resolved.steps} steps × ${resolved.batch} tokens; ${backend.note}`,
+  );
+
+  // ---- training: runs[r] = the members of repeat r, in order ----
+  const runs: Member[][] = [];
+  try {
+    for (let r = 0; r < R; r++) {
+      const s = seed0 + 1000 * r;
+      const rep = R > 1 ? `repeat ${r}: ` : '';
+      const members: Member[] = [];
+      if (method === 'boosting') {
+        for (let j = 0; j < J; j++) {
+          say(`${rep}stage ${j + 1}/${J} (seed ${s + j}) on the residual of ${j} frozen stage${j === 1 ? '' : 's'}`);
+          const out = await engine.run({ config: memberConfig, seeds: [s + j], batchOrderSeed: s + j, residualOf: members.map((m) => m.sae) }, data, quiet);
+          members.push({ sae: out.saes[0], seed: s + j, config: out.config, final: out.final[0], trainSeconds: out.trainSeconds });
+        }
+      } else {
+        const seeds = method === 'bagging' ? Array.from({ length: J }, (_, j) => s + j) : [s];
+        say(`${rep}${method === 'bagging' ? `${J} members (seeds ${seeds[0]}..${seeds[seeds.length - 1]}) on one batch order` : `one SAE of ${resolved.dSae} latents (seed ${s})`}`);
+        const out = await engine.run({ config: memberConfig, seeds, batchOrderSeed: s, residualOf: [] }, data, quiet);
+        out.saes.forEach((sae, j) => members.push({ sae, seed: seeds[j], config: out.config, final: out.final[j], trainSeconds: out.trainSeconds }));
+      }
+      runs.push(members);
+    }
+  } finally {
+    engine.close();
+  }
+
+  // ---- metrics per J', on the members as exported (input scale folded) ----
+  say('evaluating');
+  const exported = runs.map((members) => members.map((m) => exportForm(m.sae)));
+  const evalMethod: EnsembleMethod = method === 'boosting' ? 'boosting' : 'bagging';
+  const sizes = method === 'expanded' ? [1] : Array.from({ length: J }, (_, j) => j + 1);
+  const perJ = sizes.map((n) => {
+    const metrics = exported.map((members) => evaluateEnsemble(evalMethod, members.slice(0, n), evalData));
+    const dictionaries = exported.map((members) => concatenatedView(evalMethod, members.slice(0, n)).dictionary);
+    const latents = exported[0].slice(0, n).reduce((a, m) => a + m.dSae, 0);
+    let stab: Stability | null = null;
+    let pwMcc: { mean: number; pairs: number[] } | null = null;
+    if (R >= 2) {
+      stab = stability(dictionaries, data.dIn);
+      const pairs: number[] = [];
+      for (let a = 0; a < R; a++) for (let b = a + 1; b < R; b++) pairs.push(pairwiseMcc(dictionaries[a], latents, dictionaries[b], latents, data.dIn));
+      pwMcc = { mean: pairs.reduce((x, y) => x + y, 0) / pairs.length, pairs };
+    }
+    return {
+      members: method === 'expanded' ? J : n,
+      latents,
+      metrics,
+      mean: R > 1 ? meanMetrics(metrics) : metrics[0],
+      stability: stab,
+      pwMcc,
+    };
+  });
+
+  // ---- export: every member as a SAELens folder ----
+  const folders: string[] = [];
+  if (exportDir) {
+    runs.forEach((members, r) => {
+      // Each member's density is measured on its own input: the eval data, or for boosting stage j the
+      // residual the frozen stages before it leave of the eval data.
+      let input = evalData;
+      members.forEach((m, j) => {
+        if (method === 'boosting' && j > 0) input = boostingResidual([members[j - 1].sae], input);
+        const report = evaluateSae(m.sae, input);
+        const dir = memberDir(r, j);
+        const provenance = {
+          trainer: TRAINER,
+          training_architecture: m.config.arch,
+          dataset_path: data.name,
+          seed: m.seed,
+          steps: m.config.steps,
+          batch: m.config.batch,
+          ensemble_method: method,
+          ensemble_members: J,
+          ensemble_member: j + 1,
+          ensemble_repeat: r,
+        };
+        writeSaeFolder(dir, toSaeLens(m.sae, { provenance, logDensity: report.logDensity }), force);
+        folders.push(dir);
+      });
+    });
+  }
+
+  return {
+    command: 'ensemble',
+    method,
+    members: J,
+    repeats: R,
+    config: resolved,
+    ...(method === 'expanded'
+      ? {
+          expanded: {
+            latents: resolved.dSae,
+            k: usesK ? resolved.k : null,
+            note: `one SAE with members·latents = ${J}·${resolved.dSae / J} latents${usesK ? ` and k scaled by J: ${J}·${resolved.k / J} = ${resolved.k}` : ''}; metrics for J = ${J} only (an SAE per J' would be trained separately)`,
+          },
+        }
+      : {}),
+    seeds: runs.map((members) => members.map((m) => m.seed)),
+    backend: { kind: backend.kind, adapter: backend.adapter, isSoftware: backend.isSoftware, note: backend.note },
+    data: { spec: dataSpec, rows: data.rows, dIn: data.dIn },
+    evalData: evalSpec ? { spec: evalSpec, rows: evalData.rows, dIn: evalData.dIn } : { spec: dataSpec, note: 'no --eval-data: evaluated on the training data' },
+    perJ,
+    training: runs.map((members, r) => ({
+      repeat: r,
+      members: members.map((m, j) => ({ member: j + 1, seed: m.seed, final: m.final, trainSeconds: m.trainSeconds })),
+    })),
+    export: exportDir ? { dir: exportDir, folders } : null,
+    wallSeconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/** Mean over repeats of every scalar metric (diversity: count and fraction). */
+function meanMetrics(ms: Scalars[]): Scalars {
+  const avg = (g: (m: Scalars) => number): number => ms.reduce((a, m) => a + g(m), 0) / ms.length;
+  const out: Scalars = {
+    msePerToken: avg((m) => m.msePerToken),
+    explainedVariance: avg((m) => m.explainedVariance),
+    explainedVariancePerDim: avg((m) => m.explainedVariancePerDim),
+    l0: avg((m) => m.l0),
+    diversity: { count: avg((m) => m.diversity.count), fraction: avg((m) => m.diversity.fraction) },
+    connectivity: avg((m) => m.connectivity),
+  };
+  if (ms.every((m) => m.mcc !== undefined)) out.mcc = avg((m) => m.mcc ?? 0);
+  return out;
+}
