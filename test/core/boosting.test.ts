@@ -4,9 +4,10 @@
 
 import { describe, expect, it } from 'vitest';
 import { boostingResidual, foldInputScale, stageReconstruction } from '../../src/core/boosting.ts';
-import { createRng, type Rng } from '../../src/core/random.ts';
-import { ARCHS, zeroSae, type Arch, type Dataset, type Sae } from '../../src/core/types.ts';
+import { createRng } from '../../src/core/random.ts';
+import { ARCHS, zeroSae, type Dataset, type Sae } from '../../src/core/types.ts';
 import { expectClose } from '../helpers/close.ts';
+import { randomSae } from '../helpers/saes.ts';
 
 const exact = { atol: 0, rtol: 0 };
 const data = (x: number[], dIn: number): Dataset => ({ name: 'toy', rows: x.length / dIn, dIn, x: Float32Array.from(x) });
@@ -17,25 +18,6 @@ function axesTopk(bDec: [number, number] = [0, 0], inputScale = 1): Sae {
   sae.wEnc.set([1, 0, 0, 1]);
   sae.wDec.set([1, 0, 0, 1]);
   sae.bDec.set(bDec);
-  sae.inputScale = inputScale;
-  return sae;
-}
-
-/** A random stage: unit decoder rows, encoder = decoder + noise, small biases; thresholds for the archs that have them. */
-function randomStage(arch: Arch, dIn: number, dSae: number, k: number, inputScale: number, rng: Rng): Sae {
-  const sae = zeroSae(arch, dIn, dSae, k);
-  for (let i = 0; i < dSae; i++) {
-    let norm = 0;
-    for (let d = 0; d < dIn; d++) norm += (sae.wDec[i * dIn + d] = rng.normal()) ** 2;
-    for (let d = 0; d < dIn; d++) {
-      sae.wDec[i * dIn + d] /= Math.sqrt(norm);
-      sae.wEnc[i * dIn + d] = sae.wDec[i * dIn + d] + 0.3 * rng.normal();
-    }
-    sae.bEnc[i] = 0.1 * rng.normal();
-  }
-  for (let d = 0; d < dIn; d++) sae.bDec[d] = 0.2 * rng.normal();
-  if (arch === 'jumprelu') sae.logThreshold.fill(Math.log(0.3));
-  if (arch === 'batchtopk') sae.batchThreshold = 0.4;
   sae.inputScale = inputScale;
   return sae;
 }
@@ -91,10 +73,10 @@ describe('boostingResidual: identities on random stages', () => {
   const x = Float32Array.from({ length: rows * dIn }, () => rng.normal());
   const d: Dataset = { name: 'rand', rows, dIn, x };
   const stages = [
-    randomStage('topk', dIn, 12, 3, 1, rng),
-    randomStage('relu', dIn, 9, 0, 0.5, rng),
-    randomStage('jumprelu', dIn, 10, 0, 1.7, rng),
-    randomStage('batchtopk', dIn, 11, 2, 3, rng),
+    randomSae('topk', dIn, 12, 3, 1, rng),
+    randomSae('relu', dIn, 9, 0, 0.5, rng),
+    randomSae('jumprelu', dIn, 10, 0, 1.7, rng),
+    randomSae('batchtopk', dIn, 11, 2, 3, rng),
   ];
 
   it('x − Σ_j g(r⁽ʲ⁾) = r⁽ᴶ⁺¹⁾, and stages.slice(0, j) gives r⁽ʲ⁺¹⁾', () => {
@@ -114,7 +96,7 @@ describe('boostingResidual: identities on random stages', () => {
 
   it('foldInputScale leaves g(r) unchanged for every architecture', () => {
     for (const arch of ARCHS) {
-      const stage = randomStage(arch, dIn, 10, 3, 2.5, rng);
+      const stage = randomSae(arch, dIn, 10, 3, 2.5, rng);
       const folded = foldInputScale(stage);
       expect(folded.inputScale).toBe(1);
       // Tolerance: folding rounds s·wEnc, bDec/s, wDec/s once each (2⁻²⁴ relative), which moves z and x̂

@@ -22,8 +22,9 @@ import {
 import { decoderCosineStats, reconstructionMetrics, sparsityMetrics } from '../../src/core/metrics.ts';
 import { encode, scaleInput } from '../../src/core/sae.ts';
 import { createRng, type Rng } from '../../src/core/random.ts';
-import { ARCHS, zeroSae, type Arch, type Dataset, type Sae } from '../../src/core/types.ts';
+import { ARCHS, zeroSae, type Dataset, type Sae } from '../../src/core/types.ts';
 import { expectClose, expectNear } from '../helpers/close.ts';
+import { randomSae } from '../helpers/saes.ts';
 
 const tight = { atol: 1e-6, rtol: 1e-6 };
 const METHODS: EnsembleMethod[] = ['bagging', 'boosting'];
@@ -118,25 +119,6 @@ describe('boosting, hand-worked', () => {
   });
 });
 
-/** A random member: unit decoder rows, encoder = decoder + noise, small biases, thresholds where needed. */
-function randomMember(arch: Arch, dIn: number, dSae: number, k: number, inputScale: number, rng: Rng): Sae {
-  const sae = zeroSae(arch, dIn, dSae, k);
-  for (let i = 0; i < dSae; i++) {
-    let norm = 0;
-    for (let d = 0; d < dIn; d++) norm += (sae.wDec[i * dIn + d] = rng.normal()) ** 2;
-    for (let d = 0; d < dIn; d++) {
-      sae.wDec[i * dIn + d] /= Math.sqrt(norm);
-      sae.wEnc[i * dIn + d] = sae.wDec[i * dIn + d] + 0.3 * rng.normal();
-    }
-    sae.bEnc[i] = 0.1 * rng.normal();
-  }
-  for (let d = 0; d < dIn; d++) sae.bDec[d] = 0.2 * rng.normal();
-  if (arch === 'jumprelu') sae.logThreshold.fill(Math.log(0.3));
-  if (arch === 'batchtopk') sae.batchThreshold = 0.4;
-  sae.inputScale = inputScale;
-  return sae;
-}
-
 function randomData(rows: number, dIn: number, rng: Rng): Dataset {
   return { name: 'rand', rows, dIn, x: Float32Array.from({ length: rows * dIn }, () => rng.normal()) };
 }
@@ -147,7 +129,7 @@ describe('Prop. 3.1: the concatenated SAE equals the ensemble', () => {
       it(`${method}, ${arch}, J = 3, input scales 1, 0.5, 2`, () => {
         const rng = createRng(7);
         const dIn = 5;
-        const members = [1, 0.5, 2].map((s) => randomMember(arch, dIn, 6, 2, s, rng));
+        const members = [1, 0.5, 2].map((s) => randomSae(arch, dIn, 6, 2, s, rng));
         const data = randomData(40, dIn, rng);
         const xHat = ensembleReconstruct(method, members, data.x, data.rows);
         let scale = 0;
@@ -159,7 +141,7 @@ describe('Prop. 3.1: the concatenated SAE equals the ensemble', () => {
 
   it('bagging bias is the mean of the decoder biases (scale 1)', () => {
     const rng = createRng(3);
-    const members = [0, 1, 2, 3].map(() => randomMember('topk', 3, 4, 1, 1, rng));
+    const members = [0, 1, 2, 3].map(() => randomSae('topk', 3, 4, 1, 1, rng));
     const v = concatenatedView('bagging', members);
     const mean = [0, 1, 2].map((d) => members.reduce((a, m) => a + m.bDec[d], 0) / members.length);
     expectClose(v.bias, mean, tight);
@@ -167,7 +149,7 @@ describe('Prop. 3.1: the concatenated SAE equals the ensemble', () => {
 
   it('bagging equals the mean of member reconstructions; boosting error is the last residual', () => {
     const rng = createRng(5);
-    const members = [0, 1].map(() => randomMember('relu', 3, 4, 0, 1, rng));
+    const members = [0, 1].map(() => randomSae('relu', 3, 4, 0, 1, rng));
     const data = randomData(10, 3, rng);
     const g0 = stageReconstruction(members[0], data.x, 10);
     const g1 = stageReconstruction(members[1], data.x, 10);
@@ -182,7 +164,7 @@ describe('J = 1 reduces to the single SAE', () => {
   for (const method of METHODS) {
     it(method, () => {
       const rng = createRng(11);
-      const sae = randomMember('topk', 4, 6, 2, 0.5, rng);
+      const sae = randomSae('topk', 4, 6, 2, 0.5, rng);
       const data = randomData(30, 4, rng);
       const m = evaluateEnsemble(method, [sae], data);
       const xHat = stageReconstruction(sae, data.x, data.rows);
