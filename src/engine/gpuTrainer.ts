@@ -32,7 +32,7 @@ import { bDecGradRecorder, compileSparseKernels, decodeRecorder, termBackwardRec
 import { AUX_SCALE, HISTORY_FIELDS, SPARSITY_LOSS, STEP_STATS, STEP_STATS_WG, THRESHOLD_EMA } from '../gpu/kernels/stats.ts';
 import { compileDenseKernels, decoderGradLayout, denseStepRecorder } from '../gpu/kernels/dense.ts';
 import type { TopkKernel } from '../gpu/kernels/topk.ts';
-import { batchTopkParams, batchTopkScratchSizes, chooseTopk, compileBatchTopk, compileTopk, recordBatchTopk, recordTopk, topkParams } from '../gpu/kernels/topk.ts';
+import { batchTopkParams, batchTopkScratchSizes, chooseTopk, compileBatchTopk, compileTopk, prepareTopk, recordBatchTopk, topkParams } from '../gpu/kernels/topk.ts';
 import { computeResidualData } from './residual.ts';
 
 /** Architectures the GPU trainer implements (the rest train on the CPU reference). */
@@ -386,6 +386,10 @@ export async function createGpuTrainer(device: GPUDevice, input: Dataset, config
 
   const recordDispatchOf = (pass: GPUComputePassEncoder, kernel: Kernel, group: GPUBindGroup, workgroups: number): void => dispatch(pass, kernel, group, foldGrid(workgroups));
 
+  // TopK dispatches bound once (recorded every step).
+  const topkMainRec = topkMain ? prepareTopk(device, topkMain, { z, dead: null, idx, val, params: topkMainParams }, { batch: B, dSae, M, k }) : null;
+  const topkAuxRec = topkAux ? prepareTopk(device, topkAux, { z, dead, idx: idxAux, val: valAux, params: topkAuxParams }, { batch: B, dSae, M, k: kAux }) : null;
+
   const trainOne = (): void => {
     device.queue.writeBuffer(rowIdx, 0, new Uint32Array(order.next()));
     tail.setStep(hyper(step), step + 1);
@@ -425,11 +429,11 @@ export async function createGpuTrainer(device: GPUDevice, input: Dataset, config
     recordEncodeBias(pass, encBias);
     recordEncode(pass, enc);
     if (topkPath && topkMain) {
-      recordTopk(device, pass, topkMain, { z, dead: null, idx, val, params: topkMainParams }, { batch: B, dSae, M, k });
+      topkMainRec?.(pass);
       topkPath.decodeMain.record(pass);
       topkPath.termMain.record(pass);
       if (topkAux && topkPath.decodeAux && topkPath.termAux) {
-        recordTopk(device, pass, topkAux, { z, dead, idx: idxAux, val: valAux, params: topkAuxParams }, { batch: B, dSae, M, k: kAux });
+        topkAuxRec?.(pass);
         topkPath.decodeAux.record(pass);
         topkPath.termAux.record(pass);
       }
@@ -441,7 +445,7 @@ export async function createGpuTrainer(device: GPUDevice, input: Dataset, config
       }
       densePath.step.record(pass);
       if (denseAux && topkAux) {
-        recordTopk(device, pass, topkAux, { z, dead, idx: idxAux, val: valAux, params: topkAuxParams }, { batch: B, dSae, M, k: kAux });
+        topkAuxRec?.(pass);
         denseAux.decode.record(pass);
         denseAux.term.record(pass);
       }

@@ -128,6 +128,26 @@ function checkTopkSizes(kernel: TopkKernel, s: TopkSizes): void {
  * otherwise (z is bound in its place). `params` holds topkParams(sizes). Grid: batch·M workgroups (radix)
  * or ceil(batch·M / wg) (serial), folded past 65,535.
  */
+/**
+ * Binds the TopK dispatch once and returns a recorder for it: a trainer records the same dispatch every
+ * step, so the bind group is made here, not per step.
+ */
+export function prepareTopk(
+  device: GPUDevice,
+  kernel: TopkKernel,
+  buffers: { z: GPUBuffer; dead: GPUBuffer | null; idx: GPUBuffer; val: GPUBuffer; params: GPUBuffer },
+  sizes: TopkSizes,
+): (pass: GPUComputePassEncoder) => void {
+  checkTopkSizes(kernel, sizes);
+  if (kernel.masked && !buffers.dead) throw new Error('topk: the masked (AuxK) kernel needs a dead buffer [M·dSae] u32');
+  const { z, dead, idx, val, params } = buffers;
+  const group = bindBuffers(device, kernel, [z, dead ?? z, idx, val, params]);
+  const rows = sizes.batch * sizes.M;
+  const grid = foldGrid(kernel.variant === 'serial' ? Math.ceil(rows / kernel.wg) : rows);
+  return (pass) => dispatch(pass, kernel, group, grid);
+}
+
+/** Records one TopK dispatch (binds it on the spot; see prepareTopk for a dispatch recorded every step). */
 export function recordTopk(
   device: GPUDevice,
   pass: GPUComputePassEncoder,
@@ -135,12 +155,7 @@ export function recordTopk(
   buffers: { z: GPUBuffer; dead: GPUBuffer | null; idx: GPUBuffer; val: GPUBuffer; params: GPUBuffer },
   sizes: TopkSizes,
 ): void {
-  checkTopkSizes(kernel, sizes);
-  if (kernel.masked && !buffers.dead) throw new Error('topk: the masked (AuxK) kernel needs a dead buffer [M·dSae] u32');
-  const { z, dead, idx, val, params } = buffers;
-  const group = bindBuffers(device, kernel, [z, dead ?? z, idx, val, params]);
-  const rows = sizes.batch * sizes.M;
-  dispatch(pass, kernel, group, foldGrid(kernel.variant === 'serial' ? Math.ceil(rows / kernel.wg) : rows));
+  prepareTopk(device, kernel, buffers, sizes)(pass);
 }
 
 // ---------------------------------------------------------------------------------------------------
