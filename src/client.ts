@@ -98,6 +98,16 @@ export function connect(): WorkbenchConnection {
     datasetRows: (id, rows) => remote.datasetRows(id, rows),
     inspectRun: (req) => remote.inspectRun(req),
     latentDetail: (req) => remote.latentDetail(req),
+    evaluateEnsemble: () => remote.evaluateEnsemble(),
+    ensembleViews: (req) => remote.ensembleViews(req),
+    downstream: (req) => remote.downstream(req),
+    exportEnsemble: () => remote.exportEnsemble(),
+    loadEnsemble: async (req) => {
+      await ready;
+      const file: unknown = req.file;
+      if (isBlobFile(file)) return remote.loadEnsemble({ ...req, file: await streamBlob(remote, file, 'data') });
+      return remote.loadEnsemble(req);
+    },
     onSnapshot: (next) => {
       listener = next;
       return Promise.resolve();

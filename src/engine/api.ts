@@ -38,14 +38,50 @@ export interface StartRunRequest {
   backend?: BackendRequest;
   /** Create the run without stepping it (status 'paused' at step 0): then step(n) or resume(). Default false. */
   paused?: boolean;
+  /**
+   * Train an ensemble (Gadgil, Lin, Lee; seed-papers.md §2). Default: 'single' for one seed, 'bagging' for several.
+   * bagging: J members, seeds config.seed + j (unless `seeds` is given), one batch order, trained together.
+   * boosting: J stages of config.steps steps each; stage j (seed config.seed + j) trains on the residual of the frozen
+   * stages before it; Snapshot.stage says which. expanded: one SAE with J·dSae latents (and J·k for topk/batchtopk).
+   */
+  ensemble?: EnsembleSpec;
+}
+
+/** How a run's members make one model. 'single': one SAE (a 1-member ensemble). */
+export type EnsembleMethodName = 'single' | 'bagging' | 'boosting' | 'expanded';
+
+export interface EnsembleSpec {
+  method: EnsembleMethodName;
+  /** J, 1..16 (expanded: the latent multiplier; single: 1). */
+  members: number;
+}
+
+/** A run's ensemble as resolved: what its members are and how they combine. */
+export interface RunEnsemble {
+  method: EnsembleMethodName;
+  /** J as asked (expanded: the multiplier; the run then has one member). */
+  members: number;
+  /** SAEs the run holds (bagging/boosting: J; single/expanded: 1). */
+  saes: number;
+  /** Latents of each SAE (expanded: J·dSae of the request). */
+  latentsPerSae: number;
+  /** Steps of one stage (boosting) or of the run. */
+  stageSteps: number;
 }
 
 /** What startRun resolved to: the run's id, engine and full config (every derived value filled in). */
 export interface RunInfo {
   run: number;
   backend: BackendInfo;
+  /** One per SAE of the run (boosting: per stage). */
   seeds: number[];
+  /** The SAEs' config (expanded: with the J· latents and k; boosting: steps of one stage). */
   config: ResolvedConfig;
+  ensemble: RunEnsemble;
+  /** The dataset id it trains on (a reloaded ensemble: the one it was loaded against). */
+  dataset: string;
+  /** 'trained' here, or 'loaded' from an ensemble file (loadEnsemble; status 'done', no training). */
+  origin: 'trained' | 'loaded';
 }
 
 /** Metrics of one ensemble member (for a single SAE: the SAE). Definitions: src/core/train.ts StepStats. */
@@ -105,6 +141,11 @@ export interface Snapshot {
   error?: string;
   /** A dataset being loaded now (loadDataset), or null. Rides on this one push channel. */
   loading: DatasetProgress | null;
+  /**
+   * Boosting: the stage training now (0-based; = count when done) of count. The top-level metrics are that
+   * stage's, on its residual input; members[] lists every stage, frozen ones with their final metrics. Null otherwise.
+   */
+  stage: { index: number; count: number } | null;
 }
 
 export type SnapshotListener = (snapshot: Snapshot) => void;
@@ -284,7 +325,11 @@ export interface RowInfo {
 // argmax_j |cos(wDec_i, g_j)| over the true features g (synthetic data only) with trueCos that |cos|.
 
 export interface InspectRunRequest {
-  /** Ensemble member (default 0). */
+  /**
+   * Ensemble member (default 0). A boosting stage j is inspected on the input it codes in the ensemble: the
+   * residual r⁽ʲ⁾ the frozen stages 0..j−1 leave of each row (seed-papers.md §2.4), so its activations are the
+   * ensemble's sequential codes.
+   */
   member?: number;
   /** Top rows kept per latent, 1..100 (default 10). */
   topN?: number;
@@ -369,6 +414,163 @@ export interface LatentDetail {
   top: InputView[];
 }
 
+// ---- ensembles (Gadgil, Lin, Lee; seed-papers.md §2) ------------------------------------------------
+// Member j of J, latent i of member j is latent offsets[j] + i of the concatenated view (J·dSae latents,
+// Prop. 3.1: the ensemble is one SAE with the members' decoder rows stacked). Cosines are signed cosines of
+// decoder rows (feature directions). Formulas: src/core/ensemble.ts and src/core/ensembleViews.ts.
+
+/** The ensemble metrics of src/core/ensemble.ts EnsembleMetrics, on held-out rows, raw units. */
+export interface EnsembleMetricsDto {
+  /** (1/T) Σ_t ‖x_t − x̂_t‖²: sum over dims, mean over tokens (the paper's MSE). */
+  msePerToken: number;
+  /** Pooled: 1 − Σ‖x − x̂‖² / Σ‖x − μ‖². */
+  explainedVariance: number;
+  /** The paper's EV: mean over dims of 1 − Σ_t(x − x̂)²_d / Σ_t(x − μ)²_d. */
+  explainedVariancePerDim: number;
+  /** Aggregate L0 of the concatenated code: Σ_j L0_j. */
+  l0: number;
+  /** Features with no other feature at cos ≥ 0.7 anywhere in the ensemble: count and count/M. */
+  diversity: { count: number; fraction: number };
+  /** 1 − nnz(C)/M², C = Σ_t c_t c_tᵀ: the share of latent pairs that never co-fire. */
+  connectivity: number;
+  /** Against the synthetic ground truth (Hungarian on |cos|), when the dataset has one. */
+  mcc?: number;
+}
+
+/** evaluateEnsemble: the metrics of the first J' members for J' = 1..J (expanded and single: J' = J only). */
+export interface EnsembleEvaluation {
+  run: number;
+  method: EnsembleMethodName;
+  /** J (expanded: the multiplier). */
+  members: number;
+  /** The weights' step (boosting: of the last trained stage). */
+  step: number;
+  /** Stages trained so far (boosting; else = saes): J' runs to this. */
+  trainedSaes: number;
+  dataset: string;
+  split: 'eval' | 'train';
+  /** Rows the metrics are over (the first ≤ 4096 of the split). */
+  rows: number;
+  perJ: { members: number; latents: number; metrics: EnsembleMetricsDto }[];
+  /** Prop. 3.1 checked on these rows: max |g_Ens(x) − (D·c̃ + b)| over every value (f32 rounding, ~1e-6 of the values). */
+  prop31Gap: number;
+}
+
+export interface EnsembleViewsRequest {
+  /** The heatmap's and matched pairs' two members (defaults 0 and 1). */
+  a?: number;
+  b?: number;
+  /** A feature is unique to its member when its best cosine in every other member is ≤ this (default 0.6, §2.7). */
+  uniqueTau?: number;
+}
+
+/** ensembleViews: what the members share and where they differ (≥ 2 SAEs). */
+export interface EnsembleViews {
+  run: number;
+  step: number;
+  method: EnsembleMethodName;
+  /** Latents of each member; member j's latent i is latent offsets[j] + i of the concatenated view. */
+  latentsPerMember: number[];
+  offsets: number[];
+  /** Cross-member decoder cosines between members a and b, rows and columns in Hungarian-matched order. */
+  heatmap: {
+    a: number;
+    b: number;
+    rows: number;
+    cols: number;
+    /** [rows, cols] row-major signed cos in the matched order: matched pairs on the diagonal, best first. */
+    cos: Float32Array;
+    /** [rows] member a's latent shown in row r; [cols] member b's latent in column c. */
+    rowLatents: Int32Array;
+    colLatents: Int32Array;
+  };
+  /** The Hungarian pairs (maximising Σ cos) of members a and b, cos descending. */
+  pairs: { a: number; b: number; cos: number }[];
+  meanPairCos: number;
+  /** Per-latent stability: for member j, latent i: its best match (latent, cos) in every other member q, and the mean of those cosines. */
+  stability: {
+    perMember: {
+      /** [dSae_j] mean over the other members q of the latent's best cosine in q. */
+      score: Float32Array;
+      /** [J, dSae_j] at q·dSae_j + i: member q's latent best matching latent i (−1 in row q = j, the member itself). */
+      bestLatent: Int32Array;
+      /** [J, dSae_j] its cosine (NaN in row q = j). */
+      bestCos: Float32Array;
+    }[];
+    mean: number;
+  };
+  /** Features unique to one member: best cosine in every other member ≤ uniqueTau. */
+  unique: { tau: number; perMember: { latents: number[]; fraction: number; meanMaxCos: number }[] };
+  /** Every member's decoder directions on their first two principal components, coloured by member. */
+  map: { x: Float32Array; y: Float32Array; member: Int32Array; latent: Int32Array; explained: [number, number] };
+}
+
+/** Concept detection (SAEBench sparse probing, §2.7) for one kp. */
+export interface ProbingResultDto {
+  kp: number;
+  /** Mean held-out accuracy of the one-vs-rest probes over the classes probed. */
+  accuracy: number;
+  /** The same probe on the top-kp input dimensions (no SAE), for comparison. */
+  inputBaseline: number;
+  perClass: { cls: number; name: string; accuracy: number; /** concatenated-view latents selected */ latents: number[] }[];
+}
+
+/** Spurious correlation removal (SAEBench SCR, §2.7) on a marked dataset. */
+export interface ScrResultDto {
+  classA: number;
+  classB: number;
+  nameA: string;
+  nameB: string;
+  /** Which shortcut direction is reported (the one with the lower clean accuracy, as SAEBench). */
+  direction: string;
+  /** Biased probe's accuracy on unbiased test rows, before ablation. */
+  aBase: number;
+  /** A probe trained on unbiased rows, same test rows. */
+  aOracle: number;
+  /** S_SHIFT = (A_abl − A_base)/(A_oracle − A_base) after zero-ablating the top-n marker latents; null when A_oracle − A_base < 0.01. */
+  perN: { n: number; aAbl: number; shift: number | null; latents: number[] }[];
+  note?: string;
+}
+
+export interface DownstreamRequest {
+  /** Default [1, 2, 5]. */
+  kps?: number[];
+  /** SCR's class pair (marked datasets only); default: the dataset's default pair. */
+  scrClasses?: [number, number];
+  /** SCR's ablation sizes; default [1, 2, 5, 10, 20]. */
+  ns?: number[];
+}
+
+export interface DownstreamReport {
+  run: number;
+  method: EnsembleMethodName;
+  members: number;
+  dataset: string;
+  rows: number;
+  /** Null with `why` when the dataset has no class labels. */
+  probing: ProbingResultDto[] | null;
+  /** Null with `why` when the dataset carries no spurious marker (use builtin:fashion-mnist-marked or builtin:digits-marked). */
+  scr: ScrResultDto | null;
+  why: string[];
+}
+
+/** exportEnsemble: every SAE of the run as a SAELens folder `member-<j>/` and `ensemble.json` (method, seeds, config) in one zip. */
+export interface EnsembleZip {
+  run: number;
+  method: EnsembleMethodName;
+  members: number;
+  step: number;
+  fileName: string;
+  bytes: Uint8Array;
+}
+
+export interface LoadEnsembleRequest {
+  /** A zip from exportEnsemble or `sae-workbench ensemble --export` zipped (ensemble.json + member-<j>/ folders). */
+  file: UploadFile | StreamedFile | BlobFile;
+  /** A loaded (or built-in) dataset of the members' dIn to evaluate and inspect it on. */
+  dataset: string;
+}
+
 /** Every method is async so the same interface works in-thread and through Comlink (Remote<Workbench>). */
 export interface Workbench {
   backend(): Promise<BackendInfo>;
@@ -407,6 +609,16 @@ export interface Workbench {
   inspectRun(req?: InspectRunRequest): Promise<RunInspection>;
   /** One latent of that member in detail; rejects on a latent outside [0, dSae − 1], saying the range. */
   latentDetail(req: LatentDetailRequest): Promise<LatentDetail>;
+  /** The current run's ensemble metrics for J' = 1..J on its dataset's eval split; rejects before the first weights. */
+  evaluateEnsemble(): Promise<EnsembleEvaluation>;
+  /** Cross-member views of the current run (≥ 2 SAEs: bagging or boosting); rejects on one SAE or a bad member. */
+  ensembleViews(req?: EnsembleViewsRequest): Promise<EnsembleViews>;
+  /** Concept detection and spurious-correlation removal with the current run's ensemble (labelled datasets). */
+  downstream(req?: DownstreamRequest): Promise<DownstreamReport>;
+  /** Every SAE of the current run, and how they combine, as one zip. */
+  exportEnsemble(): Promise<EnsembleZip>;
+  /** Makes a saved ensemble the current run (status 'done'): evaluate, view, inspect and export it like a trained one. */
+  loadEnsemble(req: LoadEnsembleRequest): Promise<RunInfo>;
   /** Chunked upload: a handle for the chunks of one file; uploadChunk appends a chunk (transferred). */
   beginUpload(start: UploadStart): Promise<string>;
   uploadChunk(handle: string, chunk: Uint8Array): Promise<void>;

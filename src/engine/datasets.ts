@@ -303,6 +303,13 @@ async function lmRaw(id: string, model: LmModel, text: string, site: string, max
   return { id, kind: 'text', data, source, files, imageShape: null, lm: { acts, model }, bos };
 }
 
+/** A whole uploaded file's bytes (a saved ensemble zip): its chunks assembled, never parsed as a table. */
+export async function uploadedBytes(file: UploadSource, options: LoadOptions, progress: ProgressSink): Promise<{ name: string; bytes: Uint8Array }> {
+  const r = await received(file, 'labels', options, progress);
+  if (!r.bytes) throw new InputError(`${r.name}: expected a zip file (a saved ensemble), got a text table: pick the .zip that exportEnsemble saved`);
+  return { name: r.name, bytes: r.bytes };
+}
+
 /** An upload's bytes, what its chunked upload received (handed over once), or a Blob read in chunks. */
 async function received(file: UploadSource, role: 'data' | 'labels', options: LoadOptions, progress: ProgressSink): Promise<Received> {
   if (file === null || typeof file !== 'object') throw new InputError(`upload: file: expected {name, bytes} or {name, upload}, got ${file === null ? 'null' : typeof file}`);

@@ -54,7 +54,8 @@ export function scannedRows(d: LoadedDataset): Scanned {
   const src = d.eval ?? d.train;
   const n = Math.min(src.rows, INSPECT_MAX_ROWS);
   let idx: ArrayLike<number>;
-  if (src === d.all) idx = Int32Array.from({ length: n }, (_, i) => i);
+  // No eval split: the train rows are all rows (a boosting stage's residual stand-in is a copy of them).
+  if (src === d.all || !d.eval) idx = Int32Array.from({ length: n }, (_, i) => i);
   else {
     // The split's row indices, recomputed as datasets.ts made them (same rows, fraction and seed → same split);
     // on a one-column stand-in so no data is copied.

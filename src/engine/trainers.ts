@@ -3,6 +3,7 @@
 // dispatches). The Workbench (workbench.ts) drives chunks of steps through it and reads weights back at
 // snapshot time. Imports src/core and src/gpu only: no UI, Comlink, Node or WGSL.
 
+import { boostingResidual } from '../core/boosting.ts';
 import type { ResolvedConfig, TrainConfig } from '../core/config.ts';
 import type { StepStats, Trainer } from '../core/train.ts';
 import { createTrainer } from '../core/train.ts';
@@ -47,9 +48,13 @@ export interface MemberTrainer {
 
 const never = new Promise<never>(() => undefined);
 
-/** The CPU reference: one core trainer per seed, sharing the batch order of seeds[0]. */
-export function createCpuTrainer(data: Dataset, config: Partial<TrainConfig>, seeds: readonly number[]): MemberTrainer {
-  const trainers: Trainer[] = seeds.map((seed) => createTrainer(data, { ...config, seed }, { batchOrderSeed: seeds[0] }));
+/**
+ * The CPU reference: one core trainer per seed, sharing the batch order of seeds[0]. residualOf: frozen
+ * boosting stages; the members then train on the residual they leave of `data` (src/core/boosting.ts).
+ */
+export function createCpuTrainer(data: Dataset, config: Partial<TrainConfig>, seeds: readonly number[], residualOf: readonly Sae[] = []): MemberTrainer {
+  const input = residualOf.length > 0 ? boostingResidual(residualOf, data) : data;
+  const trainers: Trainer[] = seeds.map((seed) => createTrainer(input, { ...config, seed }, { batchOrderSeed: seeds[0] }));
   const first = trainers[0];
   return {
     kind: 'cpu',
@@ -140,10 +145,22 @@ export interface GpuTrainerChoice {
  * shrink (×½…×2, at most HISTORY_CAPACITY steps) so each takes about `budgetMs`, submit to readback:
  * the stats readback is the one wait per chunk, which bounds the queue and lets messages in.
  */
-export async function createWebGpuTrainer(data: Dataset, config: Partial<TrainConfig>, seeds: readonly number[], choice: GpuTrainerChoice): Promise<MemberTrainer> {
+export async function createWebGpuTrainer(
+  data: Dataset,
+  config: Partial<TrainConfig>,
+  seeds: readonly number[],
+  choice: GpuTrainerChoice,
+  residualOf: readonly Sae[] = [],
+): Promise<MemberTrainer> {
   const needed = gpuTrainerLimits(config, data.dIn, data.rows, seeds.length, choice.adapterLimits);
   const { device, lost } = await choice.devices.get(needed);
-  const t: GpuTrainer = await createGpuTrainer(device, data, config, { seeds, batchOrderSeed: seeds[0], ...(choice.isSoftware ? { encodeVariant: 'T32' as const } : {}) });
+  const t: GpuTrainer = await createGpuTrainer(device, data, config, {
+    seeds,
+    batchOrderSeed: seeds[0],
+    residualOf,
+    isSoftware: choice.isSoftware,
+    ...(choice.isSoftware ? { encodeVariant: 'T32' as const } : {}),
+  });
   let destroyed = false;
   let chunk = 1;
   let measured = 0;

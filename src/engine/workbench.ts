@@ -7,13 +7,15 @@
 // (Snapshot.loading). inspectRun/latentDetail (inspectRun.ts) read the current run's weights over its
 // dataset. Imports src/core and src/gpu only: no DOM, React, Comlink, Node or WGSL.
 
-import { DEFAULT_CONFIG, validateConfig } from '../core/config.ts';
+import { DEFAULT_CONFIG, resolveConfig, validateConfig } from '../core/config.ts';
+import { manifestOf, readEnsembleZip, writeEnsembleZip } from '../core/ensembleFile.ts';
 import type { TrainConfig } from '../core/config.ts';
+import { boostingResidual } from '../core/boosting.ts';
 import { InputError } from '../core/errors.ts';
 import { toSaeLens } from '../core/saelens.ts';
 import { writeZip } from '../core/zip.ts';
 import type { StepStats } from '../core/train.ts';
-import type { Arch } from '../core/types.ts';
+import type { Arch, Dataset, Sae } from '../core/types.ts';
 import { GPU_ARCHS } from './gpuTrainer.ts';
 import { describeAdapter, isSoftwareAdapter } from '../gpu/device.ts';
 import type {
@@ -28,6 +30,9 @@ import type {
   RunInspection,
   DatasetProgress,
   DatasetRequest,
+  EnsembleEvaluation,
+  EnsembleZip,
+  LoadEnsembleRequest,
   MemberSnapshot,
   RunExport,
   RunInfo,
@@ -38,9 +43,11 @@ import type {
   StartRunRequest,
 } from './api.ts';
 import type { DataReader, LoadedDataset } from './datasets.ts';
+import type { RunWeights } from './ensembleRun.ts';
+import { evaluateRunEnsemble, planEnsemble, runEnsembleViews } from './ensembleRun.ts';
 import type { CodesCache } from './inspectRun.ts';
 import { DEFAULT_TOP_N, inspectMember, latentDetailOf } from './inspectRun.ts';
-import { BUILTINS, createUploadStreams, describeRows, fetchReader, loadDatasetFrom } from './datasets.ts';
+import { BUILTINS, createUploadStreams, describeRows, fetchReader, loadDatasetFrom, uploadedBytes } from './datasets.ts';
 import type { LostInfo, MemberTrainer, Weights } from './trainers.ts';
 import { createCpuTrainer, createDeviceHolder, createWebGpuTrainer } from './trainers.ts';
 
@@ -100,7 +107,21 @@ interface Run {
   /** Member 0's log10 density (Snapshot.density) and when it was computed. */
   density: Snapshot['density'];
   densityAtMs: number;
+  /**
+   * Boosting (seed-papers.md §2.4): the stage the trainer trains (0-based), and the stages before it, frozen,
+   * with their final stats and weights. Global step = stage·stageSteps + the trainer's step. null otherwise.
+   */
+  boost: { stage: number; frozen: Weights[]; frozenLast: StepStats[] } | null;
+  /** The dataset's train split the stages' residuals are computed from (boosting). */
+  trainData: Dataset;
+  /** What the next stage's trainer is made with (boosting). */
+  makeTrainer: ((residualOf: Sae[], seed: number) => Promise<MemberTrainer>) | null;
 }
+
+/** SAEs the trainer holds now: boosting trains one stage at a time. */
+const trainerSaes = (r: Run): number => (r.boost ? 1 : r.info.seeds.length);
+/** The global step the current trainer's step 0 is (boosting: the stages before it). */
+const stepOffset = (r: Run): number => (r.boost ? r.boost.stage * r.info.ensemble.stageSteps : 0);
 
 function checkSeeds(seeds: number[]): void {
   if (!Array.isArray(seeds) || seeds.length < 1 || seeds.length > MAX_MEMBERS)
@@ -189,10 +210,13 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
   };
 
   const snapshotOf = (r: Run): Snapshot => {
-    const M = r.info.seeds.length;
+    const M = trainerSaes(r);
     const mean = (key: keyof StepStats): number => (r.last ? r.last.reduce((a, s) => a + s[key], 0) / M : NaN);
+    const b = r.boost;
     const members: MemberSnapshot[] = r.info.seeds.map((seed, j) => {
-      const s = r.last?.[j];
+      // boosting: frozen stages keep their final stats; the stage training now is live; later ones are NaN.
+      const live = b ? j === b.stage : true;
+      const s = b ? (j < b.stage ? b.frozenLast[j] : live ? r.last?.[0] : undefined) : r.last?.[j];
       return {
         seed,
         loss: s?.loss ?? NaN,
@@ -200,7 +224,7 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
         l0: s?.l0 ?? NaN,
         deadFraction: s?.deadFraction ?? NaN,
         explainedVariance: s?.explainedVariance ?? NaN,
-        recentLoss: r.recent.loss[j],
+        recentLoss: live ? r.recent.loss[b ? 0 : j] : [],
       };
     });
     const recentMean = r.recent.steps.map((_, i) => r.recent.loss.reduce((a, l) => a + l[i], 0) / M);
@@ -210,7 +234,7 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
       backend: r.info.backend.kind,
       step: r.step,
       steps: r.steps,
-      weightsStep: r.good ? r.good.step : r.step,
+      weightsStep: r.good ? stepOffset(r) + r.good.step : r.step,
       loss: mean('loss'),
       mse: mean('mse'),
       l0: mean('l0'),
@@ -224,6 +248,7 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
       members,
       density: r.density,
       loading,
+      stage: b ? { index: r.status === 'done' ? r.info.seeds.length : b.stage, count: r.info.seeds.length } : null,
     };
     if (r.error !== undefined) snap.error = r.error;
     return snap;
@@ -250,6 +275,7 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
     members: [],
     density: null,
     loading,
+    stage: null,
   });
 
   const send = (snap: Snapshot): void => {
@@ -269,7 +295,7 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
     if (r !== run) return; // a replaced run: its loop may still be winding down
     if (!force && performance.now() - lastEmitMs < SNAPSHOT_INTERVAL_MS) return;
     if (listener) send(snapshotOf(r));
-    r.recent = { steps: [], loss: r.info.seeds.map(() => []) };
+    r.recent = { steps: [], loss: Array.from({ length: trainerSaes(r) }, () => []) };
   };
 
   /** Loading progress: on the current run's snapshot, or on an idle one before any run. */
@@ -328,7 +354,7 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
     if (!weights && r.trainer?.kind === 'cpu') weights = await r.trainer.readWeights();
     if (!weights && !r.trainer) weights = r.good;
     if (!weights || (r.density && r.density.step === weights.step && !force)) return;
-    r.density = { step: weights.step, log10: logDensity(weights.firingCounts[0], weights.tokens) };
+    r.density = { step: stepOffset(r) + weights.step, log10: logDensity(weights.firingCounts[0], weights.tokens) };
     r.densityAtMs = performance.now();
   };
 
@@ -340,13 +366,14 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
 
   const record = (r: Run, stats: StepStats[][]): void => {
     const n = stats[0].length;
+    const offset = stepOffset(r);
     for (let i = 0; i < n; i++) {
-      r.recent.steps.push(stats[0][i].step);
+      r.recent.steps.push(offset + stats[0][i].step);
       stats.forEach((member, j) => r.recent.loss[j].push(member[i].loss));
     }
     if (n > 0) {
       r.last = stats.map((member) => member[n - 1]);
-      r.step = stats[0][n - 1].step;
+      r.step = offset + stats[0][n - 1].step;
       r.tokens += n * r.info.config.batch;
     }
   };
@@ -409,13 +436,49 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
     }
   };
 
-  const loop = async (r: Run, gen: number): Promise<void> => {
+  /**
+   * Boosting: freezes the stage just trained (its weights read back) and starts the next one on the residual
+   * the frozen stages leave of the train split (src/core/boosting.ts; on the GPU computed there, residual.ts).
+   */
+  const nextStage = async (r: Run): Promise<void> => {
+    const b = r.boost;
     const t = r.trainer;
-    if (!t) return;
+    if (!b || !t || !r.makeTrainer || !r.last) throw new Error('nextStage: not a boosting run with a trained stage');
+    const w = await t.readWeights();
+    emit(r, true); // the stage's last steps go out before its history is dropped
+    b.frozen.push(w);
+    b.frozenLast.push(r.last[0]);
+    free(r);
+    r.trainer = null;
+    b.stage++;
+    r.last = null;
+    r.good = null;
+    r.goodAtMs = -Infinity;
+    r.recent = { steps: [], loss: [[]] };
+    const next = await r.makeTrainer(
+      b.frozen.map((f) => f.saes[0]),
+      r.info.seeds[b.stage],
+    );
+    r.trainer = next;
+    void next.lost.then((lostInfo) => markLost(r, lostInfo));
+    await keepWeights(r);
+    await refreshDensity(r, true);
+    emit(r, true);
+  };
+
+  const loop = async (r: Run, gen: number): Promise<void> => {
+    if (!r.trainer) return;
     const ok = await guarded(r, async () => {
       while (gen === generation && r.step < (r.until ?? r.steps)) {
+        const stageEnd = r.boost ? stepOffset(r) + r.info.ensemble.stageSteps : r.steps;
+        if (r.boost && r.step >= stageEnd) {
+          await nextStage(r);
+          continue;
+        }
+        const t = r.trainer;
+        if (!t) return;
         const t0 = performance.now();
-        const stats = await t.trainChunk((r.until ?? r.steps) - r.step, CHUNK_MS);
+        const stats = await t.trainChunk(Math.min(r.until ?? r.steps, stageEnd) - r.step, CHUNK_MS);
         r.activeMs += performance.now() - t0;
         record(r, stats);
         if (gen !== generation) break; // paused, stopped or replaced: that caller emits
@@ -452,11 +515,12 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
     // Everything that can be checked without a device is checked before the current run is touched.
     const loaded = await datasetFor(req.dataset);
     const data = loaded.train;
-    const config: Partial<TrainConfig> = { ...req.config };
+    const plan = planEnsemble(req);
+    const config = plan.config;
     const full: TrainConfig = { ...DEFAULT_CONFIG, ...config };
     const problems = validateConfig(full, data.dIn, data.rows);
-    if (problems.length > 0) throw new InputError(`invalid training config: ${problems.join('; ')}`);
-    const seeds = req.seeds ? [...req.seeds] : [full.seed];
+    if (problems.length > 0) throw new InputError(`invalid training config${plan.method === 'expanded' ? ` (expanded: ${plan.members}× latents)` : ''}: ${problems.join('; ')}`);
+    const seeds = plan.seeds;
     checkSeeds(seeds);
     const p = await probed();
     const backend = chooseBackend(req.backend ?? 'auto', full.arch, p);
@@ -468,30 +532,44 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
     }
     if (old) free(old);
 
-    const trainer =
+    const boosting = plan.method === 'boosting';
+    const makeTrainer = (residualOf: Sae[], trainerSeeds: number[]): Promise<MemberTrainer> =>
       backend.kind === 'webgpu' && devices && p.adapter
-        ? await createWebGpuTrainer(data, config, seeds, { devices, adapterLimits: p.adapter.limits, isSoftware: p.isSoftware === true })
-        : createCpuTrainer(data, config, seeds);
-    const info: RunInfo = { run: ++runCount, backend, seeds, config: trainer.config };
+        ? createWebGpuTrainer(data, config, trainerSeeds, { devices, adapterLimits: p.adapter.limits, isSoftware: p.isSoftware === true }, residualOf)
+        : Promise.resolve(createCpuTrainer(data, config, trainerSeeds, residualOf));
+    const trainer = await makeTrainer([], boosting ? [seeds[0]] : seeds);
+    const stageSteps = trainer.config.steps;
+    const info: RunInfo = {
+      run: ++runCount,
+      backend,
+      seeds,
+      config: trainer.config,
+      ensemble: { method: plan.method, members: plan.members, saes: seeds.length, latentsPerSae: trainer.config.dSae, stageSteps },
+      dataset: req.dataset,
+      origin: 'trained',
+    };
     const r: Run = {
       id: info.run,
       dataset: req.dataset,
       datasetId: loaded.info.id,
       info,
       trainer,
-      steps: trainer.config.steps,
+      steps: boosting ? stageSteps * seeds.length : stageSteps,
       step: 0,
       status: 'idle',
       last: null,
       activeMs: 0,
       tokens: 0,
-      recent: { steps: [], loss: seeds.map(() => []) },
+      recent: { steps: [], loss: (boosting ? [0] : seeds).map(() => []) },
       good: null,
       goodAtMs: -Infinity,
       loop: Promise.resolve(),
       until: null,
       density: null,
       densityAtMs: -Infinity,
+      boost: boosting ? { stage: 0, frozen: [], frozenLast: [] } : null,
+      trainData: data,
+      makeTrainer: boosting ? (residualOf, seed) => makeTrainer(residualOf, [seed]) : null,
     };
     run = r;
     void trainer.lost.then((lostInfo) => {
@@ -505,14 +583,25 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
     return info;
   };
 
-  const exportOf = async (member: number): Promise<RunExport> => {
-    const r = run;
-    if (!r) throw new InputError('exportRun: there is no run yet: start one with startRun');
-    const M = r.info.seeds.length;
-    if (!Number.isSafeInteger(member) || member < 0 || member >= M)
-      throw new InputError(`exportRun: member must be an integer in [0, ${M - 1}] (the run has ${M} member${M === 1 ? '' : 's'}), got ${member}`);
+  /**
+   * Every SAE of the run with the trainer's weights `w` (boosting: the frozen stages first, then the stage
+   * training now; later stages are not there yet). Steps are global (boosting: over all stages).
+   */
+  const runWeights = (r: Run, w: Weights): RunWeights => {
+    if (!r.boost) return { step: w.step, saes: w.saes, firingCounts: w.firingCounts, tokens: w.saes.map(() => w.tokens) };
+    const f = r.boost.frozen;
+    return {
+      step: stepOffset(r) + w.step,
+      saes: [...f.map((x) => x.saes[0]), ...w.saes],
+      firingCounts: [...f.map((x) => x.firingCounts[0]), ...w.firingCounts],
+      tokens: [...f.map((x) => x.tokens), ...w.saes.map(() => w.tokens)],
+    };
+  };
+
+  /** The run's weights now: read live (CPU, or GPU while it holds a trainer) or the last good ones. */
+  const currentWeights = async (r: Run, what: string): Promise<{ w: RunWeights; source: 'live' | 'last-good' }> => {
     let w: Weights | null = null;
-    let source: RunExport['weightsSource'] = 'live';
+    let source: 'live' | 'last-good' = 'live';
     if (r.trainer && (r.status === 'training' || r.status === 'paused' || r.status === 'done' || r.status === 'idle')) {
       try {
         w = await r.trainer.readWeights();
@@ -528,7 +617,18 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
       w = r.good;
       source = 'last-good';
     }
-    if (!w) throw new InputError(`exportRun: run ${r.id} has no weights to export (status ${r.status}: ${r.error ?? 'none were read back'})`);
+    if (!w) throw new InputError(`${what}: run ${r.id} has no weights yet (status ${r.status}: ${r.error ?? 'none were read back'})`);
+    return { w: runWeights(r, w), source: r.info.origin === 'loaded' ? 'live' : source };
+  };
+
+  const exportOf = async (member: number): Promise<RunExport> => {
+    const r = run;
+    if (!r) throw new InputError('exportRun: there is no run yet: start one with startRun');
+    const M = r.info.seeds.length;
+    if (!Number.isSafeInteger(member) || member < 0 || member >= M)
+      throw new InputError(`exportRun: member must be an integer in [0, ${M - 1}] (the run has ${M} member${M === 1 ? '' : 's'}), got ${member}`);
+    const { w, source } = await currentWeights(r, 'exportRun');
+    if (member >= w.saes.length) throw new InputError(`exportRun: boosting stage ${member} of run ${r.id} is not trained yet (stages 0..${w.saes.length - 1} are): wait for it, or export an earlier stage`);
     const c = r.info.config;
     const folder = toSaeLens(w.saes[member], {
       provenance: {
@@ -537,9 +637,12 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
         steps: w.step,
         batch: c.batch,
         backend: r.info.backend.kind,
-        sparsity_source: `training firing counts over ${w.tokens} tokens`,
+        ensemble_method: r.info.ensemble.method,
+        ensemble_members: r.info.ensemble.members,
+        ensemble_member: member + 1,
+        sparsity_source: `training firing counts over ${w.tokens[member]} tokens`,
       },
-      logDensity: logDensity(w.firingCounts[member], w.tokens),
+      logDensity: logDensity(w.firingCounts[member], w.tokens[member]),
     });
     if (!folder.sparsity) throw new Error('toSaeLens wrote no sparsity.safetensors although logDensity was given');
     const sparsity = folder.sparsity;
@@ -565,7 +668,14 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
   /** The codes of the last inspectRun, reused by latentDetail on the same weights. */
   let codesCache: CodesCache | null = null;
 
-  /** The SAE an inspection reads (live on the CPU, the last readback on the GPU), its dataset and scope. */
+  /** Boosting stages' inputs for the inspector: the residual the frozen stages leave of the scanned split. */
+  let residualCache: { key: string; d: LoadedDataset } | null = null;
+
+  /**
+   * The SAE an inspection reads (live on the CPU, the last readback on the GPU), its dataset and scope. A
+   * boosting stage j > 0 reads the residual r⁽ʲ⁾ of the split (its input in the ensemble, §2.4); `all` stays the
+   * dataset's own rows, so top inputs are still shown as the images / tokens / words they are.
+   */
   const inspected = async (what: string, member: number) => {
     const r = run;
     if (!r) throw new InputError(`${what}: there is no run yet: start one with startRun, then inspect it`);
@@ -573,18 +683,136 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
     if (!Number.isSafeInteger(member) || member < 0 || member >= M)
       throw new InputError(`${what}: member must be an integer in [0, ${M - 1}] (the run has ${M} member${M === 1 ? '' : 's'}), got ${member}`);
     const live = r.trainer?.kind === 'cpu';
-    const w = live && r.trainer ? await r.trainer.readWeights() : r.good;
-    if (!w) throw new InputError(`${what}: run ${r.id} has no weights read back yet (status ${r.status}): wait for the first snapshot, or pause the run`);
-    const d = datasets.get(r.datasetId);
+    const tw = live && r.trainer ? await r.trainer.readWeights() : r.good;
+    if (!tw) throw new InputError(`${what}: run ${r.id} has no weights read back yet (status ${r.status}): wait for the first snapshot, or pause the run`);
+    const w = runWeights(r, tw);
+    if (member >= w.saes.length) throw new InputError(`${what}: boosting stage ${member} of run ${r.id} is not trained yet (stages 0..${w.saes.length - 1} are)`);
+    let d = datasets.get(r.datasetId);
     if (!d) throw new InputError(`${what}: the run's dataset "${r.datasetId}" is no longer loaded: load it again (loadDataset) or start a new run`);
+    const key = `${r.id}/${member}/${w.step}/${d.info.id}/${d.all.rows}`;
+    if (r.info.ensemble.method === 'boosting' && member > 0) {
+      if (residualCache?.key !== key) {
+        const frozen = w.saes.slice(0, member);
+        const base = d;
+        residualCache = {
+          key,
+          d: { ...base, train: boostingResidual(frozen, base.train), eval: base.eval ? boostingResidual(frozen, base.eval) : null },
+        };
+      }
+      d = residualCache.d;
+    }
     const scope: Omit<InspectScope, 'split' | 'rowsScanned' | 'splitRows' | 'capped' | 'maxRows'> = {
       run: r.id,
       member,
       step: w.step,
-      weightsSource: live ? 'live' : 'read-back',
+      weightsSource: live || r.info.origin === 'loaded' ? 'live' : 'read-back',
       dataset: d.info.id,
     };
-    return { sae: w.saes[member], d, scope, key: `${r.id}/${member}/${w.step}/${d.info.id}/${d.all.rows}` };
+    return { sae: w.saes[member], d, scope, key };
+  };
+
+  /** The current run, its weights now (every SAE trained so far) and its loaded dataset, for the ensemble answers. */
+  const ensembleInputs = async (what: string) => {
+    const r = run;
+    if (!r) throw new InputError(`${what}: there is no run yet: train an ensemble (startRun with ensemble) or load one (loadEnsemble)`);
+    const { w } = await currentWeights(r, what);
+    const d = datasets.get(r.datasetId);
+    if (!d) throw new InputError(`${what}: the run's dataset "${r.datasetId}" is no longer loaded: load it again (loadDataset) or start a new run`);
+    return { r, w, d };
+  };
+
+  const evaluateOf = async (): Promise<EnsembleEvaluation> => {
+    const { r, w, d } = await ensembleInputs('evaluateEnsemble');
+    return evaluateRunEnsemble(r.info, w, d);
+  };
+
+  /** Every SAE of the run as SAELens folders plus ensemble.json, zipped (src/core/ensembleFile.ts). */
+  const ensembleZipOf = async (): Promise<EnsembleZip> => {
+    const { r, w } = await ensembleInputs('exportEnsemble');
+    const c = r.info.config;
+    const folders = w.saes.map((sae, j) =>
+      toSaeLens(sae, {
+        provenance: {
+          dataset_path: r.dataset,
+          seed: r.info.seeds[j],
+          steps: w.step,
+          batch: c.batch,
+          backend: r.info.backend.kind,
+          ensemble_method: r.info.ensemble.method,
+          ensemble_members: r.info.ensemble.members,
+          ensemble_member: j + 1,
+          sparsity_source: `training firing counts over ${w.tokens[j]} tokens`,
+        },
+        logDensity: logDensity(w.firingCounts[j], w.tokens[j]),
+      }),
+    );
+    const manifest = manifestOf({
+      method: r.info.ensemble.method,
+      members: r.info.ensemble.members,
+      seeds: r.info.seeds.slice(0, w.saes.length),
+      dataset: r.dataset,
+      step: w.step,
+      config: { ...c },
+    });
+    const name = `ensemble-${r.info.ensemble.method}-J${r.info.ensemble.members}-${r.dataset}-${c.arch}-${r.info.ensemble.latentsPerSae}-step${w.step}`
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .replace(/-+/g, '-');
+    return { run: r.id, method: r.info.ensemble.method, members: r.info.ensemble.members, step: w.step, fileName: `${name}.zip`, bytes: writeEnsembleZip(manifest, folders) };
+  };
+
+  /** A saved ensemble becomes the current run, status 'done', on a loaded dataset of its dIn. Nothing loaded is lost on a bad file. */
+  const loadEnsembleOf = async (req: LoadEnsembleRequest): Promise<RunInfo> => {
+    if (typeof req !== 'object' || req === null) throw new InputError(`loadEnsemble: expected { file, dataset }, got ${String(req)}`);
+    const loaded = await datasetFor(req.dataset);
+    const file = await uploadedBytes(req.file, { uploads }, () => undefined);
+    const { manifest, saes } = await readEnsembleZip(file.bytes, file.name);
+    if (saes[0].dIn !== loaded.info.dIn)
+      throw new InputError(`${file.name}: d_in: the ensemble takes ${saes[0].dIn} inputs per row but ${loaded.info.id} has ${loaded.info.dIn}: pick the dataset it was trained on (${manifest.dataset || 'see its ensemble.json'})`);
+    const old = run;
+    if (old && (old.status === 'training' || old.status === 'paused')) {
+      await halt(old);
+      if (old.status === 'training' || old.status === 'paused') await finish(old);
+    }
+    if (old) free(old);
+    const first = saes[0];
+    const config = resolveConfig({ ...DEFAULT_CONFIG, arch: first.arch, dSae: first.dSae, k: first.k > 0 ? first.k : DEFAULT_CONFIG.k, seed: manifest.seeds[0] }, first.dIn);
+    const stageSteps = typeof manifest.config.steps === 'number' ? manifest.config.steps : 0;
+    const info: RunInfo = {
+      run: ++runCount,
+      backend: { kind: 'cpu', adapter: null, isSoftware: null, why: `loaded from ${file.name}: nothing to train` },
+      seeds: manifest.seeds,
+      config,
+      ensemble: { method: manifest.method, members: manifest.members, saes: saes.length, latentsPerSae: first.dSae, stageSteps },
+      dataset: loaded.info.id,
+      origin: 'loaded',
+    };
+    const tokens = 0;
+    const r: Run = {
+      id: info.run,
+      dataset: loaded.info.id,
+      datasetId: loaded.info.id,
+      info,
+      trainer: null,
+      steps: manifest.step,
+      step: manifest.step,
+      status: 'done',
+      last: null,
+      activeMs: 0,
+      tokens,
+      recent: { steps: [], loss: saes.map(() => []) },
+      good: { step: manifest.step, tokens, saes, firingCounts: saes.map((s) => new Float64Array(s.dSae)) },
+      goodAtMs: performance.now(),
+      loop: Promise.resolve(),
+      until: null,
+      density: null,
+      densityAtMs: -Infinity,
+      boost: null,
+      trainData: loaded.train,
+      makeTrainer: null,
+    };
+    run = r;
+    emit(r, true);
+    return info;
   };
 
   const inspectOf = async (req: InspectRunRequest = {}): Promise<RunInspection> => {
@@ -673,6 +901,15 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
     },
 
     inspectRun: (req) => inspectOf(req),
+    evaluateEnsemble: () => serial(evaluateOf),
+    ensembleViews: (req) =>
+      serial(async () => {
+        const { r, w } = await ensembleInputs('ensembleViews');
+        return runEnsembleViews(r.info, w, req);
+      }),
+    downstream: () => Promise.reject(new Error('downstream: in progress')),
+    exportEnsemble: () => serial(ensembleZipOf),
+    loadEnsemble: (req) => serial(() => loadEnsembleOf(req)),
 
     latentDetail: (req) => detailOf(req),
 

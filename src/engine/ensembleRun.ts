@@ -1,0 +1,195 @@
+// The ensemble half of the Workbench (issue #6; Gadgil, Lin, Lee, seed-papers.md §2): what a StartRunRequest's
+// `ensemble` trains (planEnsemble), and the plain-data answers of evaluateEnsemble / ensembleViews / downstream
+// over a run's SAEs and its loaded dataset. Every number is src/core's (ensemble.ts, ensembleViews.ts,
+// downstream.ts); this file picks the rows, caps their number and shapes api.ts's DTOs.
+// Imports src/core and engine types only: no DOM, React, Comlink, Node or WebGPU.
+
+import type { TrainConfig } from '../core/config.ts';
+import { DEFAULT_CONFIG } from '../core/config.ts';
+import type { EnsembleMethod, EnsembleMetrics } from '../core/ensemble.ts';
+import { concatenatedView, evaluateEnsemble, proposition31Gap } from '../core/ensemble.ts';
+import { UNIQUE_TAU, crossMemberCosines, latentStability, matchedPairs, pcaMap, uniqueFeatures } from '../core/ensembleViews.ts';
+import { InputError } from '../core/errors.ts';
+import { takeRows } from '../core/preprocess.ts';
+import type { Dataset, Sae } from '../core/types.ts';
+import type { EnsembleEvaluation, EnsembleMethodName, EnsembleMetricsDto, EnsembleViews, EnsembleViewsRequest, RunInfo, StartRunRequest } from './api.ts';
+import type { LoadedDataset } from './datasets.ts';
+
+/** Most SAEs a run holds (bagging members, boosting stages) and the largest expanded multiplier. */
+export const MAX_ENSEMBLE_MEMBERS = 16;
+
+/** Every SAE of a run at one step: boosting's frozen stages first. tokens[j]: training tokens SAE j saw. */
+export interface RunWeights {
+  step: number;
+  saes: Sae[];
+  firingCounts: Float64Array[];
+  tokens: number[];
+}
+
+export interface EnsemblePlan {
+  method: EnsembleMethodName;
+  /** J as asked. */
+  members: number;
+  /** The SAEs' config (expanded: J·dSae latents, J·k for topk/batchtopk). */
+  config: Partial<TrainConfig>;
+  /** One init seed per SAE the run holds (boosting: per stage). */
+  seeds: number[];
+}
+
+const METHODS: readonly EnsembleMethodName[] = ['single', 'bagging', 'boosting', 'expanded'];
+
+/**
+ * What a run request trains. Without `ensemble`: the seeds given (default [config.seed]), bagging when
+ * there are several (the engine's behaviour before ensembles were named). bagging/boosting: seeds
+ * config.seed + j for j < J unless `seeds` lists J of them; expanded: one SAE with J× latents (and J·k).
+ */
+export function planEnsemble(req: StartRunRequest): EnsemblePlan {
+  const config: Partial<TrainConfig> = { ...req.config };
+  const seed = config.seed ?? DEFAULT_CONFIG.seed;
+  const spec = req.ensemble;
+  if (spec === undefined) {
+    const seeds = req.seeds ? [...req.seeds] : [seed];
+    return { method: seeds.length > 1 ? 'bagging' : 'single', members: seeds.length, config, seeds };
+  }
+  if (typeof spec !== 'object' || spec === null || !METHODS.includes(spec.method)) {
+    throw new InputError(`ensemble.method: expected one of ${METHODS.join(', ')}, got ${JSON.stringify((spec as { method?: unknown } | null)?.method ?? spec)}`);
+  }
+  const J = spec.members;
+  if (!Number.isSafeInteger(J) || J < 1 || J > MAX_ENSEMBLE_MEMBERS) {
+    throw new InputError(`ensemble.members: expected an integer in 1..${MAX_ENSEMBLE_MEMBERS} (J, the members), got ${String(J)}`);
+  }
+  if (spec.method === 'single' && J !== 1) throw new InputError(`ensemble.members: a 'single' SAE has 1 member, got ${J}: pick bagging, boosting or expanded for J > 1`);
+  const defaultSeeds = Array.from({ length: J }, (_, j) => seed + j);
+  switch (spec.method) {
+    case 'single':
+      return { method: 'single', members: 1, config, seeds: req.seeds && req.seeds.length === 1 ? [...req.seeds] : [seed] };
+    case 'expanded': {
+      const arch = config.arch ?? DEFAULT_CONFIG.arch;
+      const dSae = config.dSae ?? DEFAULT_CONFIG.dSae;
+      const k = config.k ?? DEFAULT_CONFIG.k;
+      const usesK = arch === 'topk' || arch === 'batchtopk';
+      return { method: 'expanded', members: J, config: { ...config, dSae: J * dSae, ...(usesK ? { k: J * k } : {}) }, seeds: [seed] };
+    }
+    case 'bagging':
+    case 'boosting': {
+      if (req.seeds && req.seeds.length !== J) {
+        throw new InputError(`seeds: ${spec.method} with J = ${J} members needs ${J} seeds (one per member), got ${req.seeds.length}: drop seeds to use ${seed}..${seed + J - 1}`);
+      }
+      return { method: spec.method, members: J, config, seeds: req.seeds ? [...req.seeds] : defaultSeeds };
+    }
+  }
+}
+
+// ---- evaluation ------------------------------------------------------------------------------------
+
+/** Rows the ensemble metrics, views and downstream tasks read at most (the first of the split): bounds their time. */
+export const ENSEMBLE_EVAL_MAX_ROWS = 4096;
+
+/** The held-out rows ensemble answers are computed on: the eval split (else the train rows), first ≤ maxRows. */
+export function ensembleRows(d: LoadedDataset, maxRows = ENSEMBLE_EVAL_MAX_ROWS): { data: Dataset; split: 'eval' | 'train' } {
+  const split = d.eval ? 'eval' : 'train';
+  const src = d.eval ?? d.train;
+  if (src.rows <= maxRows) return { data: src, split };
+  return { data: takeRows(src, Int32Array.from({ length: maxRows }, (_, i) => i), src.name, perRowFields(src)), split };
+}
+
+/** Per-row extension fields a dataset carries besides labels (the spurious marker of the *-marked sets). */
+export function perRowFields(d: Dataset): string[] {
+  return (d as Partial<{ marked: Uint8Array }>).marked instanceof Uint8Array ? ['marked'] : [];
+}
+
+/** bagging/boosting combine members as the paper says; one SAE (single, expanded) is J' = 1 of either. */
+export const coreMethod = (m: EnsembleMethodName): EnsembleMethod => (m === 'boosting' ? 'boosting' : 'bagging');
+
+function metricsDto(m: EnsembleMetrics): EnsembleMetricsDto {
+  const out: EnsembleMetricsDto = {
+    msePerToken: m.msePerToken,
+    explainedVariance: m.explainedVariance,
+    explainedVariancePerDim: m.explainedVariancePerDim,
+    l0: m.l0,
+    diversity: { ...m.diversity },
+    connectivity: m.connectivity,
+  };
+  if (m.mcc !== undefined) out.mcc = m.mcc;
+  return out;
+}
+
+/**
+ * The metrics of the first J' SAEs for J' = 1..(SAEs trained so far) — for single/expanded the one SAE at
+ * its J — and Prop. 3.1's gap on the same rows.
+ */
+export function evaluateRunEnsemble(info: RunInfo, w: RunWeights, d: LoadedDataset): EnsembleEvaluation {
+  const { data, split } = ensembleRows(d);
+  const method = coreMethod(info.ensemble.method);
+  const n = w.saes.length;
+  const one = info.ensemble.method === 'single' || info.ensemble.method === 'expanded';
+  const sizes = one ? [1] : Array.from({ length: n }, (_, j) => j + 1);
+  const perJ = sizes.map((k) => {
+    const members = w.saes.slice(0, k);
+    return {
+      members: one ? info.ensemble.members : k,
+      latents: members.reduce((a, s) => a + s.dSae, 0),
+      metrics: metricsDto(evaluateEnsemble(method, members, data)),
+    };
+  });
+  return {
+    run: info.run,
+    method: info.ensemble.method,
+    members: info.ensemble.members,
+    step: w.step,
+    trainedSaes: n,
+    dataset: d.info.id,
+    split,
+    rows: data.rows,
+    perJ,
+    prop31Gap: data.rows > 0 ? proposition31Gap(method, w.saes, data.x, data.rows) : 0,
+  };
+}
+
+// ---- views -----------------------------------------------------------------------------------------
+
+/** What the members share and where they differ (src/core/ensembleViews.ts), for members a and b of the heatmap. */
+export function runEnsembleViews(info: RunInfo, w: RunWeights, req: EnsembleViewsRequest = {}): EnsembleViews {
+  if (typeof req !== 'object' || req === null) throw new InputError(`ensembleViews: expected { a?, b?, uniqueTau? }, got ${String(req)}`);
+  const J = w.saes.length;
+  if (J < 2) {
+    throw new InputError(
+      `ensembleViews: run ${info.run} has ${J} SAE${J === 1 ? '' : 's'} (${info.ensemble.method}${info.ensemble.method === 'boosting' ? ', stages trained so far' : ''}): cross-member views need at least 2 — train bagging or boosting with J ≥ 2`,
+    );
+  }
+  const a = req.a ?? 0;
+  const b = req.b ?? 1;
+  for (const [name, v] of [
+    ['a', a],
+    ['b', b],
+  ] as const) {
+    if (!Number.isSafeInteger(v) || v < 0 || v >= J) throw new InputError(`ensembleViews: ${name} must be a member in [0, ${J - 1}], got ${String(v)}`);
+  }
+  const tau = req.uniqueTau ?? UNIQUE_TAU;
+  if (!(typeof tau === 'number' && tau >= -1 && tau <= 1)) throw new InputError(`ensembleViews: uniqueTau must be a cosine in [−1, 1], got ${String(tau)}`);
+  const dIn = w.saes[0].dIn;
+  const dicts = w.saes.map((s) => s.wDec);
+  const sizes = w.saes.map((s) => s.dSae);
+  const offsets = [0];
+  for (const n of sizes) offsets.push(offsets[offsets.length - 1] + n);
+  const heat = crossMemberCosines(dicts[a], sizes[a], dicts[b], sizes[b], dIn);
+  const pairs = matchedPairs(dicts[a], sizes[a], dicts[b], sizes[b], dIn);
+  const stab = latentStability(dicts, dIn);
+  const unique = uniqueFeatures(dicts, dIn, tau);
+  const view = concatenatedView(coreMethod(info.ensemble.method), w.saes);
+  const map = pcaMap(view.dictionary, view.latents, dIn, view.member);
+  const latent = Int32Array.from(view.member, (j, i) => i - offsets[j]);
+  return {
+    run: info.run,
+    step: w.step,
+    method: info.ensemble.method,
+    latentsPerMember: sizes,
+    offsets,
+    heatmap: { a, b, rows: heat.nA, cols: heat.nB, cos: heat.reordered, rowLatents: heat.order.rows, colLatents: heat.order.cols },
+    pairs: pairs.pairs,
+    meanPairCos: pairs.meanCos,
+    stability: { perMember: stab.perMember.map((m) => ({ score: m.score, bestLatent: m.bestLatent, bestCos: m.bestCos })), mean: stab.mean },
+    unique: { tau: unique.tau, perMember: unique.perMember.map((m) => ({ latents: m.latents, fraction: m.fraction, meanMaxCos: m.meanMaxCos })) },
+    map: { x: map.x, y: map.y, member: map.member, latent, explained: map.explained },
+  };
+}
