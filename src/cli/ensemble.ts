@@ -9,7 +9,7 @@
 //   expanded: one SAE with J·latents latents (TopK/BatchTopK: k·J active), metrics only for J.
 //   repeat r: every seed above offset by 1000·r (batch order included), so the R ensembles are independent.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResolvedConfig, TrainConfig } from '../core/config.ts';
 import { DEFAULT_CONFIG, resolveConfig, validateConfig } from '../core/config.ts';
@@ -17,6 +17,8 @@ import { boostingResidual } from '../core/boosting.ts';
 import type { EnsembleMethod, EnsembleMetrics, Stability } from '../core/ensemble.ts';
 import { concatenatedView, evaluateEnsemble, stability } from '../core/ensemble.ts';
 import { InputError } from '../core/errors.ts';
+import type { EnsembleManifest } from '../core/ensembleFile.ts';
+import { ENSEMBLE_MANIFEST, checkEnsembleMembers, manifestOf, parseEnsembleManifest, readEnsembleZip } from '../core/ensembleFile.ts';
 import { evaluateSae, exportForm } from '../core/evaluate.ts';
 import { pairwiseMcc } from '../core/recovery.ts';
 import { CFG_FILE, TRAINER, WEIGHTS_FILE, toSaeLens } from '../core/saelens.ts';
@@ -28,7 +30,7 @@ import { acquireDevice } from '../gpu/device.ts';
 import type { FlagSpec, Flags } from './args.ts';
 import { num, oneOf, str } from './args.ts';
 import { loadData } from './data.ts';
-import { writeSaeFolder } from './folder.ts';
+import { readSaeFolder, writeSaeFolder } from './folder.ts';
 import { createProgress } from './progress.ts';
 import { TRAIN_FLAGS, chooseBackend, configFromFlags } from './train.ts';
 
@@ -50,6 +52,7 @@ export const ENSEMBLE_FLAGS: Record<string, FlagSpec> = {
   members: { kind: 'value', help: `members J (1..${MAX_MEMBERS}); metrics are reported for every J' = 1..J (expanded: J only)` },
   repeats: { kind: 'value', help: `independent ensembles R (1..${MAX_REPEATS}, default 1); R ≥ 2 adds stability and PW-MCC per J'` },
   export: { kind: 'value', help: 'write every member as a SAELens folder: DIR/member-<j>/ (repeat r > 0: DIR/repeat-<r>/member-<j>/)' },
+  from: { kind: 'value', help: 'evaluate a saved ensemble instead of training: a folder with ensemble.json (from --export) or the app\'s ensemble zip; --method/--members come from it' },
   force: TRAIN_FLAGS.force,
   json: TRAIN_FLAGS.json,
   quiet: TRAIN_FLAGS.quiet,
@@ -152,6 +155,8 @@ interface Member {
 type Scalars = EnsembleMetrics;
 
 export async function runEnsemble(f: Flags): Promise<Record<string, unknown>> {
+  const from = str(f, 'from');
+  if (from !== undefined) return evaluateSaved(f, from);
   const t0 = performance.now();
   // Everything checkable without data first, so bad input fails fast.
   const method = oneOf(f, 'method', ENSEMBLE_METHODS);
@@ -288,6 +293,17 @@ export async function runEnsemble(f: Flags): Promise<Record<string, unknown>> {
         writeSaeFolder(dir, toSaeLens(m.sae, { provenance, logDensity: report.logDensity }), force);
         folders.push(dir);
       });
+      // ensemble.json beside the member folders: how they combine, for `--from` and the app's loadEnsemble.
+      const manifest = manifestOf({
+        method: method === 'bagging' && J === 1 ? 'single' : method,
+        members: J,
+        seeds: members.map((m) => m.seed),
+        dataset: dataSpec,
+        step: members.reduce((a, m) => a + m.config.steps, 0) / (method === 'boosting' ? 1 : members.length),
+        config: { ...members[0].config },
+      });
+      const root = r === 0 ? exportDir : join(exportDir, `repeat-${r}`);
+      writeFileSync(join(root, ENSEMBLE_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
     });
   }
 
@@ -333,4 +349,52 @@ function meanMetrics(ms: Scalars[]): Scalars {
   };
   if (ms.every((m) => m.mcc !== undefined)) out.mcc = avg((m) => m.mcc ?? 0);
   return out;
+}
+
+/** A saved ensemble: DIR/ensemble.json + DIR/<folder>/ SAELens folders, or the app's zip of the same. */
+export async function readSavedEnsemble(path: string): Promise<{ manifest: EnsembleManifest; saes: Sae[] }> {
+  if (!existsSync(path)) throw new InputError(`--from ${path}: no such file or folder: give the --export DIR of an ensemble run, or an ensemble zip saved by the app`);
+  if (statSync(path).isDirectory()) {
+    const manifestPath = join(path, ENSEMBLE_MANIFEST);
+    if (!existsSync(manifestPath)) throw new InputError(`--from ${path}: no ${ENSEMBLE_MANIFEST} in it: give the folder \`sae-workbench ensemble --export\` wrote (or its repeat-<r>/)`);
+    const manifest = parseEnsembleManifest(readFileSync(manifestPath, 'utf8'), manifestPath);
+    const saes = manifest.folders.map((dir) => readSaeFolder(join(path, dir)));
+    checkEnsembleMembers(saes, path);
+    return { manifest, saes };
+  }
+  return readEnsembleZip(new Uint8Array(readFileSync(path)), path);
+}
+
+/** `ensemble --from`: the metrics of a saved ensemble for every J' (as a trained run reports them), on --eval-data or --data. */
+async function evaluateSaved(f: Flags, from: string): Promise<Record<string, unknown>> {
+  const t0 = performance.now();
+  for (const flag of ['method', 'members', 'repeats', 'export', 'steps', 'latents', 'k', 'arch']) {
+    if (f.has(flag)) throw new InputError(`--${flag} cannot be combined with --from: a saved ensemble brings its own method, members and weights (drop --${flag})`);
+  }
+  const { manifest, saes } = await readSavedEnsemble(from);
+  const dataSpec = str(f, 'eval-data') ?? str(f, 'data');
+  if (!dataSpec) throw new InputError(`ensemble --from: --data SPEC (or --eval-data) is required: the rows to evaluate it on (it was trained on ${manifest.dataset || 'unknown data'})`);
+  const evalData = str(f, 'eval-data')
+    ? loadData(dataSpec, { tensor: str(f, 'eval-tensor') ?? str(f, 'tensor'), shape: str(f, 'eval-shape') })
+    : loadData(dataSpec, { tensor: str(f, 'tensor'), shape: str(f, 'shape') });
+  if (evalData.dIn !== saes[0].dIn) throw new InputError(`${dataSpec}: dIn: expected ${saes[0].dIn} (the ensemble's d_in), got ${evalData.dIn}`);
+  const method: EnsembleMethod = manifest.method === 'boosting' ? 'boosting' : 'bagging';
+  const one = manifest.method === 'single' || manifest.method === 'expanded';
+  const sizes = one ? [1] : saes.map((_, j) => j + 1);
+  const perJ = sizes.map((n) => {
+    const metrics = evaluateEnsemble(method, saes.slice(0, n), evalData);
+    return { members: one ? manifest.members : n, latents: saes.slice(0, n).reduce((a, s) => a + s.dSae, 0), metrics: [metrics], mean: metrics, stability: null, pwMcc: null };
+  });
+  return {
+    command: 'ensemble',
+    from,
+    method: manifest.method,
+    members: manifest.members,
+    repeats: 1,
+    seeds: [manifest.seeds],
+    trainedOn: manifest.dataset,
+    evalData: { spec: dataSpec, rows: evalData.rows, dIn: evalData.dIn },
+    perJ,
+    wallSeconds: (performance.now() - t0) / 1000,
+  };
 }

@@ -17,6 +17,7 @@ usage:
   sae-workbench train --data SPEC [flags]     train an SAE, evaluate it, optionally --export a SAELens folder
   sae-workbench ensemble --data SPEC --method bagging|boosting|expanded --members J [--repeats R] [flags]
                                               train an ensemble, metrics for every J' = 1..J, --export each member
+  sae-workbench ensemble --from DIR|ZIP --data SPEC   evaluate a saved ensemble (an --export DIR or the app's zip)
   sae-workbench eval --sae DIR --data SPEC    evaluate any SAELens folder on data
   sae-workbench lm generate|activations       the stories260K language model: greedy text, activations as .npy
   sae-workbench bench [--json FILE] [--quick] time our WGSL kernels against TensorFlow.js's WebGPU backend

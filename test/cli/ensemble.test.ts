@@ -87,11 +87,25 @@ describe('sae-workbench ensemble', () => {
     expect(again.stderr).toMatch(/already holds an SAE/);
   });
 
-  it('boosting: explained variance rises with J', () => {
-    const r = run(['--method', 'boosting', '--members', '3']);
+  it('boosting: explained variance rises with J; the export reloads with --from and reports the same metrics', () => {
+    const out = join(dir, 'boost');
+    const r = run(['--method', 'boosting', '--members', '3', '--export', out]);
     expect(r.perJ).toHaveLength(3);
     const ev = r.perJ.map((p) => p.metrics[0].explainedVariance);
     for (let j = 1; j < ev.length; j++) expect(ev[j]).toBeGreaterThan(ev[j - 1]);
+    const manifest = JSON.parse(readFileSync(join(out, 'ensemble.json'), 'utf8')) as { method: string; folders: string[]; seeds: number[] };
+    expect(manifest).toMatchObject({ method: 'boosting', folders: ['member-1', 'member-2', 'member-3'], seeds: [0, 1, 2] });
+    const back = cli(['--from', out, '--data', 'synthetic:small', '--quiet']);
+    expect(back.stderr).toBe('');
+    const again = JSON.parse(back.stdout) as Result;
+    expect(again.method).toBe('boosting');
+    expect(again.perJ.map((p) => p.metrics[0])).toEqual(r.perJ.map((p) => p.metrics[0]));
+    // --from brings its own method: training flags are refused, naming the flag.
+    const bad = cli(['--from', out, '--data', 'synthetic:small', '--method', 'bagging']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--method cannot be combined with --from/);
+    const missing = cli(['--from', join(dir, 'nope'), '--data', 'synthetic:small']);
+    expect(missing.stderr).toMatch(/no such file or folder/);
   });
 
   it('expanded: one entry, one SAE with 3·16 latents and k scaled to 3·2', () => {
