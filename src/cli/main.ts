@@ -11,7 +11,7 @@ import { TRAIN_FLAGS, runTrain, writeJson } from './train.ts';
 
 const VERSION = '0.1.0';
 
-const HELP = `sae-workbench ${VERSION}: train and evaluate sparse autoencoders (CPU reference; WebGPU engine coming)
+const HELP = `sae-workbench ${VERSION}: train, ensemble and evaluate sparse autoencoders on WebGPU (Dawn) or the CPU reference
 
 usage:
   sae-workbench train --data SPEC [flags]     train an SAE, evaluate it, optionally --export a SAELens folder
