@@ -10,6 +10,7 @@ import { DIGITS_SOURCE, parseDigits } from '../core/csv.ts';
 import { InputError, formatError } from '../core/errors.ts';
 import { GLOVE_MEMBER, GLOVE_SOURCE, parseGlove } from '../core/glove.ts';
 import { FASHION_MNIST_CLASSES, FASHION_MNIST_SOURCE, idxLabelledImages } from '../core/idx.ts';
+import { MARKED_BUILTINS, markImages } from '../core/marked.ts';
 import { MAX_DECOMPRESSED_BYTES, checkZipMember, findZipMember, isGzip } from '../core/inflate.ts';
 import { collectActivations } from '../core/lm/activations.ts';
 import type { LmSite } from '../core/lm/forward.ts';
@@ -26,6 +27,9 @@ interface Builtin extends DatasetSource {
   shape: [number, number];
   load(): LabelledDataset;
 }
+
+const BASE_SOURCES: Record<string, DatasetSource> = { digits: DIGITS_SOURCE, 'fashion-mnist': FASHION_MNIST_SOURCE };
+const BASE_FILES: Record<string, string[]> = { digits: ['digits.csv.gz'], 'fashion-mnist': ['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'] };
 
 export const BUILTINS: Record<string, Builtin> = {
   'fashion-mnist': {
@@ -47,6 +51,18 @@ export const BUILTINS: Record<string, Builtin> = {
     shape: [1797, 64],
     load: () => parseDigits(gunzipFile('digits.csv.gz'), 'digits.csv.gz', 'builtin:digits'),
   },
+  ...Object.fromEntries(
+    Object.entries(MARKED_BUILTINS).map(([name, m]): [string, Builtin] => [
+      name,
+      {
+        source: `${BASE_SOURCES[m.base].source}; a bright 3×3 corner marker added to a seeded half of the images (spurious-correlation removal)`,
+        licence: BASE_SOURCES[m.base].licence,
+        files: BASE_FILES[m.base],
+        shape: m.base === 'digits' ? [1797, 64] : [10000, 784],
+        load: () => markImages(loadBase(m.base), m.shape, `builtin:${name}`),
+      },
+    ]),
+  ),
   'glove-50d': {
     ...GLOVE_SOURCE,
     files: ['glove.6B.50d.10k.zip'],
@@ -54,6 +70,9 @@ export const BUILTINS: Record<string, Builtin> = {
     load: () => parseGlove(unzipFile('glove.6B.50d.10k.zip', GLOVE_MEMBER), `glove.6B.50d.10k.zip: ${GLOVE_MEMBER}`, 'builtin:glove-50d'),
   },
 };
+
+/** The plain built-in a marked one is made from (looked up late: BUILTINS is being defined). */
+const loadBase = (name: string): LabelledDataset => BUILTINS[name].load();
 
 /** Text tokens the `builtin:stories-*` sets read from the shipped TinyStories (a few seconds on the CPU reference). */
 export const STORIES_TOKENS = 16_384;

@@ -30,6 +30,8 @@ import { acquireDevice } from '../gpu/device.ts';
 import type { FlagSpec, Flags } from './args.ts';
 import { num, oneOf, str } from './args.ts';
 import { loadData } from './data.ts';
+import { downstreamOf, perRowFields } from '../engine/ensembleRun.ts';
+import { splitTrainEval } from '../core/preprocess.ts';
 import { readSaeFolder, writeSaeFolder } from './folder.ts';
 import { createProgress } from './progress.ts';
 import { TRAIN_FLAGS, chooseBackend, configFromFlags } from './train.ts';
@@ -52,6 +54,8 @@ export const ENSEMBLE_FLAGS: Record<string, FlagSpec> = {
   members: { kind: 'value', help: `members J (1..${MAX_MEMBERS}); metrics are reported for every J' = 1..J (expanded: J only)` },
   repeats: { kind: 'value', help: `independent ensembles R (1..${MAX_REPEATS}, default 1); R ≥ 2 adds stability and PW-MCC per J'` },
   export: { kind: 'value', help: 'write every member as a SAELens folder: DIR/member-<j>/ (repeat r > 0: DIR/repeat-<r>/member-<j>/)' },
+  'eval-fraction': { kind: 'value', help: 'hold out this share of --data rows (seeded split, 0 < F < 1) for every metric; instead of --eval-data' },
+  downstream: { kind: 'switch', help: 'also run concept detection (labelled data) and spurious-correlation removal (builtin:*-marked) on the full ensemble of repeat 0' },
   from: { kind: 'value', help: 'evaluate a saved ensemble instead of training: a folder with ensemble.json (from --export) or the app\'s ensemble zip; --method/--members come from it' },
   force: TRAIN_FLAGS.force,
   json: TRAIN_FLAGS.json,
@@ -175,9 +179,15 @@ export async function runEnsemble(f: Flags): Promise<Record<string, unknown>> {
       ? { ...base, dSae: J * (base.dSae ?? DEFAULT_CONFIG.dSae), ...(usesK ? { k: J * (base.k ?? DEFAULT_CONFIG.k) } : {}) }
       : base;
 
-  const data = loadData(dataSpec, { tensor: str(f, 'tensor'), shape: str(f, 'shape') });
+  const loaded = loadData(dataSpec, { tensor: str(f, 'tensor'), shape: str(f, 'shape') });
   const evalSpec = str(f, 'eval-data');
-  const evalData = evalSpec ? loadData(evalSpec, { tensor: str(f, 'eval-tensor') ?? str(f, 'tensor'), shape: str(f, 'eval-shape') }) : data;
+  const evalFraction = num(f, 'eval-fraction');
+  if (evalFraction !== undefined && evalSpec) throw new InputError('--eval-fraction and --eval-data both say where the held-out rows are: give one');
+  if (evalFraction !== undefined && !(evalFraction > 0 && evalFraction < 1)) throw new InputError(`--eval-fraction: expected a number strictly between 0 and 1 (0.2 holds out 20% of rows), got ${evalFraction}`);
+  // A seeded split keeps labels and the spurious marker's flags with their rows (split seed 0, as the app's default).
+  const split = evalFraction !== undefined ? splitTrainEval(loaded, evalFraction, 0, perRowFields(loaded)) : null;
+  const data = split ? split.train : loaded;
+  const evalData = evalSpec ? loadData(evalSpec, { tensor: str(f, 'eval-tensor') ?? str(f, 'tensor'), shape: str(f, 'eval-shape') }) : split ? split.eval : data;
   if (evalData.dIn !== data.dIn) {
     throw new InputError(`--eval-data ${evalSpec}: dIn: expected ${data.dIn} (the training data's width), got ${evalData.dIn}`);
   }
@@ -267,6 +277,13 @@ export async function runEnsemble(f: Flags): Promise<Record<string, unknown>> {
     };
   });
 
+  // ---- downstream tasks on the full ensemble of repeat 0 (expanded: its one SAE) ----
+  let downstream: ReturnType<typeof downstreamOf> | null = null;
+  if (f.get('downstream') === true) {
+    say('downstream tasks: concept detection and spurious-correlation removal');
+    downstream = downstreamOf(method === 'bagging' && J === 1 ? 'single' : method, exported[0], evalData);
+  }
+
   // ---- export: every member as a SAELens folder ----
   const folders: string[] = [];
   if (exportDir) {
@@ -325,7 +342,12 @@ export async function runEnsemble(f: Flags): Promise<Record<string, unknown>> {
     seeds: runs.map((members) => members.map((m) => m.seed)),
     backend: { kind: backend.kind, adapter: backend.adapter, isSoftware: backend.isSoftware, note: backend.note },
     data: { spec: dataSpec, rows: data.rows, dIn: data.dIn },
-    evalData: evalSpec ? { spec: evalSpec, rows: evalData.rows, dIn: evalData.dIn } : { spec: dataSpec, note: 'no --eval-data: evaluated on the training data' },
+    evalData: evalSpec
+      ? { spec: evalSpec, rows: evalData.rows, dIn: evalData.dIn }
+      : split
+        ? { spec: dataSpec, evalFraction, rows: evalData.rows, dIn: evalData.dIn, trainRows: data.rows }
+        : { spec: dataSpec, note: 'no --eval-data or --eval-fraction: evaluated on the training data' },
+    ...(downstream ? { downstream } : {}),
     perJ,
     training: runs.map((members, r) => ({
       repeat: r,

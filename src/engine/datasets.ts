@@ -14,6 +14,7 @@ import type { DatasetSource, LabelledDataset } from '../core/card.ts';
 import { datasetCard, hasLabels } from '../core/card.ts';
 import { InputError } from '../core/errors.ts';
 import { GLOVE_SOURCE, readGloveZip } from '../core/glove.ts';
+import { MARKED_BUILTINS, markImages } from '../core/marked.ts';
 import { FASHION_MNIST_SOURCE, idxImages, idxLabels, readFashionMnist, readIdx } from '../core/idx.ts';
 import { expectedNormScale, rowMean } from '../core/init.ts';
 import { maybeGunzip } from '../core/inflate.ts';
@@ -69,6 +70,8 @@ export const BUILTINS: CatalogEntry[] = [
   ...[1, 2, 3, 4, 5].map((l): CatalogEntry => ({ id: `builtin:stories-mlp-${l}`, kind: 'text', title: `stories260K MLP hidden of block ${l}`, shape: [DEFAULT_STORIES_TOKENS, 172] })),
   { id: 'builtin:fashion-mnist', kind: 'image', title: 'Fashion-MNIST test images (28×28, 10 classes)', shape: [10000, 784] },
   { id: 'builtin:digits', kind: 'image', title: 'scikit-learn digits (8×8, 10 classes)', shape: [1797, 64] },
+  { id: 'builtin:digits-marked', kind: 'image', title: 'digits with a spurious corner marker on half the images (for SCR)', shape: [1797, 64] },
+  { id: 'builtin:fashion-mnist-marked', kind: 'image', title: 'Fashion-MNIST with a spurious corner marker on half the images (for SCR)', shape: [10000, 784] },
   { id: 'builtin:glove-50d', kind: 'word', title: 'GloVe 6B 50-d vectors of the 10,000 most frequent words', shape: [10000, 50] },
   ...Object.entries(SYNTHETIC_PRESETS).map(([p, s]): CatalogEntry => ({
     id: `synthetic:${p}`,
@@ -208,6 +211,17 @@ async function loadBuiltin(id: string, maxTokens: number, read: DataReader, prog
     case 'builtin:digits': {
       const data = await readDigits(await fetchFile(read, 'digits.csv.gz', id, progress), 'digits.csv.gz', id);
       return { id, kind: 'image', data, source: DIGITS_SOURCE, files: ['digits.csv.gz'], imageShape: [8, 8], lm: null, bos: null };
+    }
+    case 'builtin:digits-marked':
+    case 'builtin:fashion-mnist-marked': {
+      // The plain images with the corner marker on a seeded half (src/core/marked.ts), the same rows as the CLI's.
+      const name = id.replace(/^builtin:/, '');
+      const m = MARKED_BUILTINS[name];
+      const base = await loadBuiltin(`builtin:${m.base}`, maxTokens, read, progress, options);
+      if (!hasLabels(base.data)) throw new Error(`${id}: the ${m.base} images came without labels`);
+      const data = markImages(base.data, m.shape, id);
+      const source = { ...base.source, source: `${base.source.source}; a bright 3×3 corner marker added to a seeded half of the images (spurious-correlation removal)` };
+      return { ...base, id, data, source };
     }
     case 'builtin:glove-50d': {
       const zip = await fetchFile(read, 'glove.6B.50d.10k.zip', id, progress);
@@ -408,7 +422,9 @@ function preprocess(raw: Raw, pre: Required<PreprocessOptions>): LoadedDataset {
     data = takeRows(data, keep);
     rowsOf = Int32Array.from(keep);
   }
-  const split = pre.evalFraction > 0 && data.rows >= 2 ? splitTrainEval(data, pre.evalFraction, pre.splitSeed) : null;
+  // Per-row fields beyond labels (the spurious marker's `marked` flags) follow their rows into the splits.
+  const perRow = (data as Partial<{ marked: Uint8Array }>).marked instanceof Uint8Array ? ['marked'] : [];
+  const split = pre.evalFraction > 0 && data.rows >= 2 ? splitTrainEval(data, pre.evalFraction, pre.splitSeed, perRow) : null;
   const stats = split ? split.train : data;
   const mean = pre.centre ? rowMean(stats.x, stats.rows, stats.dIn) : null;
   let scale = 1;
@@ -419,8 +435,8 @@ function preprocess(raw: Raw, pre: Required<PreprocessOptions>): LoadedDataset {
       throw new InputError(`${raw.id}: expected-norm scale: expected a finite number > 0, got ${scale}: the rows are all zero (after centring?); turn scaling off`);
   }
   if (mean || scale !== 1) data = { ...data, x: transform(data.x, data.dIn, mean, scale) };
-  const train = split ? takeRows(data, split.trainIdx, `${raw.id} (train)`) : data;
-  const evalSet = split ? takeRows(data, split.evalIdx, `${raw.id} (eval)`) : null;
+  const train = split ? takeRows(data, split.trainIdx, `${raw.id} (train)`, perRow) : data;
+  const evalSet = split ? takeRows(data, split.evalIdx, `${raw.id} (eval)`, perRow) : null;
   const card = datasetCard(data, raw.source);
   const labelled = hasLabels(data) ? data : null;
   const label = labelled

@@ -4,7 +4,9 @@
 // downstream.ts); this file picks the rows, caps their number and shapes api.ts's DTOs.
 // Imports src/core and engine types only: no DOM, React, Comlink, Node or WebGPU.
 
+import { hasLabels } from '../core/card.ts';
 import type { TrainConfig } from '../core/config.ts';
+import { scrClassPair, sparseProbing, spuriousCorrelationRemoval } from '../core/downstream.ts';
 import { DEFAULT_CONFIG } from '../core/config.ts';
 import type { EnsembleMethod, EnsembleMetrics } from '../core/ensemble.ts';
 import { concatenatedView, evaluateEnsemble, proposition31Gap } from '../core/ensemble.ts';
@@ -12,7 +14,19 @@ import { UNIQUE_TAU, crossMemberCosines, latentStability, matchedPairs, pcaMap, 
 import { InputError } from '../core/errors.ts';
 import { takeRows } from '../core/preprocess.ts';
 import type { Dataset, Sae } from '../core/types.ts';
-import type { EnsembleEvaluation, EnsembleMethodName, EnsembleMetricsDto, EnsembleViews, EnsembleViewsRequest, RunInfo, StartRunRequest } from './api.ts';
+import type {
+  DownstreamReport,
+  DownstreamRequest,
+  EnsembleEvaluation,
+  EnsembleMethodName,
+  EnsembleMetricsDto,
+  EnsembleViews,
+  EnsembleViewsRequest,
+  ProbingResultDto,
+  RunInfo,
+  ScrResultDto,
+  StartRunRequest,
+} from './api.ts';
 import type { LoadedDataset } from './datasets.ts';
 
 /** Most SAEs a run holds (bagging members, boosting stages) and the largest expanded multiplier. */
@@ -192,4 +206,57 @@ export function runEnsembleViews(info: RunInfo, w: RunWeights, req: EnsembleView
     unique: { tau: unique.tau, perMember: unique.perMember.map((m) => ({ latents: m.latents, fraction: m.fraction, meanMaxCos: m.meanMaxCos })) },
     map: { x: map.x, y: map.y, member: map.member, latent, explained: map.explained },
   };
+}
+
+// ---- downstream tasks ------------------------------------------------------------------------------
+
+/**
+ * Concept detection (sparse probing) and spurious-correlation removal (SCR) of an ensemble on labelled rows
+ * (src/core/downstream.ts; seed-papers.md §2.7). Probing needs class-id labels; SCR needs the marker flags
+ * of a *-marked built-in. What cannot run is null, with the reason in `why`. Shared by the engine and the CLI.
+ */
+export function downstreamOf(
+  method: EnsembleMethodName,
+  saes: readonly Sae[],
+  data: Dataset,
+  req: DownstreamRequest = {},
+): Omit<DownstreamReport, 'run' | 'members' | 'dataset'> {
+  if (typeof req !== 'object' || req === null) throw new InputError(`downstream: expected { kps?, scrClasses?, ns? }, got ${String(req)}`);
+  const why: string[] = [];
+  const m = coreMethod(method);
+  const classIds = hasLabels(data) && data.labels instanceof Int32Array ? data : null;
+  let probing: ProbingResultDto[] | null = null;
+  if (!classIds) {
+    why.push(`concept detection needs class labels (one class id per row): ${data.name} has ${hasLabels(data) ? 'text labels (tokens or words), not classes' : 'no labels'} — use builtin:digits, builtin:fashion-mnist or upload data with an IDX labels file`);
+  } else {
+    const p = sparseProbing(m, saes, classIds, { ...(req.kps ? { kps: req.kps } : {}) });
+    probing = p.perKp.map((k, i) => ({
+      kp: k.kp,
+      accuracy: k.meanAccuracy ?? NaN,
+      inputBaseline: p.inputBaseline.perKp[i]?.meanAccuracy ?? NaN,
+      perClass: k.classes.map((c) => ({ cls: c.class, name: c.name, accuracy: c.accuracy, latents: c.latents })),
+    }));
+    if (p.skipped.length > 0) why.push(`concept detection skipped ${p.skipped.map((s) => `class ${s.name} (${s.reason})`).join('; ')}`);
+  }
+  let scr: ScrResultDto | null = null;
+  const marked = (data as Partial<{ marked: Uint8Array }>).marked;
+  if (!classIds || !(marked instanceof Uint8Array)) {
+    why.push(`spurious-correlation removal needs class labels and a spurious marker: ${data.name} has ${marked instanceof Uint8Array ? 'no class labels' : 'no marker'} — use builtin:digits-marked or builtin:fashion-mnist-marked`);
+  } else {
+    const withMarks = { ...classIds, marked };
+    const pair = scrClassPair(withMarks, req.scrClasses);
+    const s = spuriousCorrelationRemoval(m, saes, withMarks, { ...pair, ...(req.ns ? { ns: req.ns } : {}) });
+    scr = {
+      classA: s.classA,
+      classB: s.classB,
+      nameA: s.names[0],
+      nameB: s.names[1],
+      direction: s.direction,
+      aBase: s.aBase,
+      aOracle: s.aOracle,
+      perN: s.perN.map((a) => ({ n: a.n, aAbl: a.aAbl, shift: a.shift, latents: a.latents })),
+      ...(s.note ? { note: s.note } : {}),
+    };
+  }
+  return { method, rows: data.rows, probing, scr, why };
 }

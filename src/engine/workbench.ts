@@ -44,7 +44,7 @@ import type {
 } from './api.ts';
 import type { DataReader, LoadedDataset } from './datasets.ts';
 import type { RunWeights } from './ensembleRun.ts';
-import { evaluateRunEnsemble, planEnsemble, runEnsembleViews } from './ensembleRun.ts';
+import { downstreamOf, ensembleRows, evaluateRunEnsemble, planEnsemble, runEnsembleViews } from './ensembleRun.ts';
 import type { CodesCache } from './inspectRun.ts';
 import { DEFAULT_TOP_N, inspectMember, latentDetailOf } from './inspectRun.ts';
 import { BUILTINS, createUploadStreams, describeRows, fetchReader, loadDatasetFrom, uploadedBytes } from './datasets.ts';
@@ -907,7 +907,12 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
         const { r, w } = await ensembleInputs('ensembleViews');
         return runEnsembleViews(r.info, w, req);
       }),
-    downstream: () => Promise.reject(new Error('downstream: in progress')),
+    downstream: (req) =>
+      serial(async () => {
+        const { r, w, d } = await ensembleInputs('downstream');
+        const { data } = ensembleRows(d);
+        return { run: r.id, members: r.info.ensemble.members, dataset: d.info.id, ...downstreamOf(r.info.ensemble.method, w.saes, data, req) };
+      }),
     exportEnsemble: () => serial(ensembleZipOf),
     loadEnsemble: (req) => serial(() => loadEnsembleOf(req)),
 

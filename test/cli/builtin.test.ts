@@ -38,7 +38,7 @@ describe('sae-workbench train --data builtin:NAME', () => {
     const r = cli(['train', '--data', 'builtin:mnist', ...TINY]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/builtin:mnist: name: expected one of builtin:fashion-mnist, builtin:digits, builtin:glove-50d, builtin:stories-resid-L \(L = 0..5\), builtin:stories-mlp-L \(L = 1..5\), got "mnist"/);
+    expect(r.stderr).toMatch(/builtin:mnist: name: expected one of builtin:fashion-mnist, builtin:digits, builtin:digits-marked, builtin:fashion-mnist-marked, builtin:glove-50d, builtin:stories-resid-L \(L = 0..5\), builtin:stories-mlp-L \(L = 1..5\), got "mnist"/);
   });
 });
 

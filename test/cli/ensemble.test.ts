@@ -147,7 +147,26 @@ describe('sae-workbench ensemble', () => {
     }
   });
 
+  it('--downstream on builtin:digits-marked with --eval-fraction: probing per kp and SCR per N on the held-out rows', () => {
+    const r = cli(['--data', 'builtin:digits-marked', '--eval-fraction', '0.3', '--method', 'boosting', '--members', '2', '--latents', '16', '--k', '2', '--steps', '60', '--batch', '64', '--backend', 'cpu', '--quiet', '--downstream']);
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as Result & {
+      evalData: { rows: number; trainRows: number };
+      downstream: { probing: { kp: number; accuracy: number; inputBaseline: number }[]; scr: { perN: { n: number; shift: number | null }[]; nameA: string }; why: string[] };
+    };
+    expect(out.evalData).toMatchObject({ rows: 539, trainRows: 1258 }); // round(0.3·1797) held out
+    expect(out.downstream.why).toEqual([]);
+    expect(out.downstream.probing.map((p) => p.kp)).toEqual([1, 2, 5]);
+    for (const p of out.downstream.probing) for (const a of [p.accuracy, p.inputBaseline]) expect(a).toBeGreaterThan(0.5);
+    expect(out.downstream.scr.perN.map((p) => p.n)).toEqual([1, 2, 5, 10, 20]);
+    // Unlabelled data: the tasks are skipped with the reason, the metrics still come.
+    const plain = run(['--method', 'bagging', '--members', '1', '--downstream']) as Result & { downstream: { probing: null; why: string[] } };
+    expect(plain.downstream.probing).toBeNull();
+    expect(plain.downstream.why[0]).toMatch(/needs class labels/);
+  });
+
   it.each([
+    [['--method', 'bagging', '--members', '2', '--eval-fraction', '1.5'], /--eval-fraction: expected a number strictly between 0 and 1/],
     [['--method', 'bagging', '--members', '0'], /--members/],
     [['--method', 'foo', '--members', '2'], /--method/],
     [['--members', '2'], /--method is required/],

@@ -4,7 +4,9 @@
 // split; the ensemble zip round-trips through loadEnsemble (a 'loaded' run that evaluates, inspects and
 // exports the same); bad files and bad requests are rejected, keeping the current run.
 
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import type { DataReader } from '../../src/engine/datasets.ts';
 import { boostingResidual } from '../../src/core/boosting.ts';
 import { evaluateEnsemble } from '../../src/core/ensemble.ts';
 import { createTrainer } from '../../src/core/train.ts';
@@ -18,6 +20,8 @@ import { generateSynthetic, parseSyntheticSpec } from '../../src/core/synthetic.
 import type { Sae } from '../../src/core/types.ts';
 import { expectClose } from '../helpers/close.ts';
 
+const DATA_DIR = new URL('../../public/data/', import.meta.url);
+const readData: DataReader = async (file) => new Uint8Array(await readFile(new URL(file, DATA_DIR)));
 const CONFIG = { dSae: 16, k: 2, batch: 32, steps: 40, seed: 3 };
 
 function until(wb: Workbench, test: (s: Snapshot) => boolean): Promise<Snapshot> {
@@ -160,6 +164,36 @@ describe('ensemble runs (CPU reference)', () => {
     // The loaded run is still current.
     expect((await wb.evaluateEnsemble()).run).toBe(info.run);
     await expect(wb.loadEnsemble({ file: { name: zip.fileName, bytes: zip.bytes }, dataset: 'synthetic:medium' })).rejects.toThrow(/d_in: the ensemble takes 16 inputs per row but synthetic:medium:0 has 64/);
+  });
+});
+
+describe('downstream tasks through the Workbench', () => {
+  it('digits-marked: the marker flags survive the split; probing and SCR run on the eval rows; unlabelled data says why', { timeout: 60_000 }, async () => {
+    const wb = createWorkbench(undefined, { readData });
+    const ds = await wb.loadDataset({ source: 'builtin', id: 'builtin:digits-marked', preprocess: { evalFraction: 0.3, splitSeed: 0 } });
+    expect(ds).toMatchObject({ rows: 1797, dIn: 64, hasLabels: true, kind: 'image' });
+    const finished = until(wb, (s) => s.status === 'done');
+    await wb.startRun({ dataset: ds.id, config: { dSae: 32, k: 4, batch: 64, steps: 150, seed: 0 }, ensemble: { method: 'bagging', members: 2 } });
+    await finished;
+    const rep = await wb.downstream({ kps: [1, 5], ns: [1, 4] });
+    expect(rep).toMatchObject({ method: 'bagging', members: 2, rows: ds.evalRows, why: [] });
+    expect(rep.probing?.map((p) => p.kp)).toEqual([1, 5]);
+    for (const p of rep.probing ?? []) {
+      expect(p.perClass).toHaveLength(10);
+      expect(p.accuracy).toBeGreaterThan(0.5); // digits classes are far from chance with 1 latent of 64
+      for (const c of p.perClass) for (const l of c.latents) expect(l).toBeLessThan(64);
+    }
+    expect(rep.scr?.perN.map((p) => p.n)).toEqual([1, 4]);
+    expect(rep.scr?.aOracle).toBeGreaterThan(rep.scr?.aBase ?? 1);
+    expect(structuredClone(rep)).toEqual(rep);
+
+    const finished2 = until(wb, (s) => s.status === 'done' && s.run === 2);
+    await wb.startRun({ dataset: 'synthetic:small', config: { dSae: 16, k: 2, batch: 32, steps: 20, seed: 0 } });
+    await finished2;
+    const none = await wb.downstream();
+    expect(none.probing).toBeNull();
+    expect(none.scr).toBeNull();
+    expect(none.why.join(' ')).toMatch(/needs class labels.*no labels.*builtin:digits/);
   });
 });
 
