@@ -15,7 +15,7 @@ import type { ResolvedConfig, TrainConfig } from '../core/config.ts';
 import { DEFAULT_CONFIG, resolveConfig, validateConfig } from '../core/config.ts';
 import { boostingResidual } from '../core/boosting.ts';
 import type { EnsembleMethod, EnsembleMetrics, Stability } from '../core/ensemble.ts';
-import { concatenatedView, evaluateEnsemble, stability } from '../core/ensemble.ts';
+import { concatenatedView, evaluateEnsemble, sharedFractionCurve, stability } from '../core/ensemble.ts';
 import { InputError } from '../core/errors.ts';
 import type { EnsembleManifest } from '../core/ensembleFile.ts';
 import { ENSEMBLE_MANIFEST, checkEnsembleMembers, manifestOf, parseEnsembleManifest, readEnsembleZip } from '../core/ensembleFile.ts';
@@ -42,6 +42,8 @@ export type EnsembleCliMethod = (typeof ENSEMBLE_METHODS)[number];
 /** Most members / repeats accepted (the metrics are quadratic in J·latents). */
 const MAX_MEMBERS = 64;
 const MAX_REPEATS = 32;
+/** Cosine thresholds τ of the shared-fraction curve (the share of repeat 0's features repeat 1 has at cos ≥ τ). */
+const SHARED_THRESHOLDS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
 
 const SHARED = ['data', 'tensor', 'shape', 'eval-data', 'eval-tensor', 'eval-shape', 'arch', 'latents', 'k', 'l1', 'steps', 'batch', 'lr', 'seed', 'backend'] as const;
 
@@ -261,8 +263,10 @@ export async function runEnsemble(f: Flags): Promise<Record<string, unknown>> {
     const latents = exported[0].slice(0, n).reduce((a, m) => a + m.dSae, 0);
     let stab: Stability | null = null;
     let pwMcc: { mean: number; pairs: number[] } | null = null;
+    let sharedFraction: { thresholds: number[]; repeat0VsRepeat1: number[] } | null = null;
     if (R >= 2) {
       stab = stability(dictionaries, data.dIn);
+      sharedFraction = { thresholds: SHARED_THRESHOLDS, repeat0VsRepeat1: sharedFractionCurve(dictionaries[0], dictionaries[1], data.dIn, SHARED_THRESHOLDS) };
       const pairs: number[] = [];
       for (let a = 0; a < R; a++) for (let b = a + 1; b < R; b++) pairs.push(pairwiseMcc(dictionaries[a], latents, dictionaries[b], latents, data.dIn));
       pwMcc = { mean: pairs.reduce((x, y) => x + y, 0) / pairs.length, pairs };
@@ -274,6 +278,7 @@ export async function runEnsemble(f: Flags): Promise<Record<string, unknown>> {
       mean: R > 1 ? meanMetrics(metrics) : metrics[0],
       stability: stab,
       pwMcc,
+      sharedFraction,
     };
   });
 

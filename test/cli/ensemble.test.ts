@@ -34,7 +34,7 @@ interface Result {
   config: { dSae: number; k: number };
   expanded?: { latents: number; k: number; note: string };
   backend: { kind: string };
-  perJ: { members: number; latents: number; metrics: Metrics[]; mean: Metrics; stability: { relaxed: number[]; mean: number; exact: number } | null; pwMcc: { mean: number } | null }[];
+  perJ: { members: number; latents: number; metrics: Metrics[]; mean: Metrics; stability: { relaxed: number[]; mean: number; exact: number } | null; pwMcc: { mean: number } | null; sharedFraction?: { thresholds: number[]; repeat0VsRepeat1: number[] } | null }[];
   export: { dir: string; folders: string[] } | null;
   wallSeconds: number;
 }
@@ -139,6 +139,10 @@ describe('sae-workbench ensemble', () => {
       }
       expect(p.pwMcc?.mean).toBeGreaterThanOrEqual(0);
       expect(p.pwMcc?.mean).toBeLessThanOrEqual(1);
+      // The shared-fraction curve can only fall as the threshold rises.
+      const curve = p.sharedFraction?.repeat0VsRepeat1 ?? [];
+      expect(curve).toHaveLength(p.sharedFraction?.thresholds.length ?? -1);
+      for (let i = 1; i < curve.length; i++) expect(curve[i]).toBeLessThanOrEqual(curve[i - 1]);
     }
     expect(r.export?.folders).toHaveLength(4);
     for (const d of [join(out, 'member-1'), join(out, 'member-2'), join(out, 'repeat-1', 'member-1'), join(out, 'repeat-1', 'member-2')]) {
