@@ -1,6 +1,8 @@
 // The page: what this is, the WebGPU note, the dataset picker with its card (DatasetPanel.tsx), the
-// train panel (TrainPanel.tsx), progress, the live plots (Plots.tsx), the metrics, export (ExportPanel.tsx),
-// the runs of the session side by side with their Pareto plot (RunsPanel.tsx) and the feature inspector (FeaturePanel.tsx); the experiment is synced with the URL hash (urlState.ts). Reads the store
+// train panel (TrainPanel.tsx), progress (with the boosting stage), the live plots (Plots.tsx), the metrics,
+// export (ExportPanel.tsx), the runs of the session side by side with their Pareto plot (RunsPanel.tsx),
+// ensembles: metric-vs-J curves, member views, downstream tasks (EnsemblePanel.tsx), and the feature
+// inspector (FeaturePanel.tsx); the experiment is synced with the URL hash (urlState.ts). Reads the store
 // (src/ui/store.ts); sees the engine only through it.
 // Must not import engine, gpu or core values (types and core/config defaults only).
 
@@ -8,6 +10,7 @@ import { useEffect, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import type { Snapshot } from '../engine/api.ts';
 import { DatasetPanel } from './DatasetPanel.tsx';
+import { EnsemblePanel } from './EnsemblePanel.tsx';
 import { ExportPanel } from './ExportPanel.tsx';
 import { FeaturePanel } from './FeaturePanel.tsx';
 import { LivePlots } from './Plots.tsx';
@@ -42,6 +45,7 @@ export function App({ store }: { store: AppStore }) {
       <Metrics store={store} />
       <ExportPanel store={store} />
       <RunsPanel store={store} />
+      <EnsemblePanel store={store} />
       <FeaturePanel store={store} />
     </main>
   );
@@ -75,6 +79,12 @@ function Progress({ store }: { store: AppStore }) {
   return (
     <p className="progress">
       step <span data-testid="step-count">{snap?.step ?? 0}</span> / {snap?.steps || store.getState().draft.steps}
+      {snap?.stage && (
+        <span data-testid="stage" title="Boosting trains its stages one after another; stage j learns the residual the frozen stages before it leave">
+          {' '}
+          · stage {Math.min(snap.stage.index + 1, snap.stage.count)} of {snap.stage.count}
+        </span>
+      )}
       {snap && snap.tokensPerSecond > 0 && ` · ${fmt(snap.tokensPerSecond, 0)} tokens/s`}
     </p>
   );

@@ -2,6 +2,9 @@
 // and the selected latent (feature-inspector): its activation histogram, top-activating inputs
 // (highlighted token contexts, greyscale thumbnails, words or rows), decoder direction (an image for
 // image data, else a bar chart), nearest latents by decoder cosine (clickable) and best true feature.
+// With 2 or more SAEs in the run (bagging members, boosting stages) a member picker chooses which one is
+// read (store.inspectMember; the ensemble views open any member's latent here); a boosting stage j is
+// read on its residual r⁽ʲ⁾, the input it codes in the ensemble (seed-papers.md §2.4).
 // Reads the store; refreshes when a run pauses or finishes (store.ts) or on the Refresh button.
 // Must not import engine, gpu or core values (types only).
 
@@ -36,6 +39,7 @@ export function FeaturePanel({ store }: { store: AppStore }) {
   return (
     <section className="feature-panel">
       <h2>Features</h2>
+      <MemberPicker store={store} />
       <p className="muted">
         <button data-testid="inspect-refresh" onClick={() => void refresh()} disabled={inspecting}>
           {inspection ? 'Refresh' : 'Inspect'}
@@ -55,6 +59,43 @@ export function FeaturePanel({ store }: { store: AppStore }) {
         </div>
       )}
     </section>
+  );
+}
+
+/** Which SAE of the run the inspector reads: shown when the run has 2 or more (bagging members, boosting stages). */
+function MemberPicker({ store }: { store: AppStore }) {
+  const [run, saes, method, stage, member, setMember, inspecting] = useStore(
+    store,
+    useShallow((s) => {
+      const run = s.snapshot?.run ?? 0;
+      const info = s.runInfos[run];
+      return [run, info?.ensemble.saes ?? s.snapshot?.members.length ?? 1, info?.ensemble.method ?? (s.snapshot?.stage ? 'boosting' : 'bagging'), s.snapshot?.stage?.index ?? null, s.inspectMember, s.setInspectMember, s.inspecting] as const;
+    }),
+  );
+  if (run === 0 || saes < 2) return null;
+  const boosting = method === 'boosting';
+  const noun = boosting ? 'stage' : 'member';
+  return (
+    <div className="member-picker">
+      <label title={boosting ? 'Boosting stage j (0-based) learned the residual the frozen stages before it leave; it is read here on that residual' : 'The ensemble members (one SAE per seed): pick which one the table and the inspector read'}>
+        {noun}
+        <select data-testid="inspect-member" value={member} disabled={inspecting} onChange={(e) => void setMember(Number(e.currentTarget.value))}>
+          {Array.from({ length: saes }, (_, j) => (
+            <option key={j} value={j}>
+              {noun} {j}
+              {boosting && stage !== null && j > stage ? ' (not trained yet)' : boosting && stage === j ? ' (training)' : ''}
+            </option>
+          ))}
+        </select>
+      </label>
+      <p className="muted" data-testid="member-note">
+        {boosting
+          ? member === 0
+            ? `Stage 0 is read on the input x itself. Stage j > 0 is read on its residual r⁽ʲ⁾ = x − Σ_{l<j} g_l(r⁽ˡ⁾), the part of x the ${saes - 1 > 1 ? 'earlier stages' : 'first stage'} did not reconstruct.`
+            : `Stage ${member} is read on its residual r⁽${member}⁾: x minus what stages 0..${member - 1} reconstruct (the input it learned to code), so its activations are the ensemble's sequential codes.`
+          : `Member ${member} of ${saes}: each member is a whole SAE on the same inputs (bagging); latent i of member j is latent j·dSae + i of the ensemble.`}
+      </p>
+    </div>
   );
 }
 
@@ -143,6 +184,12 @@ function FeatureTable({ store, inspection }: { store: AppStore; inspection: RunI
 
 function FeatureInspector({ store, inspection }: { store: AppStore; inspection: RunInspection }) {
   const [selected, detail, select] = useStore(store, useShallow((s) => [s.selected, s.detail, s.selectLatent] as const));
+  /** 'member' or 'stage' when the run has 2 or more SAEs (the heading then names which one), else null. */
+  const noun = useStore(store, (s) => {
+    const info = s.runInfos[s.snapshot?.run ?? 0];
+    const saes = info?.ensemble.saes ?? s.snapshot?.members.length ?? 1;
+    return saes < 2 ? null : info?.ensemble.method === 'boosting' || s.snapshot?.stage ? 'stage' : 'member';
+  });
   if (selected === null)
     return (
       <div className="feature-inspector" data-testid="feature-inspector">
@@ -150,10 +197,15 @@ function FeatureInspector({ store, inspection }: { store: AppStore; inspection: 
       </div>
     );
   const row = inspection.table[selected];
-  const d = detail && detail.latent === selected ? detail : null;
+  const d = detail && detail.latent === selected && detail.scope.member === inspection.scope.member ? detail : null;
   return (
     <div className="feature-inspector" data-testid="feature-inspector">
       <h3>
+        {noun && (
+          <span data-testid="inspector-member">
+            {noun} {inspection.scope.member} ·{' '}
+          </span>
+        )}
         latent {selected}
         {row && (
           <span className="muted" title="density p_i = n_i / T; max act = max_t f_t,i">

@@ -1,13 +1,17 @@
 // The train panel: every TrainConfig field (src/core/config.ts) with its default, the arch-dependent ones
 // only where they apply, validateConfig's messages before anything runs (Train disabled with the reason),
-// ensemble seeds, and the run controls (train / pause-resume / step / reset / stop). Native inputs and
-// buttons only, so it is all keyboard-usable. Reads the store; imports core/config values only.
+// the ensemble method (single / bagging / boosting / expanded) with J, a line saying what it will train,
+// the seeds (coherent with the method: ensemble/ensembleDraft.ts), and the run controls (train /
+// pause-resume / step / reset / stop). Native inputs and buttons only, so it is all keyboard-usable.
+// Reads the store; imports core/config values only.
 
 import { useMemo, useState } from 'react';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import { DEFAULT_CONFIG, validateConfig, type TrainConfig } from '../core/config.ts';
 import { ARCHS } from '../core/types.ts';
+import type { EnsembleMethodName } from '../engine/api.ts';
+import { describeEnsemble, ensembleProblems, MAX_J, METHOD_HELP, METHODS, withEnsemble, withSeeds } from './ensemble/ensembleDraft.ts';
 import type { AppStore, Draft } from './store.ts';
 import { DEFAULT_DRAFT } from './store.ts';
 
@@ -81,9 +85,14 @@ export function TrainPanel({ store }: { store: AppStore }) {
   const [draft, setDraft, dataset, loading] = useStore(store, useShallow((s) => [s.draft, s.setDraft, s.dataset, s.loading] as const));
   const shown = FIELDS.filter((f) => !f.archs || f.archs.includes(draft.arch));
   const problems = useMemo(() => {
-    const { dataset: _d, seeds, ...config } = draft;
+    const { dataset: _d, seeds: _s, ensemble, ...config } = draft;
     const p = validateConfig(config, dataset?.dIn ?? 1, dataset?.trainRows ?? Number.MAX_SAFE_INTEGER);
-    if (seeds && (seeds.length > 16 || seeds.some((s) => !Number.isSafeInteger(s) || s < 0))) p.push('ensemble seeds must be 1 to 16 integers ≥ 0, comma-separated');
+    // expanded trains one SAE of J·dSae latents and J·k: the engine validates that config.
+    if (ensemble.method === 'expanded' && p.length === 0 && Number.isSafeInteger(ensemble.members) && ensemble.members > 1) {
+      const J = ensemble.members;
+      p.push(...validateConfig({ ...config, dSae: config.dSae * J, k: config.k * J }, dataset?.dIn ?? 1, dataset?.trainRows ?? Number.MAX_SAFE_INTEGER).map((m) => `expanded ×${J}: ${m}`));
+    }
+    p.push(...ensembleProblems(draft));
     return p;
   }, [draft, dataset]);
   const blocker = problems.length > 0 ? problems.join('; ') : !dataset ? (loading ? 'the dataset is still loading' : 'no dataset is loaded: pick one above') : null;
@@ -106,11 +115,7 @@ export function TrainPanel({ store }: { store: AppStore }) {
           <small className="muted">default {DEFAULT_CONFIG.arch}</small>
         </label>
         {shown.filter((f) => !f.advanced).map(field)}
-        <label title="One SAE per seed, trained on one batch order (an ensemble); empty = just the seed above">
-          ensemble seeds
-          <SeedsInput seeds={draft.seeds} setDraft={setDraft} />
-          <small className="muted">default: seed</small>
-        </label>
+        <EnsembleFields draft={draft} setDraft={setDraft} />
         <details className="advanced wide">
           <summary>optimizer, schedule and init</summary>
           <div className="choice-options">
@@ -147,23 +152,77 @@ export function TrainPanel({ store }: { store: AppStore }) {
   );
 }
 
+/** Method, J, the seeds (single and bagging only) and one line saying what the run will train. */
+function EnsembleFields({ draft, setDraft }: { draft: Draft; setDraft: (p: Partial<Draft>) => void }) {
+  const { method, members } = draft.ensemble;
+  const replace = (next: Draft) => setDraft({ ensemble: next.ensemble, seeds: next.seeds });
+  const seedsShown = method === 'single' || method === 'bagging';
+  return (
+    <>
+      <label title={`How many SAEs and how they combine (Gadgil, Lin, Lee, Ensembling Sparse Autoencoders). ${METHODS.map((m) => `${m}: ${METHOD_HELP[m]}`).join('. ')}.`}>
+        method
+        <select data-testid="cfg-method" value={method} onChange={(e) => replace(withEnsemble(draft, { method: e.currentTarget.value as EnsembleMethodName }))}>
+          {METHODS.map((m) => (
+            <option key={m} value={m}>
+              {m}
+            </option>
+          ))}
+        </select>
+        <small className="muted">default {DEFAULT_DRAFT.ensemble.method}</small>
+      </label>
+      <label title={`J: members of the ensemble (bagging), stages (boosting) or the latent multiplier (expanded), 1 to ${MAX_J}; single is J = 1`} data-testid="cfg-members">
+        <span>
+          J
+          {members !== DEFAULT_DRAFT.ensemble.members && <span className="changed" aria-label="changed from default"> •</span>}
+        </span>
+        <input
+          type="number"
+          min={1}
+          max={MAX_J}
+          step={1}
+          disabled={method === 'single'}
+          value={Number.isNaN(members) ? '' : members}
+          onChange={(e) => replace(withEnsemble(draft, { members: e.currentTarget.value === '' ? NaN : e.currentTarget.valueAsNumber }))}
+        />
+        <small className="muted">{method === 'single' ? 'single: 1' : `1 to ${MAX_J}`}</small>
+      </label>
+      {seedsShown ? (
+        <label title="One SAE per seed, trained on one batch order (naive bagging: the members differ only in init); empty = seed, or seed..seed+J−1 for bagging. Two or more seeds make it bagging with J = their count.">
+          ensemble seeds
+          <SeedsInput seeds={draft.seeds} onSeeds={(seeds) => replace(withSeeds(draft, seeds))} placeholder={method === 'bagging' ? `${draft.seed}..${draft.seed + members - 1}` : 'e.g. 0,1,2'} />
+          <small className="muted">default: {method === 'bagging' ? 'seed..seed+J−1' : 'seed'}</small>
+        </label>
+      ) : (
+        <label title={method === 'boosting' ? 'Stage j (0-based) is initialised with seed + j; the batch order follows seed' : 'One SAE, initialised with the seed above'}>
+          seeds
+          <output className="dataset-id">{method === 'boosting' ? `${draft.seed}..${draft.seed + members - 1} (stage j: seed + j)` : String(draft.seed)}</output>
+        </label>
+      )}
+      <p className="muted wide ensemble-explain" data-testid="ensemble-explain" title={METHOD_HELP[method]}>
+        {method !== 'single' && <>{METHOD_HELP[method].replace(/^./, (c) => c.toUpperCase())}. </>}
+        {ensembleProblems(draft).length === 0 && Number.isFinite(draft.dSae) ? <strong>{describeEnsemble(draft)}</strong> : ''}
+      </p>
+    </>
+  );
+}
+
 const parseSeeds = (raw: string): number[] | null => (raw.trim() === '' ? null : raw.trim().split(',').map((x) => (x.trim() === '' ? NaN : Number(x.trim()))));
 const sameSeeds = (a: number[] | null, b: number[] | null): boolean => (a === null || b === null ? a === b : a.length === b.length && a.every((v, i) => Object.is(v, b[i])));
 
 /** The seeds as typed; follows the draft when it changes from outside (a restored run, an edited hash). */
-function SeedsInput({ seeds, setDraft }: { seeds: number[] | null; setDraft: (p: Partial<Draft>) => void }) {
+function SeedsInput({ seeds, onSeeds, placeholder }: { seeds: number[] | null; onSeeds: (seeds: number[] | null) => void; placeholder: string }) {
   const [text, setText] = useState(() => seeds?.join(',') ?? '');
   if (!sameSeeds(parseSeeds(text), seeds)) setText(seeds?.join(',') ?? '');
   return (
     <input
       type="text"
       data-testid="cfg-seeds"
-      placeholder="e.g. 0,1,2"
+      placeholder={placeholder}
       value={text}
       onChange={(e) => {
         const raw = e.currentTarget.value;
         setText(raw);
-        setDraft({ seeds: parseSeeds(raw) });
+        onSeeds(parseSeeds(raw));
       }}
     />
   );

@@ -1,9 +1,12 @@
 // The app's one zustand store, made by createAppStore(workbench) with the Workbench injected (a worker
-// client in the page, an in-thread engine or a fake in tests). Holds the draft experiment, the dataset
-// picker's state (choice, synthetic knobs, upload files, preprocessing) and the loaded dataset, the
-// latest snapshot, the loss curve, the feature inspector's table and selected latent, and errors; the worker owns the training and dataset state. Actions:
-// set status, await the workbench, catch into `error`/`datasetError` (a failed load keeps the current
-// dataset). Imports only types from src/engine and defaults from src/core/config.
+// client in the page, an in-thread engine or a fake in tests). Holds the draft experiment (config, seeds,
+// ensemble method and J), the dataset picker's state (choice, synthetic knobs, upload files, preprocessing)
+// and the loaded dataset, the latest snapshot, the loss curve, the feature inspector's table, member and
+// selected latent, the ensemble results of the session (evaluations, views, downstream reports by run id,
+// kept after a run is replaced so methods compare side by side), and errors; the worker owns the training
+// and dataset state. Actions: set status, await the workbench, catch into `error`/`datasetError`/
+// `ensembleErrors` (a failed load keeps the current dataset; a failed ensemble task keeps what was shown).
+// Imports only types from src/engine and defaults from src/core/config.
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { DEFAULT_CONFIG, type TrainConfig } from '../core/config.ts';
@@ -13,8 +16,16 @@ import type {
   DatasetInfo,
   DatasetProgress,
   DatasetRequest,
+  DownstreamReport,
+  DownstreamRequest,
+  EnsembleEvaluation,
+  EnsembleSpec,
+  EnsembleViews,
+  EnsembleZip,
   LatentDetail,
+  LoadEnsembleRequest,
   PreprocessOptions,
+  RunInfo,
   RunInspection,
   RunStatus,
   RunZip,
@@ -23,6 +34,7 @@ import type {
   SyntheticKnobs,
   Workbench,
 } from '../engine/api.ts';
+import { DEFAULT_ENSEMBLE, ensembleProblems, requestOf } from './ensemble/ensembleDraft.ts';
 import { decodeHash } from './urlState.ts';
 
 /** A run's entry in `runs` is replaced at most this often while its status stays the same. */
@@ -47,8 +59,11 @@ export interface UploadDraft {
   tensor: string;
 }
 
-/** The experiment being edited: the dataset id, every training-config field, and the ensemble seeds (null: [seed]). */
-export type Draft = TrainConfig & { dataset: string; seeds: number[] | null };
+/**
+ * The experiment being edited: the dataset id, every training-config field, the seeds (null: seed, or
+ * seed..seed+J−1 for bagging) and the ensemble (method and J; coherence rules: ensemble/ensembleDraft.ts).
+ */
+export type Draft = TrainConfig & { dataset: string; seeds: number[] | null; ensemble: EnsembleSpec };
 
 /** One row per snapshot that advanced the step: the run's metric history (plots, CSV/JSON export). */
 export const HISTORY_KEYS = ['step', 'loss', 'mse', 'auxLoss', 'sparsityLoss', 'l0', 'deadFraction', 'explainedVariance', 'lr', 'tokensPerSecond'] as const;
@@ -105,6 +120,20 @@ export interface LossSeries {
   steps: number[];
   loss: number[];
 }
+
+/** The ensemble tasks of the panel: each shows progress while in flight and keeps its last error. */
+export type EnsembleTask = 'evaluate' | 'views' | 'downstream' | 'export' | 'load';
+
+/** The views' members and τ (api.ts EnsembleViewsRequest, every field given). */
+export interface ViewsRequest {
+  a: number;
+  b: number;
+  uniqueTau: number;
+}
+export const DEFAULT_VIEWS_REQUEST: ViewsRequest = { a: 0, b: 1, uniqueTau: 0.6 };
+
+/** A saved ensemble to load: a picked File (streamed to the worker in chunks) or bytes. */
+export type EnsembleFile = File | LoadEnsembleRequest['file'];
 
 export interface AppState {
   backend: BackendInfo | null;
@@ -171,6 +200,42 @@ export interface AppState {
   reset(): Promise<void>;
   /** The current run's SAELens folder as a zip (null on failure, with exportError set). */
   exportZip(): Promise<RunZip | null>;
+
+  // ---- ensembles (seed-papers.md §2; api.ts "ensembles") ----
+  /** What startRun or loadEnsemble resolved each run of this session to (method, SAEs, origin), by run id. */
+  runInfos: Record<number, RunInfo>;
+  /** The latest evaluateEnsemble of each run, by run id: kept after the run is replaced, so curves of every method overlay. */
+  evaluations: Record<number, EnsembleEvaluation>;
+  /** The latest ensembleViews of each run, by run id. */
+  views: Record<number, EnsembleViews>;
+  /** The members and τ the views were last asked for (reset to 0, 1 on a new run). */
+  viewsRequest: ViewsRequest;
+  /** The latest downstream report of each run, by run id. */
+  downstreams: Record<number, DownstreamReport>;
+  /** Progress text of each ensemble task in flight; absent when it is idle. */
+  ensembleBusy: Partial<Record<EnsembleTask, string>>;
+  /** The last failure of each ensemble task, cleared when it next succeeds; what was shown before stays. */
+  ensembleErrors: Partial<Record<EnsembleTask, string>>;
+  /** The last ensemble zip saved (without its bytes). */
+  ensembleExported: Omit<EnsembleZip, 'bytes'> | null;
+  /** The last ensemble loaded: its run and the file's name. */
+  ensembleLoaded: { info: RunInfo; fileName: string } | null;
+  /** The member the feature inspector reads (boosting: stage j, read on its residual r⁽ʲ⁾). Back to 0 on a new run. */
+  inspectMember: number;
+  /** evaluateEnsemble on the current run: metrics for J' = 1..J (null on failure, with ensembleErrors.evaluate). */
+  evaluate(): Promise<EnsembleEvaluation | null>;
+  /** ensembleViews of members a and b (default: the last asked, else 0 and 1) with τ uniqueTau. */
+  loadViews(a?: number, b?: number, uniqueTau?: number): Promise<EnsembleViews | null>;
+  /** Concept detection and SCR with the current run (DownstreamReport.why says what the dataset lacks). */
+  runDownstream(req?: DownstreamRequest): Promise<DownstreamReport | null>;
+  /** Every SAE of the current run and how they combine, as one zip. */
+  exportEnsemble(): Promise<EnsembleZip | null>;
+  /** Loads a saved ensemble zip as a new run (origin 'loaded'), against `dataset` (default: the loaded dataset). */
+  loadEnsemble(file: EnsembleFile, dataset?: string): Promise<RunInfo | null>;
+  /** Points the inspector at member `member` of the current run and re-reads its table. */
+  setInspectMember(member: number): Promise<void>;
+  /** Opens latent `latent` of member `member` in the inspector (re-reading the table when the member changes). */
+  inspectLatent(member: number, latent: number): Promise<void>;
 }
 
 export type AppStore = StoreApi<AppState>;
@@ -184,12 +249,29 @@ export const DEFAULT_DRAFT: Draft = {
   steps: 2000,
   batch: 128,
   seeds: null,
+  ensemble: DEFAULT_ENSEMBLE,
 };
 
-/** The startRun request of a draft. */
-export function requestOfDraft(draft: Draft) {
-  const { dataset, seeds, ...config } = draft;
-  return { dataset, config, ...(seeds && seeds.length > 0 ? { seeds } : {}) };
+/** The startRun request of a draft (explicit seeds for single/bagging; the ensemble unless it is 'single'). */
+export function requestOfDraft(draft: Draft): StartRunRequest {
+  return requestOf(draft);
+}
+
+/** The experiment a run's RunInfo describes (a loaded ensemble: what its file says), over the page's defaults. */
+export function draftOfInfo(info: RunInfo): Draft {
+  const { method, members } = info.ensemble;
+  const c = info.config;
+  // expanded: the resolved config has J·dSae latents and J·k; the form's fields are per J-th.
+  const per = method === 'expanded' && members > 0 ? members : 1;
+  return {
+    ...DEFAULT_DRAFT,
+    ...c,
+    dSae: c.dSae / per,
+    k: c.k / per,
+    dataset: info.dataset,
+    seeds: method === 'bagging' ? info.seeds : null,
+    ensemble: { method, members },
+  };
 }
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -251,6 +333,7 @@ export function createAppStore(workbench: Workbench, initial?: Draft): AppStore 
       try {
         const info = await workbench.startRun(req);
         experiments.set(info.run, d);
+        set({ runInfos: { ...get().runInfos, [info.run]: info } });
         const runs = get().runs;
         const i = runs.findIndex((r) => r.run === info.run);
         if (i >= 0) set({ runs: runs.map((r, j) => (j === i ? { ...r, draft: d, seeds: info.seeds, backend: info.backend.kind } : r)) });
@@ -258,6 +341,27 @@ export function createAppStore(workbench: Workbench, initial?: Draft): AppStore 
         launching = null;
       }
     };
+    /**
+     * Runs ensemble task `task`: progress text while in flight, the error (prefixed with `what`) on failure,
+     * and nothing shown before is cleared either way. Returns the result, or null on failure.
+     */
+    const ensembleTask = async <T,>(task: EnsembleTask, progress: string, what: string, fn: () => Promise<T>): Promise<T | null> => {
+      set({ ensembleBusy: { ...get().ensembleBusy, [task]: progress } });
+      try {
+        const out = await fn();
+        const { [task]: _done, ...errors } = get().ensembleErrors;
+        set({ ensembleErrors: errors });
+        return out;
+      } catch (e) {
+        set({ ensembleErrors: { ...get().ensembleErrors, [task]: `${what}: ${message(e)}` } });
+        return null;
+      } finally {
+        const { [task]: _busy, ...busy } = get().ensembleBusy;
+        set({ ensembleBusy: busy });
+      }
+    };
+    /** The run the ensemble tasks act on: the engine's current run (the latest snapshot's). */
+    const currentRun = (): number => get().snapshot?.run ?? 0;
     const act = async (what: string, fn: () => Promise<void>): Promise<void> => {
       try {
         await fn();
@@ -310,14 +414,15 @@ export function createAppStore(workbench: Workbench, initial?: Draft): AppStore 
           const wb = workbench;
           if (!wb.inspectRun) return set({ inspectError: 'this engine connection has no inspectRun (src/client.ts must forward it to the worker)' });
           set({ inspecting: true });
+          const member = get().inspectMember;
           try {
-            const inspection = await wb.inspectRun({});
+            const inspection = await wb.inspectRun({ member });
             const sel = get().selected;
             const keep = sel !== null && sel < inspection.table.length ? sel : null;
-            const detail = keep !== null && wb.latentDetail ? await wb.latentDetail({ latent: keep }) : null;
+            const detail = keep !== null && wb.latentDetail ? await wb.latentDetail({ member, latent: keep }) : null;
             set({ inspection, selected: keep, detail, inspectError: null });
           } catch (e) {
-            set({ inspectError: `could not inspect the run: ${message(e)}` });
+            set({ inspectError: `could not inspect ${member > 0 ? `member ${member} of ` : ''}the run: ${message(e)}` });
           } finally {
             set({ inspecting: false });
           }
@@ -331,11 +436,12 @@ export function createAppStore(workbench: Workbench, initial?: Draft): AppStore 
           if (!workbench.latentDetail) return set({ inspectError: 'this engine connection has no latentDetail (src/client.ts must forward it to the worker)' });
           if (get().selected !== latent) return; // a later pick superseded this one
           set({ inspecting: true });
+          const member = get().inspection?.scope.member ?? get().inspectMember;
           try {
-            const detail = await workbench.latentDetail({ latent });
-            if (get().selected === latent) set({ detail, inspectError: null });
+            const detail = await workbench.latentDetail({ member, latent });
+            if (get().selected === latent && (get().inspection?.scope.member ?? member) === member) set({ detail, inspectError: null });
           } catch (e) {
-            set({ inspectError: `could not inspect latent ${latent}: ${message(e)}` });
+            set({ inspectError: `could not inspect latent ${latent}${member > 0 ? ` of member ${member}` : ''}: ${message(e)}` });
           } finally {
             set({ inspecting: false });
           }
@@ -359,6 +465,8 @@ export function createAppStore(workbench: Workbench, initial?: Draft): AppStore 
           if (!get().dataset) throw new Error(`no dataset is loaded${get().datasetError ? '' : ' yet'}: pick one above`);
           set({ error: null });
           const d = get().draft;
+          const wrong = ensembleProblems(d);
+          if (wrong.length > 0) throw new Error(wrong.join('; '));
           await start(requestOfDraft(d), d);
         }),
       togglePause: () => act('could not pause', () => (get().status === 'paused' ? workbench.resume() : workbench.pause())),
@@ -381,6 +489,77 @@ export function createAppStore(workbench: Workbench, initial?: Draft): AppStore 
           cleared = Math.max(cleared, get().snapshot?.run ?? 0);
           set({ snapshot: null, status: 'idle', loss: { steps: [], loss: [] }, history: emptyHistory(), density: null, dense: { step: [], fraction: [] }, inspection: null, selected: null, detail: null, error: null, exported: null });
         }),
+      runInfos: {},
+      evaluations: {},
+      views: {},
+      viewsRequest: DEFAULT_VIEWS_REQUEST,
+      downstreams: {},
+      ensembleBusy: {},
+      ensembleErrors: {},
+      ensembleExported: null,
+      ensembleLoaded: null,
+      inspectMember: 0,
+      evaluate: () =>
+        ensembleTask('evaluate', 'evaluating the ensemble on held-out rows for J′ = 1..J…', 'could not evaluate the ensemble', async () => {
+          if (currentRun() === 0) throw new Error('there is no run yet: train one (or load a saved ensemble) first');
+          const ev = await workbench.evaluateEnsemble();
+          set({ evaluations: { ...get().evaluations, [ev.run]: ev } });
+          return ev;
+        }),
+      loadViews: (a, b, uniqueTau) => {
+        const req: ViewsRequest = { ...get().viewsRequest, ...(a !== undefined ? { a } : {}), ...(b !== undefined ? { b } : {}), ...(uniqueTau !== undefined ? { uniqueTau } : {}) };
+        set({ viewsRequest: req });
+        return ensembleTask('views', `comparing members ${req.a} and ${req.b} (decoder cosines, Hungarian matching, stability, unique features, PCA map)…`, 'could not compute the ensemble views', async () => {
+          if (currentRun() === 0) throw new Error('there is no run yet: train an ensemble of 2 or more SAEs (bagging or boosting) first');
+          if (req.a === req.b) throw new Error(`members a and b are both ${req.a}: pick two different members`);
+          const v = await workbench.ensembleViews(req);
+          set({ views: { ...get().views, [v.run]: v } });
+          return v;
+        });
+      },
+      runDownstream: (req) =>
+        ensembleTask('downstream', 'running concept detection (sparse probing) and spurious-correlation removal…', 'could not run the downstream tasks', async () => {
+          if (currentRun() === 0) throw new Error('there is no run yet: train one on a labelled dataset (e.g. builtin:digits-marked) first');
+          const r = await workbench.downstream(req);
+          set({ downstreams: { ...get().downstreams, [r.run]: r } });
+          return r;
+        }),
+      exportEnsemble: () =>
+        ensembleTask('export', 'packing every SAE of the run into one zip…', 'could not export the ensemble', async () => {
+          const zip = await workbench.exportEnsemble();
+          const { bytes: _bytes, ...meta } = zip;
+          set({ ensembleExported: meta });
+          return zip;
+        }),
+      loadEnsemble: (file, dataset) =>
+        ensembleTask('load', `loading ${file.name}…`, `could not load ${file.name}`, async () => {
+          await pending;
+          const on = dataset ?? get().dataset?.id;
+          if (!on) throw new Error('no dataset is loaded to evaluate it on: pick one above (of the members\' input width) first');
+          const sent: LoadEnsembleRequest['file'] = typeof Blob !== 'undefined' && file instanceof Blob ? { name: file.name, blob: file } : (file as LoadEnsembleRequest['file']);
+          const info = await workbench.loadEnsemble({ file: sent, dataset: on });
+          experiments.set(info.run, draftOfInfo(info));
+          const runs = get().runs;
+          set({
+            runInfos: { ...get().runInfos, [info.run]: info },
+            ensembleLoaded: { info, fileName: file.name },
+            // The record may have been made from the first snapshot, before the experiment was known.
+            runs: runs.map((r) => (r.run === info.run ? { ...r, draft: draftOfInfo(info), seeds: info.seeds, backend: info.backend.kind } : r)),
+          });
+          return info;
+        }),
+      setInspectMember: (member) => {
+        if (member === get().inspectMember && get().inspection?.scope.member === member) return Promise.resolve();
+        set({ inspectMember: member, detail: null });
+        return get().refreshInspection();
+      },
+      inspectLatent: async (member, latent) => {
+        const inspection = get().inspection;
+        if (member !== get().inspectMember || !inspection || inspection.scope.member !== member || inspection.scope.run !== currentRun()) {
+          set({ inspectMember: member, selected: latent, detail: null });
+          await get().refreshInspection();
+        } else await get().selectLatent(latent);
+      },
       exportZip: async () => {
         try {
           const zip = await workbench.exportZip(0);
@@ -450,7 +629,7 @@ export function createAppStore(workbench: Workbench, initial?: Draft): AppStore 
       density,
       loading: s.loading,
       ...(s.error !== undefined ? { error: s.error } : {}),
-      ...(newRun ? { inspection: null, detail: null, exported: null, exportError: null } : {}),
+      ...(newRun ? { inspection: null, detail: null, exported: null, exportError: null, inspectMember: 0, viewsRequest: { ...store.getState().viewsRequest, a: 0, b: 1 } } : {}),
     });
     // The inspector refreshes when training pauses or finishes, never on every snapshot.
     if ((s.status === 'paused' || s.status === 'done') && (before !== s.status || newRun)) void store.getState().refreshInspection();

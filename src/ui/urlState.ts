@@ -1,10 +1,14 @@
 // The experiment in the URL hash (shareable state): the dataset id, every training-config field that
-// differs from the page's defaults, and the ensemble seeds, as `#dataset=…&dSae=…&seeds=0,1`. Metrics never
-// go here. decodeHash reports what is wrong with a hash and falls back to the defaults for the whole
-// experiment (a half-applied link would not reproduce anything). Imports only core/config values.
+// differs from the page's defaults, the ensemble method and J, and the seeds, as
+// `#dataset=…&dSae=…&method=bagging&J=4&seeds=0,1,2,3`. Metrics never go here. decodeHash reports what is
+// wrong with a hash and falls back to the defaults for the whole experiment (a half-applied link would not
+// reproduce anything). A link from before methods existed (`seeds=0,1,2` alone) reads as bagging with J = 3.
+// Imports only core/config values and the ensemble draft rules (ensemble/ensembleDraft.ts).
 
 import { DEFAULT_CONFIG, type TrainConfig } from '../core/config.ts';
 import { ARCHS } from '../core/types.ts';
+import type { EnsembleMethodName } from '../engine/api.ts';
+import { ensembleProblems, METHODS } from './ensemble/ensembleDraft.ts';
 import type { Draft } from './store.ts';
 
 const NULLABLE: readonly (keyof TrainConfig)[] = ['l1WarmupSteps', 'lr', 'lrWarmupSteps', 'lrDecaySteps', 'kAux', 'deadWindowTokens'];
@@ -23,6 +27,11 @@ export function encodeHash(draft: Draft, defaults: Draft): string {
     const v = draft[key];
     if (v !== defaults[key]) p.set(key, v === null ? 'auto' : String(v));
   }
+  const e = draft.ensemble;
+  if (e.method !== defaults.ensemble.method || e.members !== defaults.ensemble.members) {
+    p.set('method', e.method);
+    p.set('J', String(e.members));
+  }
   if (draft.seeds && draft.seeds.length > 0) p.set('seeds', draft.seeds.join(','));
   return p.toString();
 }
@@ -33,6 +42,8 @@ export function decodeHash(hash: string, defaults: Draft): { draft: Draft; error
   if (text === '') return { draft: defaults, error: null };
   const problems: string[] = [];
   const draft: Record<string, unknown> = { ...defaults };
+  let method: EnsembleMethodName | null = null;
+  let members: number | null = null;
   let params: URLSearchParams;
   try {
     params = new URLSearchParams(text);
@@ -43,6 +54,13 @@ export function decodeHash(hash: string, defaults: Draft): { draft: Draft; error
     if (key === 'dataset') {
       if (SHAREABLE.test(raw)) draft.dataset = raw;
       else problems.push(`dataset "${raw}" is not a built-in or synthetic id`);
+    } else if (key === 'method') {
+      if ((METHODS as readonly string[]).includes(raw)) method = raw as EnsembleMethodName;
+      else problems.push(`method "${raw}" is not one of ${METHODS.join(', ')}`);
+    } else if (key === 'J') {
+      const j = Number(raw);
+      if (raw.trim() !== '' && Number.isSafeInteger(j)) members = j;
+      else problems.push(`J "${raw}" is not an integer`);
     } else if (key === 'seeds') {
       const seeds = raw.split(',').map((x) => Number(x.trim()));
       if (raw.trim() === '' || seeds.some((s) => !Number.isSafeInteger(s) || s < 0)) problems.push(`seeds "${raw}" must be integers ≥ 0, comma-separated`);
@@ -58,6 +76,14 @@ export function decodeHash(hash: string, defaults: Draft): { draft: Draft; error
       else problems.push(`${k} "${raw}" is not a number${NULLABLE.includes(k) ? ' or auto' : ''}`);
     } else problems.push(`"${key}" is not an experiment field`);
   }
+  const seeds = draft.seeds as number[] | null;
+  if (method === null && members === null) {
+    // No method named: the seeds say it (2+ seeds = bagging, as before methods existed).
+    if (seeds && params.has('seeds')) draft.ensemble = seeds.length >= 2 ? { method: 'bagging', members: seeds.length } : { method: 'single', members: 1 };
+  } else if (method === null) problems.push(`J is given (${members}) but no method: add method=bagging, boosting or expanded`);
+  else if (members === null && method !== 'single') problems.push(`method ${method} needs J (its number of members): add J=…`);
+  else draft.ensemble = { method, members: members ?? 1 };
+  if (problems.length === 0) problems.push(...ensembleProblems(draft as unknown as Draft));
   if (problems.length > 0) return { draft: defaults, error: `the link's experiment (URL hash) is not valid: ${problems.join('; ')}. Using the defaults.` };
   return { draft: draft as unknown as Draft, error: null };
 }
