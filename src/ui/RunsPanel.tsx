@@ -47,6 +47,12 @@ const num = (digits: number) => (v: number) => (!Number.isFinite(v) ? '—' : Ma
 const COLUMNS: Column[] = [
   { key: 'run', label: 'run', title: 'Run id (increments with each start)', value: (r) => r.run },
   { key: 'dataset', label: 'dataset', title: 'The dataset it trained on', value: (r) => r.draft.dataset },
+  {
+    key: 'method',
+    label: 'method',
+    title: 'single SAE, or an ensemble: bagging (J members, mean), boosting (J stages on residuals, sum), expanded (one SAE of J× latents)',
+    value: (r) => (r.draft.ensemble.method === 'single' ? 'single' : `${r.draft.ensemble.method} J=${r.draft.ensemble.members}`),
+  },
   { key: 'arch', label: 'arch', title: 'Activation: topk, batchtopk, relu (L1), jumprelu', value: (r) => r.draft.arch },
   { key: 'dSae', label: 'latents', title: 'dSae: number of latents', value: (r) => r.draft.dSae },
   { key: 'sparsity', label: 'k / λ', title: 'topk/batchtopk: k; relu/jumprelu: the sparsity coefficient λ', value: (r) => sparsityOf(r) },
