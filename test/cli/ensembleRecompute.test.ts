@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectNear } from '../helpers/close.ts';
 import type { Recomputed, SaeLensMember } from '../helpers/independent.ts';
-import { acrossRepeats, concatDictionary, ensembleMetrics, forward, maxAssignment, readSaeLensFolder, writeNpyF32 } from '../helpers/independent.ts';
+import { acrossRepeats, concatDictionary, cosineMatrix, ensembleMetrics, forward, maxAssignment, readSaeLensFolder, writeNpyF32 } from '../helpers/independent.ts';
 
 const BIN = join(__dirname, '../../bin/sae-workbench.js');
 const dir = mkdtempSync(join(tmpdir(), 'sae-ens-recompute-'));
@@ -94,7 +94,7 @@ interface Result {
   expanded?: { latents: number; k: number | null };
   seeds: number[][];
   evalData: { rows: number; dIn: number };
-  perJ: { members: number; latents: number; metrics: Metrics[]; mean: Metrics; stability: { relaxed: number[]; mean: number; exact: number } | null; pwMcc: { mean: number; pairs: number[] } | null }[];
+  perJ: { members: number; latents: number; metrics: Metrics[]; mean: Metrics; stability: { relaxed: number[]; mean: number; exact: number } | null; pwMcc: { mean: number; pairs: number[] } | null; sharedFraction?: { thresholds: number[]; repeat0VsRepeat1: number[] } | null }[];
   export: { dir: string; folders: string[] } | null;
 }
 
@@ -194,6 +194,19 @@ function checkRun(result: Result, out: string, method: 'bagging' | 'boosting', f
     expect(entry.pwMcc?.pairs).toHaveLength((R * (R - 1)) / 2);
     across.pwMcc.forEach((v, p) => expectNear(entry.pwMcc?.pairs[p] ?? NaN, v, COS_TOL, `${name} J'=${entry.members} pwMcc.pairs[${p}]`));
     expectNear(entry.pwMcc?.mean ?? NaN, avg(across.pwMcc), COS_TOL, `${name} J'=${entry.members} pwMcc.mean`);
+    // shared fraction (repeat 0's features that repeat 1 has at signed cos ≥ τ), from the same dictionaries
+    const [d0, d1] = sets.slice(0, 2).map(concatDictionary);
+    const n0 = d0.length / D_IN;
+    const n1 = d1.length / D_IN;
+    const c01 = cosineMatrix(d0, n0, d1, n1, D_IN);
+    const best = Array.from({ length: n0 }, (_, i) => Math.max(...Array.from({ length: n1 }, (_, j) => c01[i * n1 + j])));
+    const shared = entry.sharedFraction;
+    expect(shared, `${name} J'=${entry.members}: sharedFraction with R = ${R}`).toBeTruthy();
+    shared?.thresholds.forEach((tau, t) => {
+      const near = best.some((b) => Math.abs(b - tau) < 1e-6); // a cosine on the threshold may round either way
+      const want = best.filter((b) => b >= tau).length / n0;
+      expectNear(shared.repeat0VsRepeat1[t], want, { atol: near ? 1 / n0 : 1e-12, rtol: 0 }, `${name} J'=${entry.members} sharedFraction at τ = ${tau}`);
+    });
     log.push(`${name} J'=${entry.members}: stability relaxed [${across.relaxed.map((v) => v.toFixed(4)).join(', ')}], exact ${across.exact.toFixed(4)}, PW-MCC ${avg(across.pwMcc).toFixed(4)}`);
   }
   console.log(log.join('\n'));
