@@ -41,6 +41,8 @@ export interface LineChart {
   height?: number;
   /** Tick positions on x (default: nice ticks over the data). */
   xTicks?: readonly number[];
+  /** Label of an x tick (default formatTick), e.g. N = 20 at the 5th of equally spaced positions. */
+  xTickLabel?: (x: number) => string;
   /** y range to show (default: the data and error bars, widened to nice ticks). */
   yRange?: readonly [number, number];
 }
@@ -61,6 +63,8 @@ export interface BarChart {
   reference?: { y: number; label: string };
   /** Print each value above (or below, when negative) its bar. */
   valueLabels?: boolean;
+  /** Text of a value label (default: formatTick of 3 significant digits). */
+  valueFormat?: (v: number) => string;
   width?: number;
   height?: number;
   yRange?: readonly [number, number];
@@ -187,12 +191,13 @@ function yScale(values: readonly number[], given: readonly [number, number] | un
     return { lo, hi, ticks: niceTicks(lo, hi).filter((t) => t >= lo - 1e-12 && t <= hi + 1e-12) };
   }
   if (values.length === 0) throw new InputError(`${what}: data: expected at least one finite value to plot, got none`);
-  let lo = Math.min(...values);
-  let hi = Math.max(...values);
-  const pad = hi > lo ? 0.04 * (hi - lo) : 0;
-  lo -= pad;
-  hi += pad;
-  const ticks = niceTicks(lo, hi);
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  // 4% headroom; a constant series gets ±10% of its value (±1 at 0) so it sits mid-plot; data that
+  // are all ≥ 0 never get a negative axis from the headroom alone.
+  const pad = max > min ? 0.04 * (max - min) : min === 0 ? 1 : 0.1 * Math.abs(min);
+  const lo = min >= 0 ? Math.max(0, min - pad) : min - pad;
+  const ticks = niceTicks(lo, max + pad);
   return { lo: ticks[0], hi: ticks[ticks.length - 1], ticks };
 }
 
@@ -224,7 +229,7 @@ export function lineChart(c: LineChart): string {
   const parts = [frame(c.title, c.yLabel, width, height, plotBottom, y.ticks, yOf)];
   for (const t of xTicks) {
     parts.push(`<line x1="${px(xOf(t))}" x2="${px(xOf(t))}" y1="${px(plotBottom)}" y2="${px(plotBottom + 4)}" stroke="#888"/>`);
-    parts.push(`<text x="${px(xOf(t))}" y="${px(plotBottom + 15)}" font-size="10" text-anchor="middle" fill="#444">${formatTick(t)}</text>`);
+    parts.push(`<text x="${px(xOf(t))}" y="${px(plotBottom + 15)}" font-size="10" text-anchor="middle" fill="#444">${escapeXml(c.xTickLabel ? c.xTickLabel(t) : formatTick(t))}</text>`);
   }
   parts.push(`<text x="${px(MARGIN.left + plotW / 2)}" y="${px(plotBottom + 30)}" font-size="11" text-anchor="middle" fill="#222">${escapeXml(c.xLabel)}</text>`);
 
@@ -313,7 +318,7 @@ export function barChart(c: BarChart): string {
       parts.push(`<rect class="bar" x="${px(x + 1)}" y="${px(top)}" width="${px(Math.max(1, barW - 2))}" height="${px(h)}" fill="${s.color}"><title>${escapeXml(`${s.name}, ${cat}: ${formatTick(v)}`)}</title></rect>`);
       if (c.valueLabels) {
         const ty = v >= 0 ? top - 3 : top + h + 10;
-        parts.push(`<text x="${px(x + barW / 2)}" y="${px(ty)}" font-size="9" text-anchor="middle" fill="#333">${formatTick(Number(v.toPrecision(3)))}</text>`);
+        parts.push(`<text x="${px(x + barW / 2)}" y="${px(ty)}" font-size="9" text-anchor="middle" fill="#333">${escapeXml(c.valueFormat ? c.valueFormat(v) : formatTick(Number(v.toPrecision(3))))}</text>`);
       }
     });
   });

@@ -132,6 +132,22 @@ describe('lineChart', () => {
     expect(labels.length).toBeGreaterThanOrEqual(3);
   });
 
+  it('a constant series gets ±10% around it; non-negative data get no negative axis from the headroom', () => {
+    const ticksOf = (svg: string): number[] => [...svg.matchAll(/text-anchor="end" fill="#444">([^<]+)</g)].map((m) => Number(m[1]));
+    const flat = lineChart({ title: 't', xLabel: 'x', yLabel: 'y', series: [{ name: 's', color: 'k', points: [{ x: 1, y: 1 }, { x: 2, y: 1 }] }] });
+    expect(ticksOf(flat)).toEqual([0.9, 0.95, 1, 1.05, 1.1]); // [0.9, 1.1], raw step 0.04 → 0.05
+    const zeroToSmall = lineChart({ title: 't', xLabel: 'x', yLabel: 'y', series: [{ name: 's', color: 'k', points: [{ x: 1, y: 0 }, { x: 2, y: 0.004 }] }] });
+    expect(ticksOf(zeroToSmall)[0]).toBe(0); // 0 − 4% headroom would be −0.00016 → −0.001 without the clamp
+  });
+
+  it('labels x ticks with xTickLabel (equally spaced positions for log-spaced values), escaped', () => {
+    const ns = [1, 2, 5, 10, 20];
+    const svg = lineChart({ ...base, xTicks: [0, 1, 2, 3, 4], xTickLabel: (i) => `N<${ns[i]}`, series: [{ name: 's', color: 'k', points: ns.map((_, i) => ({ x: i, y: 0.5 })) }] });
+    checkWellFormed(svg);
+    const labels = [...svg.matchAll(/text-anchor="middle" fill="#444">([^<]+)</g)].map((m) => m[1]);
+    expect(labels).toEqual(['N&lt;1', 'N&lt;2', 'N&lt;5', 'N&lt;10', 'N&lt;20']);
+  });
+
   it('rejects charts it cannot draw, naming the chart and the numbers', () => {
     expect(() => lineChart({ ...base, series: [] })).toThrow(/series: expected at least one series, got none/);
     expect(() => lineChart({ ...base, series: [{ name: 's', color: 'k', points: [{ x: 0, y: NaN }] }] })).toThrow(/at least one point with finite x and y/);
@@ -173,6 +189,16 @@ describe('barChart', () => {
     expect(svg.match(/<line class="reference"/g)).toHaveLength(1);
     expect(svg).toContain('>input baseline</text>');
     expect(svg).toContain('<title>a, kp=2: 2</title>');
+    // Value labels: 3 significant digits by default, above positive bars and below negative ones.
+    const labels = [...svg.matchAll(/<text x="[\d.]+" y="([\d.]+)" font-size="9" text-anchor="middle" fill="#333">([^<]+)</g)].map((m) => ({ y: Number(m[1]), text: m[2] }));
+    expect(labels.map((l) => l.text)).toEqual(['1', '2', '-1']);
+    expect(labels[0].y).toBeLessThan(a1.y);
+    expect(labels[2].y).toBeGreaterThan(bNeg.y + bNeg.h);
+  });
+
+  it('formats value labels with valueFormat', () => {
+    const svg = barChart({ title: 't', yLabel: 'y', categories: ['c'], series: [{ name: 's', color: 'k', values: [0.7] }], valueLabels: true, valueFormat: (v) => v.toFixed(3) });
+    expect(svg).toContain('>0.700</text>');
   });
 
   it('rejects a series whose length does not match the categories', () => {
