@@ -9,20 +9,14 @@
 // at any point. Saves screenshots of the main views to docs/screenshots/ on every run.
 // Needs /usr/bin/chromium (or CHROMIUM=path): `sudo apt-get install chromium`; never `npx playwright install`.
 // Without it every test fails with that message (a setup failure is not allowed to become a skip).
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { createServer, type ViteDevServer } from 'vite';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SHOTS, startApp, type AppSession } from './harness.ts';
 import { evalExportZip } from './exportZip.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const SHOTS = join(ROOT, 'docs/screenshots');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = ['--enable-unsafe-webgpu', '--no-sandbox', '--headless', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const DEFAULT_DATASET = 'builtin:stories-resid-3';
 /**
  * Tiny shapes. Far more steps than the test waits for, so that Pause always lands mid-run however fast
@@ -32,22 +26,7 @@ const SHAPE = { latents: 64, k: 4, steps: 100_000, batch: 32 };
 /** A run that finishes: its end state is the training screenshot, and what the export downloads. */
 const SHORT_STEPS = 300;
 
-/** A port nobody listens on now (the OS picks it; Vite then binds it with strictPort). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-let server: ViteDevServer | undefined;
-let browser: Browser | undefined;
+let app: AppSession | undefined;
 let page: Page;
 let url = '';
 /** Every console error and page error, with the phase it happened in. */
@@ -65,15 +44,7 @@ function ready(): void {
 
 const stepCount = async (): Promise<number> => Number(await page.getByTestId('step-count').innerText());
 const status = (): Promise<string> => page.getByTestId('train-status').innerText();
-/** Waits for a condition in the page; on timeout fails with `what` and the page's status line. */
-async function waitFor(what: string, fn: string, timeout: number): Promise<void> {
-  try {
-    await page.waitForFunction(fn, null, { timeout, polling: 100 });
-  } catch {
-    const alert = await page.locator('[role=alert]').allInnerTexts().catch(() => []);
-    throw new Error(`${what}: not within ${timeout / 1000} s (train-status: ${await status().catch(() => '?')}, step ${await stepCount().catch(() => '?')}${alert.length ? `, alerts: ${alert.join(' | ')}` : ''}${problems.length ? `, console: ${problems.join(' | ')}` : ''})`);
-  }
-}
+const waitFor = (what: string, fn: string, timeout: number): Promise<void> => (app ? app.waitFor(what, fn, timeout) : Promise.reject(new Error('e2e: the app is not started')));
 /** The number of points in the loss plot's first trace, read from plotly's own data on the graph div. */
 const lossPoints = (): Promise<number> =>
   page.evaluate(() => {
@@ -81,13 +52,7 @@ const lossPoints = (): Promise<number> =>
     const gd = (el?.matches('.js-plotly-plot') ? el : el?.querySelector('.js-plotly-plot')) as (Element & { data?: { x?: ArrayLike<number> }[] }) | null | undefined;
     return gd?.data?.[0]?.x?.length ?? 0;
   });
-/** Sets a number field of the experiment form (label data-testid cfg-KEY) as a user types it. */
-const setField = async (key: string, value: number): Promise<void> => {
-  const input = page.locator(`[data-testid=cfg-${key}] input`);
-  if ((await input.count()) !== 1) throw new Error(`the experiment form has no [data-testid=cfg-${key}] input`);
-  await input.fill(String(value));
-  expect(await input.inputValue(), `form field cfg-${key}`).toBe(String(value));
-};
+const setField = (key: string, value: number): Promise<void> => (app ? app.setField(key, value) : Promise.reject(new Error('e2e: the app is not started')));
 
 describe('the app in headless chromium', () => {
   // A failed setup fails every test with its reason (a throwing beforeAll would only mark them skipped).
@@ -100,32 +65,13 @@ describe('the app in headless chromium', () => {
   }, 120_000);
 
   async function setUp(): Promise<void> {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`e2e: no chromium at ${CHROMIUM}. Install Debian's chromium (sudo apt-get install chromium; \`npm test\`'s pretest hook does it as root) or set CHROMIUM to a chromium binary with WebGPU. Never \`npx playwright install\`.`);
-    }
-    mkdirSync(SHOTS, { recursive: true });
-    const port = await freePort();
-    server = await createServer({ root: ROOT, configFile: join(ROOT, 'vite.config.ts'), server: { host: '127.0.0.1', port, strictPort: true, hmr: false }, logLevel: 'warn', clearScreen: false });
-    await server.listen();
-    url = server.resolvedUrls?.local[0] ?? `http://127.0.0.1:${port}/`;
-    log(`vite dev server at ${url}`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-    page.setDefaultTimeout(30_000);
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`[${phase}] console error: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`[${phase}] page error: ${e.message}`));
-    // No network beyond the dev server: any other request is a bug (the app must work offline).
-    await page.route((u) => !u.href.startsWith(url.replace(/\/$/, '')) && !u.protocol.startsWith('blob') && !u.protocol.startsWith('data'), (r) => {
-      problems.push(`[${phase}] request outside the dev server: ${r.request().url()}`);
-      return r.abort();
-    });
+    app = await startApp({ width: 1280, height: 800 }, log, problems, () => phase);
+    page = app.page;
+    url = app.url;
   }
 
   afterAll(async () => {
-    await browser?.close().catch(() => {});
-    await server?.close().catch(() => {});
+    await app?.close();
     rmSync(tmp, { recursive: true, force: true });
   });
 

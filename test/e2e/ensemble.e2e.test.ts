@@ -1,6 +1,6 @@
 // Ensembles in the app end to end, as a new user meets them: Vite's dev server on 127.0.0.1 (a free
 // port), Debian's headless chromium (WebGPU on SwiftShader) driven by playwright-core, tiny shapes typed
-// into the experiment form (the serving and browser setup of app.e2e.test.ts, copied). In order: a link
+// into the experiment form (the serving and browser setup of harness.ts). In order: a link
 // opens the page on synthetic:small; bagging J=2 trains to the end; "Evaluate ensemble" draws the
 // metric-vs-J curves (J′ = 1, 2) and the Prop. 3.1 check; "Compare members" draws the cosine heatmap, the
 // matched pairs, the stability and unique-feature views and the decoder map; a matched pair's latent of
@@ -14,40 +14,19 @@
 // docs/screenshots/ensemble-*.png on every run.
 // Needs /usr/bin/chromium (or CHROMIUM=path); never `npx playwright install`. Without it every test fails
 // with that message (a setup failure is not allowed to become a skip).
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { createServer, type ViteDevServer } from 'vite';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SHOTS, startApp, type AppSession } from './harness.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const SHOTS = join(ROOT, 'docs/screenshots');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = ['--enable-unsafe-webgpu', '--no-sandbox', '--headless', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 /** Tiny shapes: each run trains in seconds on the CPU reference (what 'auto' picks on a software adapter). */
 const SHAPE = { latents: 16, k: 2, steps: 150, batch: 32 };
 const MARKED = 'builtin:digits-marked';
 const MARKED_SHAPE = { latents: 32, k: 4, steps: 80, batch: 64 };
 
-/** A port nobody listens on now (the OS picks it; Vite then binds it with strictPort). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-let server: ViteDevServer | undefined;
-let browser: Browser | undefined;
+let app: AppSession | undefined;
 let page: Page;
 let url = '';
 /** Every console error and page error, with the phase it happened in. */
@@ -62,17 +41,7 @@ function ready(): void {
   if (setupError) throw new Error(`e2e setup failed: ${setupError.message}`);
 }
 
-const status = (): Promise<string> => page.getByTestId('train-status').innerText();
-const stepCount = async (): Promise<number> => Number(await page.getByTestId('step-count').innerText());
-/** Waits for a condition in the page; on timeout fails with `what`, the status line and any alerts. */
-async function waitFor(what: string, fn: string, timeout: number): Promise<void> {
-  try {
-    await page.waitForFunction(fn, null, { timeout, polling: 100 });
-  } catch {
-    const alert = await page.locator('[role=alert]').allInnerTexts().catch(() => []);
-    throw new Error(`${what}: not within ${timeout / 1000} s (train-status: ${await status().catch(() => '?')}, step ${await stepCount().catch(() => '?')}${alert.length ? `, alerts: ${alert.join(' | ')}` : ''}${problems.length ? `, console: ${problems.join(' | ')}` : ''})`);
-  }
-}
+const waitFor = (what: string, fn: string, timeout: number): Promise<void> => (app ? app.waitFor(what, fn, timeout) : Promise.reject(new Error('e2e: the app is not started')));
 /** The traces of a plotly chart (by data-testid), read from plotly's own data on the graph div: points per trace and names. */
 const traces = (testId: string): Promise<{ points: number[]; names: string[]; type: string[] }> =>
   page.evaluate((id) => {
@@ -81,13 +50,7 @@ const traces = (testId: string): Promise<{ points: number[]; names: string[]; ty
     const data = gd?.data ?? [];
     return { points: data.map((t) => (t.x ?? t.z)?.length ?? 0), names: data.map((t) => t.name ?? ''), type: data.map((t) => t.type ?? '') };
   }, testId);
-/** Sets a number field of the experiment form (label data-testid cfg-KEY) as a user types it. */
-const setField = async (key: string, value: number): Promise<void> => {
-  const input = page.locator(`[data-testid=cfg-${key}] input`);
-  if ((await input.count()) !== 1) throw new Error(`the experiment form has no [data-testid=cfg-${key}] input`);
-  await input.fill(String(value));
-  expect(await input.inputValue(), `form field cfg-${key}`).toBe(String(value));
-};
+const setField = (key: string, value: number): Promise<void> => (app ? app.setField(key, value) : Promise.reject(new Error('e2e: the app is not started')));
 const setShape = async (s: { latents: number; k: number; steps: number; batch: number }): Promise<void> => {
   await setField('dSae', s.latents);
   await setField('k', s.k);
@@ -123,31 +86,13 @@ describe('ensembles in the app, in headless chromium', () => {
   }, 120_000);
 
   async function setUp(): Promise<void> {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`e2e: no chromium at ${CHROMIUM}. Install Debian's chromium (sudo apt-get install chromium; \`npm test\`'s pretest hook does it as root) or set CHROMIUM to a chromium binary with WebGPU. Never \`npx playwright install\`.`);
-    }
-    mkdirSync(SHOTS, { recursive: true });
-    const port = await freePort();
-    server = await createServer({ root: ROOT, configFile: join(ROOT, 'vite.config.ts'), server: { host: '127.0.0.1', port, strictPort: true, hmr: false }, logLevel: 'warn', clearScreen: false });
-    await server.listen();
-    url = server.resolvedUrls?.local[0] ?? `http://127.0.0.1:${port}/`;
-    log(`vite dev server at ${url}`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-    page.setDefaultTimeout(30_000);
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`[${phase}] console error: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`[${phase}] page error: ${e.message}`));
-    await page.route((u) => !u.href.startsWith(url.replace(/\/$/, '')) && !u.protocol.startsWith('blob') && !u.protocol.startsWith('data'), (r) => {
-      problems.push(`[${phase}] request outside the dev server: ${r.request().url()}`);
-      return r.abort();
-    });
+    app = await startApp({ width: 1280, height: 900 }, log, problems, () => phase);
+    page = app.page;
+    url = app.url;
   }
 
   afterAll(async () => {
-    await browser?.close().catch(() => {});
-    await server?.close().catch(() => {});
+    await app?.close();
     rmSync(tmp, { recursive: true, force: true });
   });
 
