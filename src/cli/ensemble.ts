@@ -30,8 +30,8 @@ import { acquireDevice } from '../gpu/device.ts';
 import type { FlagSpec, Flags } from './args.ts';
 import { num, oneOf, str } from './args.ts';
 import { loadData } from './data.ts';
-import { downstreamOf, perRowFields } from '../engine/ensembleRun.ts';
-import { splitTrainEval } from '../core/preprocess.ts';
+import { downstreamOf, planEnsemble } from '../engine/ensembleRun.ts';
+import { perRowFields, splitTrainEval } from '../core/preprocess.ts';
 import { readSaeFolder, writeSaeFolder } from './folder.ts';
 import { createProgress } from './progress.ts';
 import { TRAIN_FLAGS, chooseBackend, configFromFlags } from './train.ts';
@@ -176,10 +176,8 @@ export async function runEnsemble(f: Flags): Promise<Record<string, unknown>> {
   const seed0 = base.seed ?? DEFAULT_CONFIG.seed;
   const arch = base.arch ?? DEFAULT_CONFIG.arch;
   const usesK = arch === 'topk' || arch === 'batchtopk';
-  const memberConfig: Partial<TrainConfig> =
-    method === 'expanded'
-      ? { ...base, dSae: J * (base.dSae ?? DEFAULT_CONFIG.dSae), ...(usesK ? { k: J * (base.k ?? DEFAULT_CONFIG.k) } : {}) }
-      : base;
+  // The expanded SAE's J· latents (and J·k) exactly as the app's runs get them.
+  const memberConfig: Partial<TrainConfig> = planEnsemble({ dataset: dataSpec, config: base, ensemble: { method, members: J } }).config;
 
   const loaded = loadData(dataSpec, { tensor: str(f, 'tensor'), shape: str(f, 'shape') });
   const evalSpec = str(f, 'eval-data');

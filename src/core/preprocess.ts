@@ -10,6 +10,14 @@ import { createRng, permutation } from './random.ts';
 import type { Dataset } from './types.ts';
 
 /**
+ * Per-row fields a dataset carries besides labels, to name as `perRow` below: the `marked` flags of the
+ * spurious-marker built-ins (marked.ts). Empty for every other dataset.
+ */
+export function perRowFields(d: Dataset): string[] {
+  return (d as Partial<{ marked: Uint8Array }>).marked instanceof Uint8Array ? ['marked'] : [];
+}
+
+/**
  * Rows `idx` of `d` (in that order), labels included; other fields (truth, labelNames) are shared.
  * Extra per-row fields of extensions (arrays of length rows) are subset when named in `perRow`.
  */

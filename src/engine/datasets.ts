@@ -25,7 +25,7 @@ import type { LmModel } from '../core/lm/model.ts';
 import { parseLmModel } from '../core/lm/model.ts';
 import { tokenLabel } from '../core/lm/tokenizer.ts';
 import { parseNpy } from '../core/npy.ts';
-import { splitTrainEval, takeRows } from '../core/preprocess.ts';
+import { perRowFields, splitTrainEval, takeRows } from '../core/preprocess.ts';
 import { parseSafetensors } from '../core/safetensors.ts';
 import type { SyntheticSpec } from '../core/synthetic.ts';
 import { SYNTHETIC_PRESETS, generateSynthetic, parseSyntheticSpec, syntheticName } from '../core/synthetic.ts';
@@ -423,7 +423,7 @@ function preprocess(raw: Raw, pre: Required<PreprocessOptions>): LoadedDataset {
     rowsOf = Int32Array.from(keep);
   }
   // Per-row fields beyond labels (the spurious marker's `marked` flags) follow their rows into the splits.
-  const perRow = (data as Partial<{ marked: Uint8Array }>).marked instanceof Uint8Array ? ['marked'] : [];
+  const perRow = perRowFields(data);
   const split = pre.evalFraction > 0 && data.rows >= 2 ? splitTrainEval(data, pre.evalFraction, pre.splitSeed, perRow) : null;
   const stats = split ? split.train : data;
   const mean = pre.centre ? rowMean(stats.x, stats.rows, stats.dIn) : null;

@@ -12,7 +12,7 @@ import type { EnsembleMethod, EnsembleMetrics } from '../core/ensemble.ts';
 import { concatenatedView, evaluateEnsemble, proposition31Gap } from '../core/ensemble.ts';
 import { UNIQUE_TAU, crossMemberCosines, latentStability, matchedPairs, pcaMap, uniqueFeatures } from '../core/ensembleViews.ts';
 import { InputError } from '../core/errors.ts';
-import { takeRows } from '../core/preprocess.ts';
+import { perRowFields, takeRows } from '../core/preprocess.ts';
 import type { Dataset, Sae } from '../core/types.ts';
 import type {
   DownstreamReport,
@@ -105,11 +105,6 @@ export function ensembleRows(d: LoadedDataset, maxRows = ENSEMBLE_EVAL_MAX_ROWS)
   const src = d.eval ?? d.train;
   if (src.rows <= maxRows) return { data: src, split };
   return { data: takeRows(src, Int32Array.from({ length: maxRows }, (_, i) => i), src.name, perRowFields(src)), split };
-}
-
-/** Per-row extension fields a dataset carries besides labels (the spurious marker of the *-marked sets). */
-export function perRowFields(d: Dataset): string[] {
-  return (d as Partial<{ marked: Uint8Array }>).marked instanceof Uint8Array ? ['marked'] : [];
 }
 
 /** bagging/boosting combine members as the paper says; one SAE (single, expanded) is J' = 1 of either. */

@@ -15,7 +15,7 @@ import { InputError } from '../core/errors.ts';
 import { toSaeLens } from '../core/saelens.ts';
 import { writeZip } from '../core/zip.ts';
 import type { StepStats } from '../core/train.ts';
-import type { Arch, Dataset, Sae } from '../core/types.ts';
+import type { Arch, Sae } from '../core/types.ts';
 import { GPU_ARCHS } from './gpuTrainer.ts';
 import { describeAdapter, isSoftwareAdapter } from '../gpu/device.ts';
 import type {
@@ -112,8 +112,6 @@ interface Run {
    * with their final stats and weights. Global step = stage·stageSteps + the trainer's step. null otherwise.
    */
   boost: { stage: number; frozen: Weights[]; frozenLast: StepStats[] } | null;
-  /** The dataset's train split the stages' residuals are computed from (boosting). */
-  trainData: Dataset;
   /** What the next stage's trainer is made with (boosting). */
   makeTrainer: ((residualOf: Sae[], seed: number) => Promise<MemberTrainer>) | null;
 }
@@ -568,7 +566,6 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
       density: null,
       densityAtMs: -Infinity,
       boost: boosting ? { stage: 0, frozen: [], frozenLast: [] } : null,
-      trainData: data,
       makeTrainer: boosting ? (residualOf, seed) => makeTrainer(residualOf, [seed]) : null,
     };
     run = r;
@@ -694,10 +691,8 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
       if (residualCache?.key !== key) {
         const frozen = w.saes.slice(0, member);
         const base = d;
-        residualCache = {
-          key,
-          d: { ...base, train: boostingResidual(frozen, base.train), eval: base.eval ? boostingResidual(frozen, base.eval) : null },
-        };
+        // Only the split the inspector scans (inspectRun.ts scannedRows: eval, else train) is coded.
+        residualCache = { key, d: base.eval ? { ...base, eval: boostingResidual(frozen, base.eval) } : { ...base, train: boostingResidual(frozen, base.train) } };
       }
       d = residualCache.d;
     }
@@ -807,7 +802,6 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
       density: null,
       densityAtMs: -Infinity,
       boost: null,
-      trainData: loaded.train,
       makeTrainer: null,
     };
     run = r;
