@@ -29,9 +29,9 @@ enableRawImports();
 const { parseFlags } = await import('../src/cli/args.ts');
 const { ENSEMBLE_FLAGS, runEnsemble } = await import('../src/cli/ensemble.ts');
 const { loadData } = await import('../src/cli/data.ts');
-const { writeNpy } = await import('../src/core/npy.ts');
-const { createRng, permutation } = await import('../src/core/random.ts');
-const { generateSynthetic, parseSyntheticSpec } = await import('../src/core/synthetic.ts');
+const { writeNpy } = await import('../src/core/formats/npy.ts');
+const { createRng, permutation } = await import('../src/core/math/random.ts');
+const { generateSynthetic, parseSyntheticSpec } = await import('../src/core/data/synthetic.ts');
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -607,7 +607,7 @@ function claimDownstream(d: DownstreamLoaded): { probing: ClaimResult | null; sc
   let scr: ClaimResult | null = null;
   if (RUNS.every((r) => ds(r)?.scr)) {
     // Mean over the N every run has (N is clipped to each model's latents). S_SHIFT is null where the
-    // oracle barely beats the biased probe (core/downstream.ts): left out of the mean.
+    // oracle barely beats the biased probe (core/ensemble/downstream.ts): left out of the mean.
     const { common } = scrNs(d);
     const mean = (r: RunName): number => {
       const v = (ds(r)?.scr?.perN ?? []).filter((q) => common.includes(q.n)).map((q) => q.shift).filter((x): x is number => x !== null);
@@ -937,7 +937,7 @@ function downstreamSection(d: DownstreamLoaded, ds: ReturnType<typeof claimDowns
   out.push(
     `On \`${DOWNSTREAM_SPEC}\` (scikit-learn digits with a bright corner marker on a seeded half of the images, independent of the class: class labels for concept detection, the marker as the spurious attribute for SCR), ` +
       `a single SAE, the expanded SAE, bagging and boosting at J = ${d.members} (\`--downstream\`, one repeat), each trained on all ${any?.data.rows ?? '?'} rows with ${any?.config.dSae ?? '?'} latents per member, k = ${any?.config.k ?? '?'}, ${any?.config.steps ?? '?'} steps × ${any?.config.batch ?? '?'}. ` +
-      `The SAEs are unsupervised; the probes hold out their own test rows (sparse probing: a seeded 20% of each class; SCR: 30% of the class pair's rows; src/core/downstream.ts). ` +
+      `The SAEs are unsupervised; the probes hold out their own test rows (sparse probing: a seeded 20% of each class; SCR: 30% of the class pair's rows; src/core/ensemble/downstream.ts). ` +
       `\`builtin:fashion-mnist-marked\` (784-d) is left out: at 784 inputs the CPU reference trains ~12× slower per step than at 64, beyond this script's budget.`,
     '',
   );
@@ -1055,7 +1055,7 @@ async function main(): Promise<void> {
         if (tmp) {
           const argv = argvFor(run, dset, DOWNSTREAM_SPEC, null, ['--downstream']);
           say(`${DOWNSTREAM_ID}: ${run}`);
-          const describe = { dataset: DOWNSTREAM_SPEC, split: 'SAEs trained and evaluated on all rows; the probes hold out their own test rows (src/core/downstream.ts)', trainRows: null, evalRows: null, argv };
+          const describe = { dataset: DOWNSTREAM_SPEC, split: 'SAEs trained and evaluated on all rows; the probes hold out their own test rows (src/core/ensemble/downstream.ts)', trainRows: null, evalRows: null, argv };
           downstream.runs[run] = await runOne(argv, file, describe, DOWNSTREAM_SPEC, DOWNSTREAM_SPEC);
           say(`${DOWNSTREAM_ID}: ${run} done in ${downstream.runs[run]?.wallSeconds.toFixed(0)} s`);
         } else {

@@ -32,7 +32,7 @@
 // Edges:     any sizes; invocations / workgroups past the end return (uniformly per workgroup where a
 //            barrier follows). θ and ‖wDec‖ are computed once per step here so forward, backward and the
 //            STE compare against the same f32 bits. Deterministic: no atomics, fixed summation order.
-// Twin:      src/core/dense.ts:latentNorms, thresholds, activationForward, activationBackward, thresholdGrad
+// Twin:      src/core/sae/dense.ts:latentNorms, thresholds, activationForward, activationBackward, thresholdGrad
 
 override WG: u32 = 64u;
 

@@ -21,7 +21,7 @@
 // Edges:     buffers are allocated to a multiple of 16 bytes; lanes past n (the tail of the last vec4)
 //            are written back unchanged; segLen need not be a multiple of 4 (a vec4 may straddle two
 //            members). n = 0 is not dispatched. Invocations past ceil(n/4) return at once.
-// Twin:      src/core/optim.ts:adamStep (after clipGradNorm), per member
+// Twin:      src/core/sae/optim.ts:adamStep (after clipGradNorm), per member
 
 override WG: u32 = 256u;
 

@@ -7,7 +7,7 @@
 //   2  params       : Params {M: u32, kAux: u32}                              uniform
 // Dispatch:  ceil(M / 64) workgroups of 64; invocation j owns member j.
 // Edges:     nDead = 0 gives scale 0 (and AuxK's masked TopK then selects nothing). kAux ≥ 1.
-// Twin:      src/core/loss.ts (scale = min(nDead/kAux, 1))
+// Twin:      src/core/sae/loss.ts (scale = min(nDead/kAux, 1))
 
 struct Params {
   M: u32,

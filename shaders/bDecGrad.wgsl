@@ -15,7 +15,7 @@
 //            rows b ≡ ry and latents i ≡ ry (mod RY) of dim d = tile·TD + dx; invocation (dx, 0) adds the RY
 //            partials in order ry = 0, 1, … and writes.
 // Edges:     any dIn (dims ≥ dIn idle), batch, dSae; fixed order: deterministic.
-// Twin:      src/core/sparse.ts:bDecGradSparse
+// Twin:      src/core/sae/sparse.ts:bDecGradSparse
 
 override TD: u32 = 32u;
 override RY: u32 = 8u;

@@ -31,7 +31,7 @@
 //            lower flat index through an ordered count: per-row tie counts (countTies), their exclusive
 //            sum over rows (scanTies) and an in-row prefix sum (applyMask). minKept is exact: the threshold's
 //            value when it is > 0, else the batch's smallest positive z (0 if none). z must be finite.
-// Twin:      src/core/sae.ts:batchTopkCodes (per member).
+// Twin:      src/core/sae/sae.ts:batchTopkCodes (per member).
 
 override WG: u32 = 256u;
 

@@ -21,7 +21,7 @@
 //            k (idx, val) pairs are staged WG at a time in workgroup memory; sqErr by a tree over the WG partials.
 // Edges:     any dIn, k (chunks of WG with bounds checks); slots with idx ≥ dSae (0xFFFFFFFF = empty) add
 //            nothing; wg ≥ batch·M (the fold's last row) returns. Sums in slot order: deterministic.
-// Twin:      src/core/sparse.ts:decodeSparse
+// Twin:      src/core/sae/sparse.ts:decodeSparse
 
 override WG: u32 = 64u;
 

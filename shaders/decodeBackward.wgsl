@@ -19,7 +19,7 @@
 //            then a tree over the SPLIT lanes in workgroup memory; slots go WG/SPLIT at a time.
 // Edges:     any dIn, k; empty or val ≤ 0 slots write 0 (every slot is written); wg ≥ batch·M returns.
 //            Fixed summation order: deterministic.
-// Twin:      src/core/sparse.ts:decodeBackwardSparse
+// Twin:      src/core/sae/sparse.ts:decodeBackwardSparse
 
 override WG: u32 = 64u;
 override SPLIT: u32 = 16u;

@@ -25,7 +25,7 @@
 //            4·KT·(TB + TD) bytes (8 KiB by default).
 // Edges:     tiles past batch, dSae (member end) or dIn are zero-filled by the loads; the stores check rows and
 //            dims. Any sizes ≥ 1. Fixed summation order: deterministic.
-// Twin:      src/core/dense.ts:decodeDense
+// Twin:      src/core/sae/dense.ts:decodeDense
 
 override WG_D: u32 = 16u; // invocations along dIn (4 dims each)
 override WG_B: u32 = 16u; // invocations along batch rows (4 rows each)

@@ -27,7 +27,7 @@
 //            bounds checks besides the final store), so the fma loop has none; dIn need not be a
 //            multiple of 4 (`mainScalar`) or of KT. Workgroups past tilesB·tilesN return at once.
 //            batch = 0 or N = 0: dispatch nothing. dIn = 0: z = bEff.
-// Twin:      src/core/gemm.ts:matmulNT (and encodePre in src/core/sae.ts, member by member).
+// Twin:      src/core/sae/gemm.ts:matmulNT (and encodePre in src/core/sae/sae.ts, member by member).
 
 override WG_N: u32 = 16u;  // invocations along the latent axis
 override WG_B: u32 = 16u;  // invocations along the batch axis

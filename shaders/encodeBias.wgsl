@@ -15,7 +15,7 @@
 //            Override: WG (default 64, a power of two ≤ 256).
 // Edges:     workgroups past N return at once (uniformly, before any barrier); dIn < WG leaves lanes
 //            with an empty sum; dIn = 0 gives bEff = bEnc. N = 0: dispatch nothing.
-// Twin:      src/core/gemm.ts:effectiveBias.
+// Twin:      src/core/sae/gemm.ts:effectiveBias.
 
 override WG: u32 = 64u;
 

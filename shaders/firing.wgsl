@@ -32,7 +32,7 @@
 // Edges:     dSae need not be a multiple of TILE (latents past dSae are skipped; idx ≥ dSae is ignored);
 //            k = 0 or batch = 0 counts nothing (every latent then ages by batch). Workgroups past the
 //            grid's end return at once.
-// Twin:      src/core/firing.ts:updateFiring and deadMask, per member (the loop of src/core/train.ts)
+// Twin:      src/core/sae/firing.ts:updateFiring and deadMask, per member (the loop of src/core/sae/train.ts)
 
 override WG: u32 = 256u;
 override PER_THREAD: u32 = 4u;

@@ -10,7 +10,7 @@
 //            owns element i = b·dIn + d. WG is an override (default 256).
 // Edges:     batch rows whose dataset row is outside [chunkStart, chunkStart + chunkRows) are left
 //            untouched: a dataset larger than one binding is gathered by one dispatch per chunk.
-// Twin:      src/core/train.ts:gatherRows
+// Twin:      src/core/sae/train.ts:gatherRows
 
 override WG: u32 = 256u;
 

@@ -28,7 +28,7 @@
 //            invocations with tx = 0 of the tiles with dt = 0. Overrides: WG_M (16), WG_D (16), KT (16).
 // Edges:     tiles past the member's dSae, dIn or batch are zero-filled by the loads; stores check latents and
 //            dims. Any sizes ≥ 1. Summation over b in order, no atomics: deterministic.
-// Twin:      src/core/dense.ts:gemmTN
+// Twin:      src/core/sae/dense.ts:gemmTN
 
 override WG_M: u32 = 16u; // invocations along latents (4 latents each)
 override WG_D: u32 = 16u; // invocations along dIn (4 dims each)

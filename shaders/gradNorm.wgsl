@@ -24,7 +24,7 @@
 // Edges:     segLen need not be a multiple of CHUNK (elements past the segment count 0); a tensor with
 //            segLen = 0 (no dLogThreshold) has no chunks and is not dispatched; stride = 0 gives ‖g‖ = 0,
 //            scale 1. Workgroups past the grid's end (partial last line of a fold) return at once.
-// Twin:      src/core/optim.ts:gradNorm / clipGradNorm, applied to each member's SaeGrads separately.
+// Twin:      src/core/sae/optim.ts:gradNorm / clipGradNorm, applied to each member's SaeGrads separately.
 
 override WG: u32 = 256u;
 override ITEMS: u32 = 8u;

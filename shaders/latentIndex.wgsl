@@ -32,7 +32,7 @@
 // Edges:     empty slots (idx ≥ dSae, 0xFFFFFFFF) are skipped everywhere; latents selected by no slot get an
 //            empty segment; a segment can be as long as batch (a latent selected by every row); any N (the
 //            scan loops); grids past maxPerDim folded; invocations past the end return.
-// Twin:      src/core/sparse.ts:latentSegments
+// Twin:      src/core/sae/sparse.ts:latentSegments
 
 override WG: u32 = 256u;
 override SORT_CAP: u32 = 1024u;

@@ -9,7 +9,7 @@
 //            default 64, a power of two) stride the row, then a fixed-shape tree reduction of Σ w² in
 //            workgroup memory: deterministic, run to run.
 // Edges:     any dIn ≥ 1; zero rows stay zero; workgroups past `rows` return at once.
-// Twin:      src/core/optim.ts:normalizeRows
+// Twin:      src/core/sae/optim.ts:normalizeRows
 
 override WG: u32 = 64u;
 

@@ -12,7 +12,7 @@
 //            (dot, ‖w‖²) in workgroup memory: deterministic, run to run.
 // Edges:     any dIn ≥ 1 (threads past dIn contribute 0); rows with ‖wDec[m]‖² = 0 are left untouched;
 //            workgroups past `rows` (the partial last line of a folded grid) return at once.
-// Twin:      src/core/optim.ts:projectDecoderGrad
+// Twin:      src/core/sae/optim.ts:projectDecoderGrad
 
 override WG: u32 = 64u;
 

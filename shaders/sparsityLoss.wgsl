@@ -9,7 +9,7 @@
 //   3  params  : Params {B, N, dSae, mode: u32, lambda: f32}   uniform
 // Dispatch:  M workgroups of WG (override, power of two); workgroup j owns member j; fixed tree: deterministic.
 // Edges:     B, dSae ≥ 1.
-// Twin:      src/core/loss.ts (sparsityLoss of lossAndGrads)
+// Twin:      src/core/sae/loss.ts (sparsityLoss of lossAndGrads)
 
 override WG: u32 = 64u;
 

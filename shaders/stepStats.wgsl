@@ -23,7 +23,7 @@
 // Dispatch:  M workgroups of WG (override, power of two); workgroup j owns member j.
 // Edges:     fixed-shape tree reductions: deterministic. Each workgroup recomputes the batch variance
 //            (cheap next to the step; keeps one kernel).
-// Twin:      src/core/train.ts:createTrainer().trainStep (StepStats)
+// Twin:      src/core/sae/train.ts:createTrainer().trainStep (StepStats)
 
 override WG: u32 = 64u;
 

@@ -8,7 +8,7 @@
 //   2  params  : Params {M: u32, rate: f32}                             uniform
 // Dispatch:  ceil(M / 64) workgroups of 64; invocation j owns member j.
 // Edges:     a step that keeps nothing positive leaves θ unchanged.
-// Twin:      src/core/train.ts (the batchThreshold update of trainStep)
+// Twin:      src/core/sae/train.ts (the batchThreshold update of trainStep)
 
 struct Params {
   M: u32,

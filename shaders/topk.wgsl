@@ -5,7 +5,7 @@
 // Math:      for row t < batch and member j < M, S = the k largest z[t, j·dSae + i] over 0 ≤ i < dSae
 //            (MASKED: only i with dead[j·dSae + i] ≠ 0), ties to the lower i; then
 //            idx[t, j, r] = i_r and val[t, j, r] = max(z[t, j·dSae + i_r], 0) for r < |S|, ordered by
-//            z descending then i ascending (the order of src/core/sae.ts:topkRow).
+//            z descending then i ascending (the order of src/core/sae/sae.ts:topkRow).
 // Bindings:  @group(0)
 //   0  z       : array<f32>   [batch, N]       read        N = M·dSae; member j owns columns j·dSae ..
 //   1  dead    : array<u32>   [N]              read        MASKED only (≠ 0: candidate); otherwise any
@@ -33,7 +33,7 @@
 //            to the lower index, deterministic (integer atomics only build histograms, whose counts do
 //            not depend on the order of the adds). All-negative rows: the k largest z, val = 0.
 //            z must be finite (no NaN).
-// Twin:      src/core/sae.ts:topkRow (per row and member; MASKED: its `allowed` argument), topkCodes.
+// Twin:      src/core/sae/sae.ts:topkRow (per row and member; MASKED: its `allowed` argument), topkCodes.
 
 override WG: u32 = 256u;
 override KMAX: u32 = 128u;
@@ -270,7 +270,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 // Entry point `serial`: one invocation per (row, member), no barriers, no workgroup memory (see Dispatch).
 // The invocation walks its row once, in index order, keeping a private list of the best keys sorted by
 // key desc (then index asc: an equal key arriving later has a higher index and is placed after): the
-// insertion of src/core/sae.ts:topkRow on order-preserving keys. It wins on SwiftShader, where a
+// insertion of src/core/sae/sae.ts:topkRow on order-preserving keys. It wins on SwiftShader, where a
 // workgroup costs in proportion to its invocations and barriers are expensive (timings: topk.ts:chooseTopk).
 
 const SERIAL_KMAX: u32 = 64u;

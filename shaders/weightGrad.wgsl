@@ -28,7 +28,7 @@
 //            invocation 0 also forms outSum. No barriers, no atomics.
 // Edges:     any dIn; empty segments write 0 (accumulate = 0) or leave the row as it is (accumulate = 1);
 //            m ≥ N returns. Summation in segment order (row, slot): deterministic.
-// Twin:      src/core/sparse.ts:segmentGrad
+// Twin:      src/core/sae/sparse.ts:segmentGrad
 
 override WG: u32 = 64u;
 

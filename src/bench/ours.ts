@@ -85,12 +85,12 @@ async function ourTopk({ device, isSoftware }: GpuDevice, { batch, dSae, k }: Be
 }
 
 /**
- * One full TopK training step of the GPU trainer (src/engine/gpuTrainer.ts) — gather, encode, TopK,
+ * One full TopK training step of the GPU trainer (src/engine/training/gpuTrainer.ts) — gather, encode, TopK,
  * decode, sparse backward, projection, clip, Adam, renormalisation, firing statistics, step metrics —
  * with AuxK off, the recipe of tfjsPeer.ts:topkStep. The data (4 batches of noise) lives on the GPU.
  */
 async function ourStep({ device, isSoftware }: GpuDevice, { batch, dIn, dSae, k }: BenchShape): Promise<Runner> {
-  const { createGpuTrainer } = await import('../engine/gpuTrainer.ts');
+  const { createGpuTrainer } = await import('../engine/training/gpuTrainer.ts');
   const rows = batch * 4;
   const x = new Float32Array(rows * dIn);
   let s = 0x2545f491;
@@ -107,6 +107,6 @@ async function ourStep({ device, isSoftware }: GpuDevice, { batch, dIn, dSae, k 
   return {
     submit: () => trainer.trainSteps(1),
     dispose: () => trainer.destroy(),
-    note: 'GPU trainer step (src/engine/gpuTrainer.ts), AuxK off',
+    note: 'GPU trainer step (src/engine/training/gpuTrainer.ts), AuxK off',
   };
 }

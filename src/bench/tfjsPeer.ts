@@ -143,7 +143,7 @@ export async function createTfjsPeer(gpu: GPU, device: GPUDevice, adapterInfo: G
 let stepCount = 0;
 
 /**
- * The TopK SAE training step in TF.js ops, the recipe of src/core/train.ts without AuxK:
+ * The TopK SAE training step in TF.js ops, the recipe of src/core/sae/train.ts without AuxK:
  *   z = (x − bDec)·wEncᵀ + bEnc            [batch, dSae]
  *   f = ReLU(z) on the row's top k, else 0  (tf.topk threshold; a customGrad: TF.js has no TopK gradient)
  *   x̂ = f·wDec + bDec                      [batch, dIn]   (dense: TF.js has no sparse matmul)

@@ -4,14 +4,14 @@
 
 import { readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { csvDataset, parseCsv } from '../core/csv.ts';
+import { csvDataset, parseCsv } from '../core/formats/csv.ts';
 import { InputError } from '../core/errors.ts';
-import { idxImages, parseIdx } from '../core/idx.ts';
-import { parseNpy } from '../core/npy.ts';
-import { parseRawF32, parseShape } from '../core/raw.ts';
-import { parseSafetensors } from '../core/safetensors.ts';
-import { generateSynthetic, parseSyntheticSpec } from '../core/synthetic.ts';
-import type { Dataset } from '../core/types.ts';
+import { idxImages, parseIdx } from '../core/formats/idx.ts';
+import { parseNpy } from '../core/formats/npy.ts';
+import { parseRawF32, parseShape } from '../core/formats/raw.ts';
+import { parseSafetensors } from '../core/formats/safetensors.ts';
+import { generateSynthetic, parseSyntheticSpec } from '../core/data/synthetic.ts';
+import type { Dataset } from '../core/sae/types.ts';
 import { loadBuiltin, maybeGunzipSync } from './builtin.ts';
 
 export interface DataOptions {

@@ -1,6 +1,6 @@
 // `sae-workbench ensemble`: trains an ensemble of SAEs — naive bagging, boosting, or the expanded-SAE
 // baseline (Gadgil, Lin, Lee; seed-papers.md §2) — on the WGSL engine or the CPU reference, evaluates it
-// for every J' = 1..J on held-out data (src/core/ensemble.ts), with --repeats R ≥ 2 adds stability and
+// for every J' = 1..J on held-out data (src/core/ensemble/ensemble.ts), with --repeats R ≥ 2 adds stability and
 // PW-MCC across R independent ensembles, optionally writes every member as a SAELens folder, and reports
 // JSON. Node only.
 //
@@ -11,27 +11,27 @@
 
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ResolvedConfig, TrainConfig } from '../core/config.ts';
-import { DEFAULT_CONFIG, resolveConfig, validateConfig } from '../core/config.ts';
-import { boostingResidual } from '../core/boosting.ts';
-import type { EnsembleMethod, EnsembleMetrics, Stability } from '../core/ensemble.ts';
-import { concatenatedView, evaluateEnsemble, sharedFractionCurve, stability } from '../core/ensemble.ts';
+import type { ResolvedConfig, TrainConfig } from '../core/sae/config.ts';
+import { DEFAULT_CONFIG, resolveConfig, validateConfig } from '../core/sae/config.ts';
+import { boostingResidual } from '../core/ensemble/boosting.ts';
+import type { EnsembleMethod, EnsembleMetrics, Stability } from '../core/ensemble/ensemble.ts';
+import { concatenatedView, evaluateEnsemble, sharedFractionCurve, stability } from '../core/ensemble/ensemble.ts';
 import { InputError } from '../core/errors.ts';
-import type { EnsembleManifest } from '../core/ensembleFile.ts';
-import { ENSEMBLE_MANIFEST, checkEnsembleMembers, manifestOf, parseEnsembleManifest, readEnsembleZip } from '../core/ensembleFile.ts';
-import { evaluateSae, exportForm } from '../core/evaluate.ts';
-import { pairwiseMcc } from '../core/recovery.ts';
-import { CFG_FILE, TRAINER, WEIGHTS_FILE, toSaeLens } from '../core/saelens.ts';
-import type { StepStats } from '../core/train.ts';
-import { createTrainer } from '../core/train.ts';
-import type { Dataset, Sae } from '../core/types.ts';
-import { HISTORY_CAPACITY, createGpuTrainer, gpuTrainerLimits } from '../engine/gpuTrainer.ts';
+import type { EnsembleManifest } from '../core/formats/ensembleFile.ts';
+import { ENSEMBLE_MANIFEST, checkEnsembleMembers, manifestOf, parseEnsembleManifest, readEnsembleZip } from '../core/formats/ensembleFile.ts';
+import { evaluateSae, exportForm } from '../core/sae/evaluate.ts';
+import { pairwiseMcc } from '../core/sae/recovery.ts';
+import { CFG_FILE, TRAINER, WEIGHTS_FILE, toSaeLens } from '../core/formats/saelens.ts';
+import type { StepStats } from '../core/sae/train.ts';
+import { createTrainer } from '../core/sae/train.ts';
+import type { Dataset, Sae } from '../core/sae/types.ts';
+import { HISTORY_CAPACITY, createGpuTrainer, gpuTrainerLimits } from '../engine/training/gpuTrainer.ts';
 import { acquireDevice } from '../gpu/device.ts';
 import type { FlagSpec, Flags } from './args.ts';
 import { num, oneOf, str } from './args.ts';
 import { loadData } from './data.ts';
 import { downstreamOf, planEnsemble } from '../engine/ensembleRun.ts';
-import { perRowFields, splitTrainEval } from '../core/preprocess.ts';
+import { perRowFields, splitTrainEval } from '../core/data/preprocess.ts';
 import { readSaeFolder, writeSaeFolder } from './folder.ts';
 import { createProgress } from './progress.ts';
 import { TRAIN_FLAGS, chooseBackend, configFromFlags } from './train.ts';

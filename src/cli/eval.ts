@@ -1,7 +1,7 @@
 // `sae-workbench eval`: evaluates any SAELens folder (ours or not) on a dataset and reports JSON. Node only.
 
 import { InputError } from '../core/errors.ts';
-import { evaluateRaw } from '../core/evaluate.ts';
+import { evaluateRaw } from '../core/sae/evaluate.ts';
 import type { FlagSpec, Flags } from './args.ts';
 import { str } from './args.ts';
 import { loadData } from './data.ts';

@@ -1,12 +1,12 @@
 // Reads and writes SAELens folders on disk (cfg.json + sae_weights.safetensors [+ sparsity.safetensors]).
-// The format itself is src/core/saelens.ts; this file only does Node file I/O and refuses to overwrite.
+// The format itself is src/core/formats/saelens.ts; this file only does Node file I/O and refuses to overwrite.
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../core/errors.ts';
-import type { SaeLensFolder } from '../core/saelens.ts';
-import { CFG_FILE, SPARSITY_FILE, WEIGHTS_FILE, fromSaeLens } from '../core/saelens.ts';
-import type { Sae } from '../core/types.ts';
+import type { SaeLensFolder } from '../core/formats/saelens.ts';
+import { CFG_FILE, SPARSITY_FILE, WEIGHTS_FILE, fromSaeLens } from '../core/formats/saelens.ts';
+import type { Sae } from '../core/sae/types.ts';
 import { readInput } from './data.ts';
 
 /** Writes `folder` into `dir`. Refuses a dir that already holds an SAE unless `force`, so nothing is lost. */

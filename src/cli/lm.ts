@@ -12,7 +12,7 @@ import { generateGreedy } from '../core/lm/generate.ts';
 import type { LmModel } from '../core/lm/model.ts';
 import { parseLmModel } from '../core/lm/model.ts';
 import { decode, encode, tokenLabel } from '../core/lm/tokenizer.ts';
-import { writeNpy } from '../core/npy.ts';
+import { writeNpy } from '../core/formats/npy.ts';
 import type { FlagSpec, Flags } from './args.ts';
 import { num, oneOf, parseFlags, str, usage } from './args.ts';
 import { readInput } from './data.ts';

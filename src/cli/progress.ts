@@ -1,7 +1,7 @@
 // Training progress on stderr: at most ~2 lines a second on a terminal, about 10 lines in all when
 // stderr is a file or pipe (CI logs), plus the last step. Node only.
 
-import type { StepStats } from '../core/train.ts';
+import type { StepStats } from '../core/sae/train.ts';
 
 export function createProgress(totalSteps: number, quiet: boolean): (s: StepStats) => void {
   const t0 = performance.now();

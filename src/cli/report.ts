@@ -1,6 +1,6 @@
 // The JSON form of an evaluation report: scalar metrics under their names, density summarised.
 
-import type { EvalReport } from '../core/evaluate.ts';
+import type { EvalReport } from '../core/sae/evaluate.ts';
 
 export function evalReportJson(r: EvalReport): Record<string, unknown> {
   return {

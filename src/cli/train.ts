@@ -2,15 +2,15 @@
 // evaluates it as exported, optionally writes a SAELens folder, and reports JSON. Node only.
 
 import { writeFileSync } from 'node:fs';
-import type { BDecInit, InputScaling, ResolvedConfig, TrainConfig } from '../core/config.ts';
+import type { BDecInit, InputScaling, ResolvedConfig, TrainConfig } from '../core/sae/config.ts';
 import { InputError } from '../core/errors.ts';
-import { evaluateSae } from '../core/evaluate.ts';
-import { TRAINER, toSaeLens } from '../core/saelens.ts';
-import type { StepStats } from '../core/train.ts';
-import { createTrainer } from '../core/train.ts';
-import type { Dataset, Sae } from '../core/types.ts';
-import { ARCHS } from '../core/types.ts';
-import { HISTORY_CAPACITY, createGpuTrainer, gpuTrainerLimits } from '../engine/gpuTrainer.ts';
+import { evaluateSae } from '../core/sae/evaluate.ts';
+import { TRAINER, toSaeLens } from '../core/formats/saelens.ts';
+import type { StepStats } from '../core/sae/train.ts';
+import { createTrainer } from '../core/sae/train.ts';
+import type { Dataset, Sae } from '../core/sae/types.ts';
+import { ARCHS } from '../core/sae/types.ts';
+import { HISTORY_CAPACITY, createGpuTrainer, gpuTrainerLimits } from '../engine/training/gpuTrainer.ts';
 import { acquireDevice } from '../gpu/device.ts';
 import { createNodeGpu } from '../gpu/node.ts';
 import type { FlagSpec, Flags } from './args.ts';

@@ -4,9 +4,9 @@
 // every DTO survives structuredClone. Imports only types from src/core; must not import values, UI,
 // Comlink or WebGPU.
 
-import type { DatasetCard } from '../core/card.ts';
-import type { ResolvedConfig, TrainConfig } from '../core/config.ts';
-import type { ActivationHistogram, LatentRow, QuantileInterval, TopActivation } from '../core/inspect.ts';
+import type { DatasetCard } from '../core/data/card.ts';
+import type { ResolvedConfig, TrainConfig } from '../core/sae/config.ts';
+import type { ActivationHistogram, LatentRow, QuantileInterval, TopActivation } from '../core/inspect/inspect.ts';
 
 /**
  * Where a run is in its life. 'error' and 'lost' carry Snapshot.error. 'lost': the WebGPU device was
@@ -15,7 +15,7 @@ import type { ActivationHistogram, LatentRow, QuantileInterval, TopActivation } 
  */
 export type RunStatus = 'idle' | 'training' | 'paused' | 'done' | 'error' | 'lost';
 
-/** Which engine trains a run: the WGSL engine on WebGPU, or the CPU reference (src/core/train.ts). */
+/** Which engine trains a run: the WGSL engine on WebGPU, or the CPU reference (src/core/sae/train.ts). */
 export type BackendKind = 'webgpu' | 'cpu';
 
 /** 'auto': webgpu on a hardware adapter for topk, otherwise cpu (as the CLI's --backend default). */
@@ -27,7 +27,7 @@ export interface StartRunRequest {
    * ('builtin:stories-resid-3', 'synthetic:small:7', ...) which is loaded first with default preprocessing.
    */
   dataset: string;
-  /** Overrides of DEFAULT_CONFIG (src/core/config.ts); the engine validates and says what to fix. */
+  /** Overrides of DEFAULT_CONFIG (src/core/sae/config.ts); the engine validates and says what to fix. */
   config: Partial<TrainConfig>;
   /**
    * Init seeds of the members, one SAE per seed (default [config.seed]). More than one = an ensemble:
@@ -84,7 +84,7 @@ export interface RunInfo {
   origin: 'trained' | 'loaded';
 }
 
-/** Metrics of one ensemble member (for a single SAE: the SAE). Definitions: src/core/train.ts StepStats. */
+/** Metrics of one ensemble member (for a single SAE: the SAE). Definitions: src/core/sae/train.ts StepStats. */
 export interface MemberSnapshot {
   seed: number;
   loss: number;
@@ -160,7 +160,7 @@ export interface BackendInfo {
   why: string;
 }
 
-/** One member's SAE as a SAELens v6 folder (src/core/saelens.ts): write the three files into one folder. */
+/** One member's SAE as a SAELens v6 folder (src/core/formats/saelens.ts): write the three files into one folder. */
 export interface RunExport {
   run: number;
   member: number;
@@ -213,7 +213,7 @@ export interface PreprocessOptions {
   splitSeed?: number;
 }
 
-/** The synthetic generator's knobs (src/core/synthetic.ts; magnitudes as the presets: N(1, 0.25²) > 0). */
+/** The synthetic generator's knobs (src/core/data/synthetic.ts; magnitudes as the presets: N(1, 0.25²) > 0). */
 export interface SyntheticKnobs {
   /** True features (may exceed dIn: superposition). */
   nFeatures: number;
@@ -317,7 +317,7 @@ export interface RowInfo {
 }
 
 // ---- feature inspection ---------------------------------------------------------------------------
-// Formulas, once (src/core/inspect.ts's names). T = the rows scanned (InspectScope), f_{t,i} = latent i's
+// Formulas, once (src/core/inspect/inspect.ts's names). T = the rows scanned (InspectScope), f_{t,i} = latent i's
 // activation on row t: encode() of the SAE on x' = inputScale·x (the values it was trained with); a latent
 // fires on t when f_{t,i} > 0. LatentRow: density p_i = n_i / T with n_i = #{t : f_{t,i} > 0};
 // meanActivation = (1/n_i) Σ_{f>0} f_{t,i}; maxActivation = max_t f_{t,i}; encoderDecoderCosine =
@@ -385,7 +385,7 @@ export interface TokenView {
   focus: boolean;
 }
 
-/** How one top-activating row is shown (src/core/inspect.ts InputRef, made plain): value = f_{row,latent}. */
+/** How one top-activating row is shown (src/core/inspect/inspect.ts InputRef, made plain): value = f_{row,latent}. */
 export type InputView =
   /** Text: the row's token and the rows within ±8 positions of its context, each with its activation. */
   | { kind: 'token'; row: number; value: number; token: string; tokens: TokenView[] }
@@ -417,9 +417,9 @@ export interface LatentDetail {
 // ---- ensembles (Gadgil, Lin, Lee; seed-papers.md §2) ------------------------------------------------
 // Member j of J, latent i of member j is latent offsets[j] + i of the concatenated view (J·dSae latents,
 // Prop. 3.1: the ensemble is one SAE with the members' decoder rows stacked). Cosines are signed cosines of
-// decoder rows (feature directions). Formulas: src/core/ensemble.ts and src/core/ensembleViews.ts.
+// decoder rows (feature directions). Formulas: src/core/ensemble/ensemble.ts and src/core/ensemble/ensembleViews.ts.
 
-/** The ensemble metrics of src/core/ensemble.ts EnsembleMetrics, on held-out rows, raw units. */
+/** The ensemble metrics of src/core/ensemble/ensemble.ts EnsembleMetrics, on held-out rows, raw units. */
 export interface EnsembleMetricsDto {
   /** (1/T) Σ_t ‖x_t − x̂_t‖²: sum over dims, mean over tokens (the paper's MSE). */
   msePerToken: number;
@@ -589,7 +589,7 @@ export interface Workbench {
   step(n?: number): Promise<void>;
   /** The SAE of member `member` (default 0) of the current or last run; the last good weights after a device loss. */
   exportRun(member?: number): Promise<RunExport>;
-  /** exportRun's folder as one zip (built in the engine, src/core/zip.ts). */
+  /** exportRun's folder as one zip (built in the engine, src/core/formats/zip.ts). */
   exportZip(member?: number): Promise<RunZip>;
   /** The built-in datasets (ids for loadDataset / startRun). */
   catalog(): Promise<CatalogEntry[]>;

@@ -9,27 +9,27 @@
 // device comes from is the workbench's business. No DOM, React, Comlink or Node imports; no WebGPU
 // beyond lmGpu.ts.
 
-import { DIGITS_SOURCE, csvDataset, parseLabels, readCsv, readDigits, withLabels } from '../core/csv.ts';
-import type { DatasetSource, LabelledDataset } from '../core/card.ts';
-import { datasetCard, hasLabels } from '../core/card.ts';
+import { DIGITS_SOURCE, csvDataset, parseLabels, readCsv, readDigits, withLabels } from '../core/formats/csv.ts';
+import type { DatasetSource, LabelledDataset } from '../core/data/card.ts';
+import { datasetCard, hasLabels } from '../core/data/card.ts';
 import { InputError } from '../core/errors.ts';
-import { GLOVE_SOURCE, readGloveZip } from '../core/glove.ts';
-import { MARKED_BUILTINS, markImages } from '../core/marked.ts';
-import { FASHION_MNIST_SOURCE, idxImages, idxLabels, readFashionMnist, readIdx } from '../core/idx.ts';
-import { expectedNormScale, rowMean } from '../core/init.ts';
-import { maybeGunzip } from '../core/inflate.ts';
+import { GLOVE_SOURCE, readGloveZip } from '../core/formats/glove.ts';
+import { MARKED_BUILTINS, markImages } from '../core/data/marked.ts';
+import { FASHION_MNIST_SOURCE, idxImages, idxLabels, readFashionMnist, readIdx } from '../core/formats/idx.ts';
+import { expectedNormScale, rowMean } from '../core/sae/init.ts';
+import { maybeGunzip } from '../core/formats/inflate.ts';
 import type { LmActivations } from '../core/lm/activations.ts';
 import { buildContexts, collectActivations } from '../core/lm/activations.ts';
 import { parseSite } from '../core/lm/forward.ts';
 import type { LmModel } from '../core/lm/model.ts';
 import { parseLmModel } from '../core/lm/model.ts';
 import { tokenLabel } from '../core/lm/tokenizer.ts';
-import { parseNpy } from '../core/npy.ts';
-import { perRowFields, splitTrainEval, takeRows } from '../core/preprocess.ts';
-import { parseSafetensors } from '../core/safetensors.ts';
-import type { SyntheticSpec } from '../core/synthetic.ts';
-import { SYNTHETIC_PRESETS, generateSynthetic, parseSyntheticSpec, syntheticName } from '../core/synthetic.ts';
-import type { Dataset } from '../core/types.ts';
+import { parseNpy } from '../core/formats/npy.ts';
+import { perRowFields, splitTrainEval, takeRows } from '../core/data/preprocess.ts';
+import { parseSafetensors } from '../core/formats/safetensors.ts';
+import type { SyntheticSpec } from '../core/data/synthetic.ts';
+import { SYNTHETIC_PRESETS, generateSynthetic, parseSyntheticSpec, syntheticName } from '../core/data/synthetic.ts';
+import type { Dataset } from '../core/sae/types.ts';
 import type { CatalogEntry, DatasetInfo, DatasetKind, DatasetProgress, DatasetRequest, PreprocessOptions, RowInfo, SyntheticKnobs, UploadFile } from './api.ts';
 import { collectActivationsGpu } from './lmGpu.ts';
 import type { Received, StreamedFile, UploadStreams } from './upload.ts';
@@ -214,7 +214,7 @@ async function loadBuiltin(id: string, maxTokens: number, read: DataReader, prog
     }
     case 'builtin:digits-marked':
     case 'builtin:fashion-mnist-marked': {
-      // The plain images with the corner marker on a seeded half (src/core/marked.ts), the same rows as the CLI's.
+      // The plain images with the corner marker on a seeded half (src/core/data/marked.ts), the same rows as the CLI's.
       const name = id.replace(/^builtin:/, '');
       const m = MARKED_BUILTINS[name];
       const base = await loadBuiltin(`builtin:${m.base}`, maxTokens, read, progress, options);

@@ -4,16 +4,16 @@
 // downstream.ts); this file picks the rows, caps their number and shapes api.ts's DTOs.
 // Imports src/core and engine types only: no DOM, React, Comlink, Node or WebGPU.
 
-import { hasLabels } from '../core/card.ts';
-import type { TrainConfig } from '../core/config.ts';
-import { scrClassPair, sparseProbing, spuriousCorrelationRemoval } from '../core/downstream.ts';
-import { DEFAULT_CONFIG } from '../core/config.ts';
-import type { EnsembleMethod, EnsembleMetrics } from '../core/ensemble.ts';
-import { concatenatedView, evaluateEnsemble, proposition31Gap } from '../core/ensemble.ts';
-import { UNIQUE_TAU, crossMemberCosines, latentStability, matchedPairs, pcaMap, uniqueFeatures } from '../core/ensembleViews.ts';
+import { hasLabels } from '../core/data/card.ts';
+import type { TrainConfig } from '../core/sae/config.ts';
+import { scrClassPair, sparseProbing, spuriousCorrelationRemoval } from '../core/ensemble/downstream.ts';
+import { DEFAULT_CONFIG } from '../core/sae/config.ts';
+import type { EnsembleMethod, EnsembleMetrics } from '../core/ensemble/ensemble.ts';
+import { concatenatedView, evaluateEnsemble, proposition31Gap } from '../core/ensemble/ensemble.ts';
+import { UNIQUE_TAU, crossMemberCosines, latentStability, matchedPairs, pcaMap, uniqueFeatures } from '../core/ensemble/ensembleViews.ts';
 import { InputError } from '../core/errors.ts';
-import { perRowFields, takeRows } from '../core/preprocess.ts';
-import type { Dataset, Sae } from '../core/types.ts';
+import { perRowFields, takeRows } from '../core/data/preprocess.ts';
+import type { Dataset, Sae } from '../core/sae/types.ts';
 import type {
   DownstreamReport,
   DownstreamRequest,
@@ -157,7 +157,7 @@ export function evaluateRunEnsemble(info: RunInfo, w: RunWeights, d: LoadedDatas
 
 // ---- views -----------------------------------------------------------------------------------------
 
-/** What the members share and where they differ (src/core/ensembleViews.ts), for members a and b of the heatmap. */
+/** What the members share and where they differ (src/core/ensemble/ensembleViews.ts), for members a and b of the heatmap. */
 export function runEnsembleViews(info: RunInfo, w: RunWeights, req: EnsembleViewsRequest = {}): EnsembleViews {
   if (typeof req !== 'object' || req === null) throw new InputError(`ensembleViews: expected { a?, b?, uniqueTau? }, got ${String(req)}`);
   const J = w.saes.length;
@@ -207,7 +207,7 @@ export function runEnsembleViews(info: RunInfo, w: RunWeights, req: EnsembleView
 
 /**
  * Concept detection (sparse probing) and spurious-correlation removal (SCR) of an ensemble on labelled rows
- * (src/core/downstream.ts; seed-papers.md §2.7). Probing needs class-id labels; SCR needs the marker flags
+ * (src/core/ensemble/downstream.ts; seed-papers.md §2.7). Probing needs class-id labels; SCR needs the marker flags
  * of a *-marked built-in. What cannot run is null, with the reason in `why`. Shared by the engine and the CLI.
  */
 export function downstreamOf(

@@ -1,7 +1,7 @@
 // The feature inspector's engine half: one run member's SAE over a loaded dataset's eval split (else its
 // train rows, capped at INSPECT_MAX_ROWS) → the latent table with every latent's top rows, and one
 // latent's detail (histogram, quantile samples, decoder direction, nearest latents, top inputs drawn as
-// highlighted token contexts / image pixels / words / rows). Every number is src/core/inspect.ts's (same
+// highlighted token contexts / image pixels / words / rows). Every number is src/core/inspect/inspect.ts's (same
 // accumulators, same encodeRows); this file only picks rows, maps them back to the dataset's row indices
 // (those datasetRows takes) and shapes the DTOs of api.ts. Imports src/core and datasets.ts types only:
 // no DOM, React, Comlink, Node or WebGPU.
@@ -16,10 +16,10 @@ import {
   latentRows,
   latentValuesAt,
   quantileSamplesOf,
-} from '../core/inspect.ts';
-import type { TopActivation } from '../core/inspect.ts';
-import { splitTrainEval } from '../core/preprocess.ts';
-import type { Dataset, Sae } from '../core/types.ts';
+} from '../core/inspect/inspect.ts';
+import type { TopActivation } from '../core/inspect/inspect.ts';
+import { splitTrainEval } from '../core/data/preprocess.ts';
+import type { Dataset, Sae } from '../core/sae/types.ts';
 import type { InputView, InspectScope, LatentDetail, RunInspection, TokenView } from './api.ts';
 import type { LoadedDataset } from './datasets.ts';
 

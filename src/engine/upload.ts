@@ -6,12 +6,12 @@
 // Parsing is src/core's (the final parse gives the reader's own message). No DOM, Comlink, Node or
 // WebGPU imports.
 
-import type { CsvParser, CsvTable } from '../core/csv.ts';
-import { createCsvParser, delimiterFromName } from '../core/csv.ts';
+import type { CsvParser, CsvTable } from '../core/formats/csv.ts';
+import { createCsvParser, delimiterFromName } from '../core/formats/csv.ts';
 import { InputError, formatError } from '../core/errors.ts';
-import { parseIdx } from '../core/idx.ts';
-import { parseNpy } from '../core/npy.ts';
-import { parseSafetensors } from '../core/safetensors.ts';
+import { parseIdx } from '../core/formats/idx.ts';
+import { parseNpy } from '../core/formats/npy.ts';
+import { parseSafetensors } from '../core/formats/safetensors.ts';
 import type { DatasetProgress } from './api.ts';
 
 /** Largest dataset a load may produce: rows·dIn floats (1 GiB of f32). */

@@ -7,16 +7,16 @@
 // (Snapshot.loading). inspectRun/latentDetail (inspectRun.ts) read the current run's weights over its
 // dataset. Imports src/core and src/gpu only: no DOM, React, Comlink, Node or WGSL.
 
-import { DEFAULT_CONFIG, resolveConfig, validateConfig } from '../core/config.ts';
-import { manifestOf, readEnsembleZip, writeEnsembleZip } from '../core/ensembleFile.ts';
-import type { TrainConfig } from '../core/config.ts';
-import { boostingResidual } from '../core/boosting.ts';
+import { DEFAULT_CONFIG, resolveConfig, validateConfig } from '../core/sae/config.ts';
+import { manifestOf, readEnsembleZip, writeEnsembleZip } from '../core/formats/ensembleFile.ts';
+import type { TrainConfig } from '../core/sae/config.ts';
+import { boostingResidual } from '../core/ensemble/boosting.ts';
 import { InputError } from '../core/errors.ts';
-import { toSaeLens } from '../core/saelens.ts';
-import { writeZip } from '../core/zip.ts';
-import type { StepStats } from '../core/train.ts';
-import type { Arch, Sae } from '../core/types.ts';
-import { GPU_ARCHS } from './gpuTrainer.ts';
+import { toSaeLens } from '../core/formats/saelens.ts';
+import { writeZip } from '../core/formats/zip.ts';
+import type { StepStats } from '../core/sae/train.ts';
+import type { Arch, Sae } from '../core/sae/types.ts';
+import { GPU_ARCHS } from './training/gpuTrainer.ts';
 import { describeAdapter, isSoftwareAdapter } from '../gpu/device.ts';
 import type {
   BackendInfo,
@@ -48,8 +48,8 @@ import { downstreamOf, ensembleRows, evaluateRunEnsemble, planEnsemble, runEnsem
 import type { CodesCache } from './inspectRun.ts';
 import { DEFAULT_TOP_N, inspectMember, latentDetailOf } from './inspectRun.ts';
 import { BUILTINS, createUploadStreams, describeRows, fetchReader, loadDatasetFrom, uploadedBytes } from './datasets.ts';
-import type { LostInfo, MemberTrainer, Weights } from './trainers.ts';
-import { createCpuTrainer, createDeviceHolder, createWebGpuTrainer } from './trainers.ts';
+import type { LostInfo, MemberTrainer, Weights } from './training/trainers.ts';
+import { createCpuTrainer, createDeviceHolder, createWebGpuTrainer } from './training/trainers.ts';
 
 /** Work per chunk before yielding: long enough to amortise setTimeout's ~4 ms clamp, short enough for pause. */
 const CHUNK_MS = 25;
@@ -436,7 +436,7 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
 
   /**
    * Boosting: freezes the stage just trained (its weights read back) and starts the next one on the residual
-   * the frozen stages leave of the train split (src/core/boosting.ts; on the GPU computed there, residual.ts).
+   * the frozen stages leave of the train split (src/core/ensemble/boosting.ts; on the GPU computed there, residual.ts).
    */
   const nextStage = async (r: Run): Promise<void> => {
     const b = r.boost;
@@ -721,7 +721,7 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
     return evaluateRunEnsemble(r.info, w, d);
   };
 
-  /** Every SAE of the run as SAELens folders plus ensemble.json, zipped (src/core/ensembleFile.ts). */
+  /** Every SAE of the run as SAELens folders plus ensemble.json, zipped (src/core/formats/ensembleFile.ts). */
   const ensembleZipOf = async (): Promise<EnsembleZip> => {
     const { r, w } = await ensembleInputs('exportEnsemble');
     const c = r.info.config;

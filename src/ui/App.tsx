@@ -121,7 +121,7 @@ function useHashSync(store: AppStore): void {
   }, [store]);
 }
 
-/** One definition per metric, shown as a tooltip (definitions: src/core/train.ts StepStats). */
+/** One definition per metric, shown as a tooltip (definitions: src/core/sae/train.ts StepStats). */
 const METRICS: { key: keyof Snapshot; label: string; formula: string; format: (v: number) => string }[] = [
   { key: 'loss', label: 'loss', formula: 'MSE + α·AuxK (+ λ·sparsity for relu/jumprelu)', format: (v) => fmt(v, 4) },
   { key: 'auxLoss', label: 'AuxK', formula: 'AuxK term before α: ‖e − ê_dead‖² of the top-kAux dead latents (topk, batchtopk)', format: (v) => fmt(v, 4) },

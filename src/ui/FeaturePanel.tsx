@@ -11,12 +11,12 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
-import type { LatentRow } from '../core/inspect.ts';
+import type { LatentRow } from '../core/inspect/inspect.ts';
 import type { InputView, LatentDetail, RunInspection } from '../engine/api.ts';
 import { Plot } from './Plot.tsx';
 import type { AppStore } from './store.ts';
 
-/** Table columns: the formula of each is its tooltip (definitions: src/engine/api.ts, src/core/inspect.ts). */
+/** Table columns: the formula of each is its tooltip (definitions: src/engine/api.ts, src/core/inspect/inspect.ts). */
 const COLUMNS: { key: keyof LatentRow; label: string; formula: string; format: (r: LatentRow) => string }[] = [
   { key: 'latent', label: 'latent', formula: 'latent index i', format: (r) => String(r.latent) },
   { key: 'density', label: 'density', formula: 'p_i = n_i / T, n_i = #{t : f_t,i > 0} over the T rows scanned', format: (r) => fmt(r.density, 4) },

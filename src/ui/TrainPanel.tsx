@@ -1,4 +1,4 @@
-// The train panel: every TrainConfig field (src/core/config.ts) with its default, the arch-dependent ones
+// The train panel: every TrainConfig field (src/core/sae/config.ts) with its default, the arch-dependent ones
 // only where they apply, validateConfig's messages before anything runs (Train disabled with the reason),
 // the ensemble method (single / bagging / boosting / expanded) with J, a line saying what it will train,
 // the seeds (coherent with the method: ensemble/ensembleDraft.ts), and the run controls (train /
@@ -8,8 +8,8 @@
 import { useMemo, useState } from 'react';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
-import { DEFAULT_CONFIG, validateConfig, type TrainConfig } from '../core/config.ts';
-import { ARCHS } from '../core/types.ts';
+import { DEFAULT_CONFIG, validateConfig, type TrainConfig } from '../core/sae/config.ts';
+import { ARCHS } from '../core/sae/types.ts';
 import type { EnsembleMethodName } from '../engine/api.ts';
 import { describeEnsemble, ensembleProblems, MAX_J, METHOD_HELP, METHODS, withEnsemble, withSeeds } from './ensemble/ensembleDraft.ts';
 import type { AppStore, Draft } from './store.ts';

@@ -9,7 +9,7 @@
 // Imports only types from src/engine and defaults from src/core/config.
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { DEFAULT_CONFIG, type TrainConfig } from '../core/config.ts';
+import { DEFAULT_CONFIG, type TrainConfig } from '../core/sae/config.ts';
 import type {
   BackendInfo,
   CatalogEntry,

@@ -5,8 +5,8 @@
 // reproduce anything). A link from before methods existed (`seeds=0,1,2` alone) reads as bagging with J = 3.
 // Imports only core/config values and the ensemble draft rules (ensemble/ensembleDraft.ts).
 
-import { DEFAULT_CONFIG, type TrainConfig } from '../core/config.ts';
-import { ARCHS } from '../core/types.ts';
+import { DEFAULT_CONFIG, type TrainConfig } from '../core/sae/config.ts';
+import { ARCHS } from '../core/sae/types.ts';
 import type { EnsembleMethodName } from '../engine/api.ts';
 import { ensembleProblems, METHODS } from './ensemble/ensembleDraft.ts';
 import type { Draft } from './store.ts';

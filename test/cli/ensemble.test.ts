@@ -6,8 +6,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fromSaeLens } from '../../src/core/saelens.ts';
-import type { Sae } from '../../src/core/types.ts';
+import { fromSaeLens } from '../../src/core/formats/saelens.ts';
+import type { Sae } from '../../src/core/sae/types.ts';
 
 const BIN = join(__dirname, '../../bin/sae-workbench.js');
 const dir = mkdtempSync(join(tmpdir(), 'sae-ensemble-'));
@@ -39,7 +39,7 @@ interface Result {
   wallSeconds: number;
 }
 
-/** Parses an exported folder with src/core/saelens.ts. A plain Uint8Array: Node's Buffer.slice shares memory. */
+/** Parses an exported folder with src/core/formats/saelens.ts. A plain Uint8Array: Node's Buffer.slice shares memory. */
 function readFolder(d: string): Sae {
   return fromSaeLens(readFileSync(join(d, 'cfg.json'), 'utf8'), new Uint8Array(readFileSync(join(d, 'sae_weights.safetensors'))), d);
 }

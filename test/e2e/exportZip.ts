@@ -5,8 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { listZip, unzipMember } from '../../src/core/inflate.ts';
-import { writeNpy } from '../../src/core/npy.ts';
+import { listZip, unzipMember } from '../../src/core/formats/inflate.ts';
+import { writeNpy } from '../../src/core/formats/npy.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin/sae-workbench.js');

@@ -6,7 +6,7 @@
 
 import * as Comlink from 'comlink';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fromSaeLens, parseSparsity } from '../../src/core/saelens.ts';
+import { fromSaeLens, parseSparsity } from '../../src/core/formats/saelens.ts';
 import type { RunExport, Snapshot, StartRunRequest, Workbench } from '../../src/engine/api.ts';
 import { createWorkbench } from '../../src/engine/workbench.ts';
 import { createNodeGpu } from '../../src/gpu/node.ts';

@@ -7,8 +7,8 @@
 
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { writeNpy } from '../../src/core/npy.ts';
-import { writeSafetensors } from '../../src/core/safetensors.ts';
+import { writeNpy } from '../../src/core/formats/npy.ts';
+import { writeSafetensors } from '../../src/core/formats/safetensors.ts';
 import type { Snapshot, SyntheticKnobs, Workbench } from '../../src/engine/api.ts';
 import { buildContexts, collectActivations } from '../../src/core/lm/activations.ts';
 import { parseLmModel } from '../../src/core/lm/model.ts';

@@ -1,23 +1,23 @@
 // Ensembles as first-class runs of the Workbench (issue #6), in-thread on the CPU reference and on WebGPU
 // (SwiftShader here): boosting trains stage after stage on residuals and equals src/core's boosting from the
-// same seeds; expanded trains J× latents; evaluateEnsemble's numbers are src/core/ensemble.ts's on the eval
+// same seeds; expanded trains J× latents; evaluateEnsemble's numbers are src/core/ensemble/ensemble.ts's on the eval
 // split; the ensemble zip round-trips through loadEnsemble (a 'loaded' run that evaluates, inspects and
 // exports the same); bad files and bad requests are rejected, keeping the current run.
 
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { DataReader } from '../../src/engine/datasets.ts';
-import { boostingResidual } from '../../src/core/boosting.ts';
-import { evaluateEnsemble } from '../../src/core/ensemble.ts';
-import { createTrainer } from '../../src/core/train.ts';
-import { writeZip } from '../../src/core/zip.ts';
+import { boostingResidual } from '../../src/core/ensemble/boosting.ts';
+import { evaluateEnsemble } from '../../src/core/ensemble/ensemble.ts';
+import { createTrainer } from '../../src/core/sae/train.ts';
+import { writeZip } from '../../src/core/formats/zip.ts';
 import type { Snapshot, Workbench } from '../../src/engine/api.ts';
 import { createWorkbench } from '../../src/engine/workbench.ts';
 import { createNodeGpu } from '../../src/gpu/node.ts';
-import { splitTrainEval } from '../../src/core/preprocess.ts';
-import { fromSaeLens } from '../../src/core/saelens.ts';
-import { generateSynthetic, parseSyntheticSpec } from '../../src/core/synthetic.ts';
-import type { Sae } from '../../src/core/types.ts';
+import { splitTrainEval } from '../../src/core/data/preprocess.ts';
+import { fromSaeLens } from '../../src/core/formats/saelens.ts';
+import { generateSynthetic, parseSyntheticSpec } from '../../src/core/data/synthetic.ts';
+import type { Sae } from '../../src/core/sae/types.ts';
 import { expectClose } from '../helpers/close.ts';
 
 const DATA_DIR = new URL('../../public/data/', import.meta.url);
@@ -152,7 +152,7 @@ describe('ensemble runs (CPU reference)', () => {
     const manifest = { format: 'sae-workbench-ensemble', version: 1, method: 'bagging', members: 1, folders: ['member-1'], seeds: [0], dataset: 'x', step: 0, config: {} };
     await bad(writeZip([{ name: 'ensemble.json', data: new TextEncoder().encode(JSON.stringify(manifest)) }]), /member-1\/cfg\.json.*missing/);
     await bad(writeZip([{ name: 'ensemble.json', data: new TextEncoder().encode(JSON.stringify({ ...manifest, method: 'stacking' })) }]), /method: expected single \| bagging/);
-    // Views of the loaded ensemble: the heatmap, pairs and map are src/core/ensembleViews.ts's on the same members.
+    // Views of the loaded ensemble: the heatmap, pairs and map are src/core/ensemble/ensembleViews.ts's on the same members.
     const views = await wb.ensembleViews({ a: 1, b: 0 });
     expect(views).toMatchObject({ run: info.run, latentsPerMember: [16, 16], offsets: [0, 16, 32], heatmap: { a: 1, b: 0, rows: 16, cols: 16 } });
     expect(views.pairs).toHaveLength(16);

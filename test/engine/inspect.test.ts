@@ -1,15 +1,15 @@
 // The feature inspector through the Workbench, in-thread on the CPU reference: inspectRun's table and
 // top rows and latentDetail's histogram, quantiles, decoder row, nearest latents and top inputs equal
-// src/core/inspect.ts's on the same SAE (the run's export) and rows (the eval split, mapped back to the
+// src/core/inspect/inspect.ts's on the same SAE (the run's export) and rows (the eval split, mapped back to the
 // dataset's row indices; the text dataset's highlighted contexts equal core's tokenContext); the DTOs
 // survive structuredClone; a bad latent, member or topN is rejected with the numbers.
 
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { activationHistogram, inspectAll, quantileSamples, tokenContext, topActivations } from '../../src/core/inspect.ts';
-import { splitTrainEval } from '../../src/core/preprocess.ts';
-import { fromSaeLens } from '../../src/core/saelens.ts';
-import type { Sae } from '../../src/core/types.ts';
+import { activationHistogram, inspectAll, quantileSamples, tokenContext, topActivations } from '../../src/core/inspect/inspect.ts';
+import { splitTrainEval } from '../../src/core/data/preprocess.ts';
+import { fromSaeLens } from '../../src/core/formats/saelens.ts';
+import type { Sae } from '../../src/core/sae/types.ts';
 import type { DatasetRequest, InspectingWorkbench, Snapshot, SyntheticKnobs } from '../../src/engine/api.ts';
 import type { DataReader } from '../../src/engine/datasets.ts';
 import { loadDatasetFrom } from '../../src/engine/datasets.ts';

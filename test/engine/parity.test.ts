@@ -1,14 +1,14 @@
 // Parity: N training steps of the GPU trainer (WGSL on SwiftShader) match N steps of the CPU reference
-// (src/core/train.ts) from the same seeds and batch order — the loss at every step and every parameter
+// (src/core/sae/train.ts) from the same seeds and batch order — the loss at every step and every parameter
 // at the end — for one TopK SAE and for a 3-member ensemble, with AuxK engaged.
 import { describe, expect, it } from 'vitest';
-import type { TrainConfig } from '../../src/core/config.ts';
-import { generateSynthetic } from '../../src/core/synthetic.ts';
-import type { StepStats } from '../../src/core/train.ts';
-import { createTrainer } from '../../src/core/train.ts';
-import { boostingResidual } from '../../src/core/boosting.ts';
-import type { Dataset } from '../../src/core/types.ts';
-import { createGpuTrainer, gpuTrainerLimits } from '../../src/engine/gpuTrainer.ts';
+import type { TrainConfig } from '../../src/core/sae/config.ts';
+import { generateSynthetic } from '../../src/core/data/synthetic.ts';
+import type { StepStats } from '../../src/core/sae/train.ts';
+import { createTrainer } from '../../src/core/sae/train.ts';
+import { boostingResidual } from '../../src/core/ensemble/boosting.ts';
+import type { Dataset } from '../../src/core/sae/types.ts';
+import { createGpuTrainer, gpuTrainerLimits } from '../../src/engine/training/gpuTrainer.ts';
 import { expectClose } from '../helpers/close.ts';
 import type { Tol } from '../helpers/close.ts';
 import { useGpu, withErrorScope } from '../helpers/gpu.ts';

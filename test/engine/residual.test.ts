@@ -1,5 +1,5 @@
-// Boosting's residual dataset on the GPU (src/engine/residual.ts:computeResidualData) against its CPU twin
-// (src/core/boosting.ts:boostingResidual): dIn 1 / 7 / 16 (scalar and vec4 encoder paths), 1–3 TopK
+// Boosting's residual dataset on the GPU (src/engine/training/residual.ts:computeResidualData) against its CPU twin
+// (src/core/ensemble/boosting.ts:boostingResidual): dIn 1 / 7 / 16 (scalar and vec4 encoder paths), 1–3 TopK
 // stages with inputScale ≠ 1, rows not a multiple of the chunk, a ReLU stage between TopK stages (CPU
 // fallback), exact ties, several staging buffers, the default chunk size and its tail. Grids past 65,535
 // workgroups are the kernels' own (encode, topk, decode fold them; their tests in test/gpu/ cover it): a
@@ -19,11 +19,11 @@
 // except for exact ties, which both sides compute bit-identically and break to the lower index.
 
 import { describe, expect, it } from 'vitest';
-import { boostingResidual } from '../../src/core/boosting.ts';
-import { createRng, type Rng } from '../../src/core/random.ts';
-import { encodePre, scaleInput, topkRow } from '../../src/core/sae.ts';
-import { zeroSae, type Dataset, type Sae } from '../../src/core/types.ts';
-import { computeResidualData, type ResidualOptions } from '../../src/engine/residual.ts';
+import { boostingResidual } from '../../src/core/ensemble/boosting.ts';
+import { createRng, type Rng } from '../../src/core/math/random.ts';
+import { encodePre, scaleInput, topkRow } from '../../src/core/sae/sae.ts';
+import { zeroSae, type Dataset, type Sae } from '../../src/core/sae/types.ts';
+import { computeResidualData, type ResidualOptions } from '../../src/engine/training/residual.ts';
 import { useGpu, withErrorScope } from '../helpers/gpu.ts';
 
 const gpu = useGpu();

@@ -7,8 +7,8 @@
 
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { writeNpy } from '../../src/core/npy.ts';
-import { writeSafetensors } from '../../src/core/safetensors.ts';
+import { writeNpy } from '../../src/core/formats/npy.ts';
+import { writeSafetensors } from '../../src/core/formats/safetensors.ts';
 import { blobChunks, streamBlob } from '../../src/client.ts';
 import type { DatasetProgress, SyntheticKnobs } from '../../src/engine/api.ts';
 import type { DataReader, LoadedDataset, LoadRequest } from '../../src/engine/datasets.ts';

@@ -4,9 +4,9 @@
 // the reference trainer trained. The WebGPU path and the Comlink boundary: api.test.ts.
 
 import { describe, expect, it } from 'vitest';
-import { fromSaeLens, parseSparsity, toSaeLens } from '../../src/core/saelens.ts';
-import { createTrainer } from '../../src/core/train.ts';
-import { generateSynthetic, parseSyntheticSpec } from '../../src/core/synthetic.ts';
+import { fromSaeLens, parseSparsity, toSaeLens } from '../../src/core/formats/saelens.ts';
+import { createTrainer } from '../../src/core/sae/train.ts';
+import { generateSynthetic, parseSyntheticSpec } from '../../src/core/data/synthetic.ts';
 import type { Snapshot, Workbench } from '../../src/engine/api.ts';
 import { createWorkbench } from '../../src/engine/workbench.ts';
 

@@ -1,5 +1,5 @@
 // The dense-code kernels (activation, decodeDense, the decoder-gradient GEMM on encode.wgsl, gemmTN, bDecGrad reused)
-// against their twins in src/core/dense.ts, run as a ReLU / JumpReLU / BatchTopK step runs them (denseStepRecorder).
+// against their twins in src/core/sae/dense.ts, run as a ReLU / JumpReLU / BatchTopK step runs them (denseStepRecorder).
 // Edge sizes (dIn 1, 7, 64, 65; dSae 1, 33, 257; batch 1, 3, 65; M 1, 3), both gF layouts, tiny tilings that make
 // every loop take several chunks, grids past 65,535 workgroups, JumpReLU near its threshold (ties at θ, the STE
 // window's open edges), and bitwise determinism. Imports src/core, src/gpu and the test helpers; Node + Dawn only.
@@ -25,8 +25,8 @@ import {
   thresholds,
   type DenseArch,
   type DenseSizes,
-} from '../../src/core/dense.ts';
-import { createRng, type Rng } from '../../src/core/random.ts';
+} from '../../src/core/sae/dense.ts';
+import { createRng, type Rng } from '../../src/core/math/random.ts';
 import { compileEncodeTiling, type EncodeGemm, type EncodeTiling } from '../../src/gpu/kernels/encode.ts';
 import { compileDenseKernels, decoderGradLayout, denseStepRecorder, type DenseKernels, type DenseTuning, type GfLayout } from '../../src/gpu/kernels/dense.ts';
 import { compileSparseKernels, type SparseKernels } from '../../src/gpu/kernels/sparse.ts';
@@ -259,7 +259,7 @@ async function runCase(c: Case): Promise<void> {
   }, c.name);
 }
 
-describe('dense kernels match their twins (src/core/dense.ts)', () => {
+describe('dense kernels match their twins (src/core/sae/dense.ts)', () => {
   it.each(cases)('$name', async (c) => {
     if (c.bigGrid) {
       const { device } = gpu();

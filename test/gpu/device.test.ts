@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import saxpyWgsl from '../../shaders/saxpy.wgsl?raw';
 import { requestDeviceWithLimits } from '../../src/gpu/device.ts';
-import { createRng } from '../../src/core/random.ts';
+import { createRng } from '../../src/core/math/random.ts';
 import { readF32, uploadF32, useGpu, withErrorScope } from '../helpers/gpu.ts';
 
 const gpu = useGpu();

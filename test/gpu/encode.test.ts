@@ -1,13 +1,13 @@
 // The encoder GEMM on the GPU (shaders/encode.wgsl, shaders/encodeBias.wgsl) against its CPU twins
-// (src/core/gemm.ts; encodePre in src/core/sae.ts for one member): every tile variant, both entry
+// (src/core/sae/gemm.ts; encodePre in src/core/sae/sae.ts for one member): every tile variant, both entry
 // points (vec4 loads for dIn % 4 == 0, scalar otherwise), edge shapes around the tiles, 1 and 3
 // members, grids folded past 65,535 workgroups, and the variant choice by timing.
 
 import { describe, expect, it } from 'vitest';
-import { effectiveBias, encodePreMembers, matmulNT } from '../../src/core/gemm.ts';
-import { createRng } from '../../src/core/random.ts';
-import { encodePre } from '../../src/core/sae.ts';
-import { zeroSae } from '../../src/core/types.ts';
+import { effectiveBias, encodePreMembers, matmulNT } from '../../src/core/sae/gemm.ts';
+import { createRng } from '../../src/core/math/random.ts';
+import { encodePre } from '../../src/core/sae/sae.ts';
+import { zeroSae } from '../../src/core/sae/types.ts';
 import type { Kernel } from '../../src/gpu/kernel.ts';
 import {
   chooseEncodeVariant,

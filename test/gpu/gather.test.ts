@@ -1,8 +1,8 @@
-// gatherRows.wgsl against its twin (src/core/train.ts:gatherRows): single and chunked datasets,
+// gatherRows.wgsl against its twin (src/core/sae/train.ts:gatherRows): single and chunked datasets,
 // batch sizes at the workgroup edges, and a grid folded past 65,535 workgroups.
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../src/core/random.ts';
-import { gatherRows } from '../../src/core/train.ts';
+import { createRng } from '../../src/core/math/random.ts';
+import { gatherRows } from '../../src/core/sae/train.ts';
 import { compileKernel } from '../../src/gpu/kernel.ts';
 import type { DataChunk } from '../../src/gpu/kernels/data.ts';
 import { GATHER_ROWS, GATHER_WG, recordGatherRows } from '../../src/gpu/kernels/data.ts';

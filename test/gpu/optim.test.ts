@@ -1,16 +1,16 @@
 // The optimiser tail and firing statistics on WebGPU (shaders/projectGrad, gradNorm, adam, normalizeRows,
-// firing via src/gpu/kernels/optim.ts) against their CPU twins (src/core/optim.ts, src/core/firing.ts),
+// firing via src/gpu/kernels/optim.ts) against their CPU twins (src/core/sae/optim.ts, src/core/sae/firing.ts),
 // per ensemble member, on edge sizes, a grid past 65,535 workgroups, 5 consecutive steps, and reruns.
 // Node only (Dawn on SwiftShader): imports src/core, src/gpu, test helpers and vitest.
 
 import { describe, expect, it } from 'vitest';
-import type { AdamHyper, AdamState } from '../../src/core/optim.ts';
-import { adamStep, clipGradNorm, createAdam, gradNorm, normalizeRows, paramList, projectDecoderGrad } from '../../src/core/optim.ts';
-import { deadMask, updateFiring } from '../../src/core/firing.ts';
-import type { SaeGrads } from '../../src/core/loss.ts';
-import { createRng } from '../../src/core/random.ts';
-import type { Sae } from '../../src/core/types.ts';
-import { cloneSae, zeroSae } from '../../src/core/types.ts';
+import type { AdamHyper, AdamState } from '../../src/core/sae/optim.ts';
+import { adamStep, clipGradNorm, createAdam, gradNorm, normalizeRows, paramList, projectDecoderGrad } from '../../src/core/sae/optim.ts';
+import { deadMask, updateFiring } from '../../src/core/sae/firing.ts';
+import type { SaeGrads } from '../../src/core/sae/loss.ts';
+import { createRng } from '../../src/core/math/random.ts';
+import type { Sae } from '../../src/core/sae/types.ts';
+import { cloneSae, zeroSae } from '../../src/core/sae/types.ts';
 import type { AdamTensor, OptimKernels, OptimSizes, PreparedDispatch } from '../../src/gpu/kernels/optim.ts';
 import {
   compileOptimKernels,

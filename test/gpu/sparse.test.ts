@@ -1,5 +1,5 @@
 // The sparse decode and backward kernels (decode, decodeBackward, latentIndex, weightGrad, bDecGrad) against
-// their twins in src/core/sparse.ts, run as the step runs them: main term (overwrite), then AuxK (accumulate),
+// their twins in src/core/sae/sparse.ts, run as the step runs them: main term (overwrite), then AuxK (accumulate),
 // then the decoder-bias gradient. Edge sizes, empty slots, latents selected by no row or by every row, a small
 // tiling that makes every loop take several chunks, grids past 65,535 workgroups, and bitwise determinism.
 // Imports src/core, src/gpu and the test helpers; Node + Dawn (SwiftShader) only.
@@ -13,7 +13,7 @@
 // (1 ulp). latentIndex is integer: exact.
 
 import { describe, expect, it } from 'vitest';
-import { createRng, type Rng } from '../../src/core/random.ts';
+import { createRng, type Rng } from '../../src/core/math/random.ts';
 import {
   bDecGradSparse,
   decodeBackwardSparse,
@@ -22,7 +22,7 @@ import {
   latentSegments,
   segmentGrad,
   type SparseSizes,
-} from '../../src/core/sparse.ts';
+} from '../../src/core/sae/sparse.ts';
 import {
   bDecGradRecorder,
   compileSparseKernels,
@@ -326,7 +326,7 @@ const CASES: Case[] = [
   { name: 'small tiles, dSae 1', s: { batch: 3, M: 1, dIn: 5, dSae: 1, k: 4 }, kAux: 0, tuning: SMALL_TILES },
 ];
 
-describe('sparse decode and backward kernels match their twins (src/core/sparse.ts)', () => {
+describe('sparse decode and backward kernels match their twins (src/core/sae/sparse.ts)', () => {
   it.each(CASES)('$name: batch $s.batch M $s.M dIn $s.dIn dSae $s.dSae k $s.k kAux $kAux', (c) => runCase(c));
 
   it('65,537 rows: decode and decodeBackward grids fold past 65,535; a 65,537-long segment sorts in global memory', () =>

@@ -1,5 +1,5 @@
 // shaders/topk.wgsl (per-row TopK and the AuxK dead-mask variant; both entry points, radix and serial) against
-// its twin src/core/sae.ts:topkRow,
+// its twin src/core/sae/sae.ts:topkRow,
 // and shaders/batchTopkThreshold.wgsl against batchTopkCodes: edge sizes, ties, ±0, all-negative rows,
 // masks with too few or no candidates, grids folded past 65,535 workgroups. Imports src/core, src/gpu and
 // the test helpers; Node + Dawn (SwiftShader) only.
@@ -9,8 +9,8 @@
 // exact), so no arithmetic rounding is involved. (−0 read back as +0 compares equal.)
 
 import { describe, expect, it } from 'vitest';
-import { batchTopkCodes, topkRow } from '../../src/core/sae.ts';
-import { createRng } from '../../src/core/random.ts';
+import { batchTopkCodes, topkRow } from '../../src/core/sae/sae.ts';
+import { createRng } from '../../src/core/math/random.ts';
 import { paramsBuffer } from '../../src/gpu/kernel.ts';
 import {
   batchTopkMinKeptIndex,

@@ -1,8 +1,8 @@
 // Random SAEs for tests: unit decoder rows, encoder = decoder + noise, small biases, thresholds for the
 // architectures that have them. Seeded through the project's PRNG only.
-import type { Rng } from '../../src/core/random.ts';
-import type { Arch, Sae } from '../../src/core/types.ts';
-import { zeroSae } from '../../src/core/types.ts';
+import type { Rng } from '../../src/core/math/random.ts';
+import type { Arch, Sae } from '../../src/core/sae/types.ts';
+import { zeroSae } from '../../src/core/sae/types.ts';
 
 export function randomSae(arch: Arch, dIn: number, dSae: number, k: number, inputScale: number, rng: Rng): Sae {
   const sae = zeroSae(arch, dIn, dSae, k);

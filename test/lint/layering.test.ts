@@ -24,9 +24,9 @@ describe('layering', () => {
   });
 
   it.each([
-    ['src/core/x.ts', "import { createRng } from './random.ts';\nexport const a = createRng;\n"],
+    ['src/core/x.ts', "import { createRng } from './math/random.ts';\nexport const a = createRng;\n"],
     ['src/ui/x.ts', "import type { Workbench } from '../engine/api.ts';\nexport type A = Workbench;\n"],
-    ['src/engine/x.ts', "import { createRng } from '../core/random.ts';\nexport const a = createRng;\n"],
+    ['src/engine/x.ts', "import { createRng } from '../core/math/random.ts';\nexport const a = createRng;\n"],
   ])('%s allows %j', async (file, code) => {
     expect(await problems(file, code)).toEqual([]);
   });

@@ -2,7 +2,7 @@
 // loads the default dataset, trains, records the run, exports a zip that reads back, and resets.
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { listZip } from '../../src/core/inflate.ts';
+import { listZip } from '../../src/core/formats/inflate.ts';
 import type { DataReader } from '../../src/engine/datasets.ts';
 import { createWorkbench } from '../../src/engine/workbench.ts';
 import { DEFAULT_DRAFT, createAppStore } from '../../src/ui/store.ts';

@@ -7,14 +7,14 @@
 import activationWgsl from '../../../shaders/activation.wgsl?raw';
 import decodeDenseWgsl from '../../../shaders/decodeDense.wgsl?raw';
 import gemmTNWgsl from '../../../shaders/gemmTN.wgsl?raw';
-import type { DenseArch, DenseDecodeOptions, DenseSizes } from '../../core/dense.ts';
+import type { DenseArch, DenseDecodeOptions, DenseSizes } from '../../core/sae/dense.ts';
 import type { Kernel, KernelDecl, ParamField } from '../kernel.ts';
 import { bindBuffers, compileKernel, dispatch, foldGrid, packParams, paramsBuffer } from '../kernel.ts';
 import type { EncodeGemm } from './encode.ts';
 import type { Recorder, SparseKernels } from './sparse.ts';
 import { bDecGradRecorder } from './sparse.ts';
 
-export type { DenseArch, DenseDecodeOptions, DenseSizes } from '../../core/dense.ts';
+export type { DenseArch, DenseDecodeOptions, DenseSizes } from '../../core/sae/dense.ts';
 export type { Recorder } from './sparse.ts';
 
 const activationDecl = (entryPoint: string): KernelDecl => ({
@@ -491,7 +491,7 @@ export interface DenseStepBuffers {
  * The dense part of a ReLU / JumpReLU / BatchTopK step after encode (and after batchTopkThreshold for batchtopk),
  * in this order: activation prep → activation forward → decodeDense (main, rowSqErr) → decoder gradient gF
  * (encode.wgsl) → activation backward (+ thresholdGrad) → gemmTN decoder (dWDec) → gemmTN encoder (dWEnc, dBEnc)
- * → bDecGrad (dBDec). Every gradient is overwritten. No AuxK. Twin: src/core/dense.ts:denseBackward.
+ * → bDecGrad (dBDec). Every gradient is overwritten. No AuxK. Twin: src/core/sae/dense.ts:denseBackward.
  */
 export function denseStepRecorder(
   device: GPUDevice,

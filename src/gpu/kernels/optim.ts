@@ -1,5 +1,5 @@
 // Kernel declarations for the optimiser and bookkeeping tail of the training step, in the order of
-// src/core/train.ts: decoder-parallel gradient removal (projectGrad) → per-member gradient-norm clip
+// src/core/sae/train.ts: decoder-parallel gradient removal (projectGrad) → per-member gradient-norm clip
 // (gradNorm) → Adam (adam) → decoder row renormalisation (normalizeRows) → firing statistics (firing).
 // Imports WGSL (?raw) and src/gpu/kernel.ts only: no engine, UI or Node code; no readbacks in here.
 

@@ -9,11 +9,11 @@ import decodeBackwardWgsl from '../../../shaders/decodeBackward.wgsl?raw';
 import latentIndexWgsl from '../../../shaders/latentIndex.wgsl?raw';
 import weightGradWgsl from '../../../shaders/weightGrad.wgsl?raw';
 import bDecGradWgsl from '../../../shaders/bDecGrad.wgsl?raw';
-import type { DecodeOptions, SparseSizes } from '../../core/sparse.ts';
+import type { DecodeOptions, SparseSizes } from '../../core/sae/sparse.ts';
 import type { Kernel, KernelDecl, ParamField } from '../kernel.ts';
 import { bindBuffers, compileKernel, dispatch, foldGrid, paramsBuffer } from '../kernel.ts';
 
-export type { DecodeOptions, SparseSizes } from '../../core/sparse.ts';
+export type { DecodeOptions, SparseSizes } from '../../core/sae/sparse.ts';
 
 /** tgt, wDec, bDec, idx, val → xHat, e, sqErr; params. */
 export const DECODE: KernelDecl = {
@@ -276,7 +276,7 @@ export interface LatentIndexBuffers {
 
 /**
  * latentIndex.wgsl: clear, count, scan, scatter, sortShort, prepareLong, sortLong (indirect) → offsets, entries
- * (see src/core/sparse.ts:latentSegments). The recorder owns the 12-byte indirect-argument buffer of sortLong.
+ * (see src/core/sae/sparse.ts:latentSegments). The recorder owns the 12-byte indirect-argument buffer of sortLong.
  */
 export function latentIndexRecorder(device: GPUDevice, kernels: SparseKernels, s: SparseSizes, b: LatentIndexBuffers): Recorder {
   checkSizes('latentIndex', s);

@@ -22,7 +22,7 @@ export const STEP_STATS: KernelDecl = {
 };
 export const STEP_STATS_WG = 64;
 
-/** The fields of one history record, in order (StepStats of src/core/train.ts). */
+/** The fields of one history record, in order (StepStats of src/core/sae/train.ts). */
 export const HISTORY_FIELDS = ['loss', 'mse', 'auxLoss', 'l0', 'deadFraction', 'explainedVariance', 'lr', 'gradNorm', 'sparsityLoss'] as const;
 
 /** BatchTopK: state [M, 8] (minKept bits) → thr [M, 2] (θ, started); params {M, rate}. */

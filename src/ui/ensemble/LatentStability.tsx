@@ -83,7 +83,7 @@ export function LatentStability({ store, views, noun }: { store: AppStore; views
                   </td>
                   <td className="num">{fmt(p.score[i], 3)}</td>
                   {others.map((q) => {
-                    // [J, dSae_m] member-major (src/core/ensembleViews.ts): row q is the matches in member q.
+                    // [J, dSae_m] member-major (src/core/ensemble/ensembleViews.ts): row q is the matches in member q.
                     const at = q * p.score.length + i;
                     const best = p.bestLatent[at]!;
                     return (

@@ -17,7 +17,7 @@ import { DASHES, fmt, METHOD_COLORS, smallLayout } from './style.ts';
 interface MetricSpec {
   key: string;
   label: string;
-  /** The tooltip: the definition, as computed (src/core/ensemble.ts). */
+  /** The tooltip: the definition, as computed (src/core/ensemble/ensemble.ts). */
   formula: string;
   value: (m: EnsembleMetricsDto) => number | undefined;
   digits: number;

@@ -4,7 +4,7 @@
 // take no seed list. Pure functions over the draft (seed-papers.md §2.3–2.4, api.ts EnsembleSpec), shared
 // by store.ts, TrainPanel.tsx and urlState.ts. Imports only types: no engine, gpu or core values.
 
-import type { TrainConfig } from '../../core/config.ts';
+import type { TrainConfig } from '../../core/sae/config.ts';
 import type { EnsembleMethodName, EnsembleSpec, StartRunRequest } from '../../engine/api.ts';
 
 /** The experiment fields these rules read (store.ts Draft has them all). */
