@@ -25,7 +25,7 @@ import type { LmModel } from '../core/lm/model.ts';
 import { parseLmModel } from '../core/lm/model.ts';
 import { tokenLabel } from '../core/lm/tokenizer.ts';
 import { parseNpy } from '../core/formats/npy.ts';
-import { perRowFields, splitTrainEval, takeRows } from '../core/data/preprocess.ts';
+import { DEFAULT_PREPROCESS, perRowFields, splitTrainEval, takeRows } from '../core/data/preprocess.ts';
 import { parseSafetensors } from '../core/formats/safetensors.ts';
 import type { SyntheticSpec } from '../core/data/synthetic.ts';
 import { SYNTHETIC_PRESETS, generateSynthetic, parseSyntheticSpec, syntheticName } from '../core/data/synthetic.ts';
@@ -48,7 +48,8 @@ export const MAX_STORIES_TOKENS = 100_000;
 /** Longest pasted text, in characters (~250k tokens), checked before tokenising. */
 export const MAX_TEXT_CHARS = 1_000_000;
 
-export const DEFAULT_PREPROCESS: Required<PreprocessOptions> = { centre: false, scale: 'none', dropBos: true, evalFraction: 0, splitSeed: 0 };
+/** What a load applies where its request leaves a preprocessing field out: defined once, in core/data/preprocess.ts. */
+export { DEFAULT_PREPROCESS };
 
 export const STORIES_SOURCE: DatasetSource = {
   source:

@@ -10,6 +10,13 @@ import { createRng, permutation } from '../math/random.ts';
 import type { Dataset } from '../sae/types.ts';
 
 /**
+ * What a dataset load applies where its request leaves a preprocessing field out (api.ts PreprocessOptions
+ * documents each field): no centring or scaling, BOS rows dropped (text), no train/eval split, split seed 0.
+ * The one definition: the engine resolves requests over it and the page's draft derives from it.
+ */
+export const DEFAULT_PREPROCESS = { centre: false, scale: 'none', dropBos: true, evalFraction: 0, splitSeed: 0 } as const;
+
+/**
  * Per-row fields a dataset carries besides labels, to name as `perRow` below: the `marked` flags of the
  * spurious-marker built-ins (marked.ts). Empty for every other dataset.
  */
