@@ -7,17 +7,11 @@
 // worker chunk).
 
 import * as Comlink from 'comlink';
-import type { DatasetInfo, DatasetRequest, Snapshot, SnapshotListener, Workbench } from './engine/api.ts';
+import type { BlobFile, DatasetInfo, DatasetRequest, Snapshot, SnapshotListener, Workbench } from './engine/api.ts';
 import type { LoadRequest, StreamedFile, UploadStart } from './engine/datasets.ts';
 
 /** Bytes per transferred upload chunk (upload.ts's UPLOAD_CHUNK_BYTES; a value import would pull engine code in). */
 export const CHUNK_BYTES = 8 << 20;
-
-/** A picked file on the main thread: streamed to the worker in chunks, never sent whole. */
-export interface BlobFile {
-  name: string;
-  blob: Blob;
-}
 
 /** The worker's chunked-upload calls (workbench.ts's beginUpload/uploadChunk). */
 interface UploadEndpoints {
