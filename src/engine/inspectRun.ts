@@ -1,23 +1,15 @@
-// The feature inspector's engine half: one run member's SAE over a loaded dataset's eval split (else its
-// train rows, capped at INSPECT_MAX_ROWS) → the latent table with every latent's top rows, and one
-// latent's detail (histogram, quantile samples, decoder direction, nearest latents, top inputs drawn as
-// highlighted token contexts / image pixels / words / rows). Every number is src/core/inspect/inspect.ts's (same
-// accumulators, same encodeRows); this file only picks rows, maps them back to the dataset's row indices
-// (those datasetRows takes) and shapes the DTOs of api.ts. Imports src/core and datasets.ts types only:
-// no DOM, React, Comlink, Node or WebGPU.
+// The feature inspector's engine half, a thin adapter over src/core/inspect/: it picks the rows one run
+// member's SAE is inspected on (a loaded dataset's eval split, else its train rows, capped at
+// INSPECT_MAX_ROWS), runs core's inspectAll (the latent table and every latent's top rows) and
+// latentDetail (histogram, quantile samples, top rows, decoder row, nearest latents) on them, maps rows
+// back to the dataset's row indices (those datasetRows takes) and shapes api.ts's DTOs, drawing top rows
+// with core's inputRef and tokenContext. Every number is core's; nothing here computes one. Imports
+// src/core and datasets.ts types only: no DOM, React, Comlink, Node or WebGPU.
 
 import { InputError } from '../core/errors.ts';
-import {
-  createLatentStatsAccumulator,
-  createTopActivationsAccumulator,
-  encodeRows,
-  firingHistogram,
-  inputRef,
-  latentRows,
-  latentValuesAt,
-  quantileSamplesOf,
-} from '../core/inspect/inspect.ts';
+import { inspectAll, latentDetail } from '../core/inspect/inspect.ts';
 import type { TopActivation } from '../core/inspect/inspect.ts';
+import { inputRef, tokenContext } from '../core/inspect/inputs.ts';
 import { splitTrainEval } from '../core/data/preprocess.ts';
 import type { Dataset, Sae } from '../core/sae/types.ts';
 import type { InputView, InspectScope, LatentDetail, RunInspection, TokenView } from './api.ts';
@@ -28,14 +20,10 @@ export const INSPECT_MAX_ROWS = 8192;
 /** Top rows kept per latent by default, and the most a request may ask for. */
 export const DEFAULT_TOP_N = 10;
 export const MAX_TOP_N = 100;
-/** Histogram bins of a latent's firing values (as sae_vis). */
-export const HISTOGRAM_BINS = 40;
-/** Nearest latents by decoder cosine listed in a latent's detail. */
-export const NEAREST_LATENTS = 5;
+/** latentDetail's shape, as api.ts documents it: histogram bins, activation intervals × samples, nearest latents. */
+const DETAIL = { bins: 40, intervals: 10, perInterval: 3, nearest: 5 } as const;
 /** Token window on either side of a top row (positions). */
 export const CONTEXT_WINDOW = 8;
-/** Encoded rows per chunk. */
-const CHUNK_ROWS = 1024;
 /** Codes are cached for latentDetail when rows·dSae is at most this (64 MiB of f32). */
 const MAX_CACHED_CODES = 1 << 24;
 
@@ -81,9 +69,8 @@ export interface CodesCache {
 }
 
 /**
- * The table (latentRows over createLatentStatsAccumulator) and every latent's top-n rows
- * (createTopActivationsAccumulator) in one chunked pass; top rows are rows of `all`. Returns the codes
- * too when they are small enough to keep.
+ * The table and every latent's top-n rows (core inspectAll over the scanned rows); top rows are rows of
+ * `all`. Returns the codes too when they are small enough to keep.
  */
 export function inspectMember(
   sae: Sae,
@@ -94,24 +81,18 @@ export function inspectMember(
   checkSae(sae, d);
   if (!Number.isInteger(topN) || topN < 1 || topN > MAX_TOP_N) throw new InputError(`inspectRun: topN must be an integer in [1, ${MAX_TOP_N}], got ${topN}`);
   const s = scannedRows(d);
-  const { dSae, dIn } = sae;
   const T = s.data.rows;
-  const stats = createLatentStatsAccumulator(dSae);
-  const top = createTopActivationsAccumulator(dSae, topN);
-  const codes = T * dSae <= MAX_CACHED_CODES ? new Float32Array(T * dSae) : null; // [T, dSae]
-  for (let start = 0; start < T; start += CHUNK_ROWS) {
-    const rows = Math.min(CHUNK_ROWS, T - start);
-    const f = encodeRows(sae, s.data.x.subarray(start * dIn, (start + rows) * dIn), rows);
-    stats.add(f, rows);
-    top.add(f, rows, start);
-    codes?.set(f, start * dSae);
-  }
-  const table = latentRows(sae, stats.finish(), s.data.truth);
-  const toAll = (l: TopActivation[]): TopActivation[] => l.map((e) => ({ row: s.rowOf[e.row], value: e.value }));
+  const codes = T * sae.dSae <= MAX_CACHED_CODES ? new Float32Array(T * sae.dSae) : null; // [T, dSae]
+  const { table, top } = inspectAll(sae, s.data, topN, { codes: codes ?? undefined });
   return {
-    result: { scope: scopeOf(scope, s), kind: d.info.kind, table, top: top.finish().map(toAll) },
+    result: { scope: scopeOf(scope, s), kind: d.info.kind, table, top: top.map((l) => toAll(s, l)) },
     codes,
   };
+}
+
+/** Rows of the scanned split → rows of `all`. */
+function toAll(s: Scanned, l: TopActivation[]): TopActivation[] {
+  return l.map((e) => ({ row: s.rowOf[e.row], value: e.value }));
 }
 
 function scopeOf(base: Omit<InspectScope, 'split' | 'rowsScanned' | 'splitRows' | 'capped' | 'maxRows'>, s: Scanned): InspectScope {
@@ -119,9 +100,8 @@ function scopeOf(base: Omit<InspectScope, 'split' | 'rowsScanned' | 'splitRows' 
 }
 
 /**
- * One latent in detail: its column f_{t,latent} over the scanned rows (from cached codes or a new pass),
- * firingHistogram, quantileSamplesOf, its decoder row, the NEAREST_LATENTS latents with the largest
- * signed decoder cosine, and its top-n rows drawn as InputViews.
+ * One latent in detail: core latentDetail over the scanned rows (reading the cached codes of the last
+ * inspectMember when they are these rows'), its rows mapped to `all` and its top rows drawn as InputViews.
  */
 export function latentDetailOf(
   sae: Sae,
@@ -132,57 +112,24 @@ export function latentDetailOf(
   codes: Float32Array | null,
 ): LatentDetail {
   checkSae(sae, d);
-  const { dSae, dIn } = sae;
+  const { dSae } = sae;
   if (!Number.isInteger(latent) || latent < 0 || latent >= dSae)
     throw new InputError(`latentDetail: latent must be an integer in [0, ${dSae - 1}] (the SAE has ${dSae} latents), got ${latent}`);
   if (!Number.isInteger(topN) || topN < 1 || topN > MAX_TOP_N) throw new InputError(`latentDetail: topN must be an integer in [1, ${MAX_TOP_N}], got ${topN}`);
   const s = scannedRows(d);
-  const T = s.data.rows;
-  const col = new Float32Array(T); // [T] f_{t,latent}
-  if (codes && codes.length === T * dSae) for (let t = 0; t < T; t++) col[t] = codes[t * dSae + latent];
-  else {
-    for (let start = 0; start < T; start += CHUNK_ROWS) {
-      const rows = Math.min(CHUNK_ROWS, T - start);
-      const f = encodeRows(sae, s.data.x.subarray(start * dIn, (start + rows) * dIn), rows);
-      for (let t = 0; t < rows; t++) col[start + t] = f[t * dSae + latent];
-    }
-  }
-  const acc = createTopActivationsAccumulator(1, topN);
-  acc.add(col, T, 0);
-  const top = acc.finish()[0].map((e) => ({ row: s.rowOf[e.row], value: e.value }));
-  const mapRows = (l: TopActivation[]): TopActivation[] => l.map((e) => ({ row: s.rowOf[e.row], value: e.value }));
-  const quantiles = quantileSamplesOf(col, { intervals: 10, perInterval: 3 }).map((q) => ({ ...q, samples: mapRows(q.samples) }));
+  // Codes of other rows (a cache the caller keyed on other data) are not used: the column is encoded again.
+  const cached = codes && codes.length === s.data.rows * dSae ? codes : undefined;
+  const det = latentDetail(sae, s.data, latent, { ...DETAIL, topN, codes: cached });
   return {
     scope: scopeOf(scope, s),
     latent,
-    histogram: firingHistogram(col, HISTOGRAM_BINS),
-    quantiles,
-    decoder: sae.wDec.slice(latent * dIn, (latent + 1) * dIn),
-    nearest: nearestLatents(sae, latent, NEAREST_LATENTS),
+    histogram: det.histogram,
+    quantiles: det.quantiles.map((q) => ({ ...q, samples: toAll(s, q.samples) })),
+    decoder: det.decoder,
+    nearest: det.nearest,
     imageShape: d.info.imageShape,
-    top: top.map((e) => inputView(sae, d, latent, e)),
+    top: toAll(s, det.top).map((e) => inputView(sae, d, latent, e)),
   };
-}
-
-/** The k latents j ≠ i with the largest signed cos(wDec_i, wDec_j), ties to the lower j (0 for a zero row). */
-export function nearestLatents(sae: Sae, i: number, k: number): { latent: number; cos: number }[] {
-  const { dSae, dIn, wDec } = sae;
-  const norm = (j: number): number => {
-    let s = 0;
-    for (let d = 0; d < dIn; d++) s += wDec[j * dIn + d] * wDec[j * dIn + d];
-    return Math.sqrt(s);
-  };
-  const ni = norm(i);
-  const out: { latent: number; cos: number }[] = [];
-  for (let j = 0; j < dSae; j++) {
-    if (j === i) continue;
-    let dot = 0;
-    for (let d = 0; d < dIn; d++) dot += wDec[i * dIn + d] * wDec[j * dIn + d];
-    const nj = norm(j);
-    out.push({ latent: j, cos: ni > 0 && nj > 0 ? dot / (ni * nj) : 0 });
-  }
-  out.sort((a, b) => b.cos - a.cos || a.latent - b.latent);
-  return out.slice(0, k);
 }
 
 /** How one top row is shown: core's inputRef, and for text the window of its context with this latent's values. */
@@ -207,29 +154,29 @@ function inputView(sae: Sae, d: LoadedDataset, latent: number, e: TopActivation)
 }
 
 /**
- * The rows of `row`'s context within ±window positions — the neighbours r ± j whose position is
- * exactly p ± j in the same document (rows of one context are contiguous with positions 1, 2, …; the BOS
- * row may be dropped) — each with its token (src/core/lm/tokenizer.ts tokenLabel, via the dataset's
- * contexts) and f_{r,latent} (latentValuesAt on the dataset's rows), as core's tokenContext.
+ * The rows within ±window positions of `row` in its context, each with its token and f_{r,latent}: core
+ * tokenContext on the rows row ± window of `all` (positions strictly ascend within a context, so no row
+ * further away can be within ±window positions). The dataset's contexts give each row its document (the
+ * context id tokenContext compares: adjacent contexts of one document restart their positions, which ends
+ * the window as a new id would), position and token label.
  */
-export function tokenWindow(sae: Sae, d: LoadedDataset, latent: number, row: number, window: number): TokenView[] {
+function tokenWindow(sae: Sae, d: LoadedDataset, latent: number, row: number, window: number): TokenView[] {
   const ctxOf = d.context;
-  if (!ctxOf) return [];
-  const here = ctxOf(row);
-  if (!here) return [];
-  const same = (r: number, j: number): boolean => {
-    if (r < 0 || r >= d.all.rows) return false;
-    const c = ctxOf(r);
-    return c !== undefined && c.doc === here.doc && c.position === here.position + j && c.tokens.length === here.tokens.length;
-  };
-  let lo = row;
-  while (row - lo < window && same(lo - 1, lo - 1 - row)) lo--;
-  let hi = row;
-  while (hi - row < window && same(hi + 1, hi + 1 - row)) hi++;
-  const rows = Array.from({ length: hi - lo + 1 }, (_, k) => lo + k);
-  const values = latentValuesAt(sae, d.all, latent, rows);
-  return rows.map((r, k) => {
-    const position = here.position + (r - row);
-    return { row: r, position, text: here.tokens[position] ?? '', value: values[k], focus: r === row };
-  });
+  if (!ctxOf || !ctxOf(row)) return [];
+  const { dIn } = d.all;
+  const lo = Math.max(0, row - window);
+  const n = Math.min(d.all.rows, row + window + 1) - lo;
+  const tokens: string[] = [];
+  const context = new Int32Array(n); // [n]
+  const position = new Int32Array(n); // [n]
+  for (let k = 0; k < n; k++) {
+    const c = ctxOf(lo + k);
+    // A row with no context (none today) gets an id of its own, so no window reaches it.
+    context[k] = c ? c.doc : -1 - k;
+    position[k] = c ? c.position : 0;
+    tokens.push(c?.tokens[c.position] ?? '');
+  }
+  const rows: Dataset = { name: d.all.name, rows: n, dIn, x: d.all.x.subarray(lo * dIn, (lo + n) * dIn) };
+  const w = tokenContext(tokens, { context, position }, row - lo, window, { sae, data: rows, latent });
+  return w.tokens.map((t) => ({ row: lo + t.row, position: t.position, text: String(t.token), value: t.value ?? 0, focus: t.focus }));
 }

@@ -1,12 +1,14 @@
 // The feature inspector through the Workbench, in-thread on the CPU reference: inspectRun's table and
 // top rows and latentDetail's histogram, quantiles, decoder row, nearest latents and top inputs equal
-// src/core/inspect/inspect.ts's on the same SAE (the run's export) and rows (the eval split, mapped back to the
-// dataset's row indices; the text dataset's highlighted contexts equal core's tokenContext); the DTOs
-// survive structuredClone; a bad latent, member or topN is rejected with the numbers.
+// core's inspectAll and latentDetail (src/core/inspect/inspect.ts) on the same SAE (the run's export) and
+// rows (the eval split, mapped back to the dataset's row indices); the text dataset's highlighted
+// contexts equal core's tokenContext over every row's context and position (not the ±window slice the
+// engine reads); the DTOs survive structuredClone; a bad latent, member or topN is rejected with the numbers.
 
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { activationHistogram, inspectAll, quantileSamples, tokenContext, topActivations } from '../../src/core/inspect/inspect.ts';
+import { tokenContext } from '../../src/core/inspect/inputs.ts';
+import { inspectAll, latentDetail } from '../../src/core/inspect/inspect.ts';
 import { splitTrainEval } from '../../src/core/data/preprocess.ts';
 import { fromSaeLens } from '../../src/core/formats/saelens.ts';
 import type { Sae } from '../../src/core/sae/types.ts';
@@ -54,15 +56,21 @@ describe('inspectRun and latentDetail', () => {
     const L = res.table.reduce((best, r) => (r.fireCount > res.table[best].fireCount ? r.latent : best), 0);
     const det = await wb.latentDetail({ latent: L });
     expect(structuredClone(det)).toEqual(det);
-    expect(det.histogram).toEqual(activationHistogram(sae, ref.eval, L, 40));
+    // api.ts's shape: 40 bins, 10 intervals of 3 samples, 5 nearest latents.
+    const coreDet = latentDetail(sae, ref.eval, L, { topN: 10, bins: 40, intervals: 10, perInterval: 3, nearest: 5 });
+    expect(det.histogram).toEqual(coreDet.histogram);
+    expect(det.histogram.counts).toHaveLength(40);
     expect(det.histogram.firing).toBe(res.table[L].fireCount);
-    const q = quantileSamples(sae, ref.eval, L, { intervals: 10, perInterval: 3 });
+    const q = coreDet.quantiles;
+    expect(q).toHaveLength(10);
     expect(det.quantiles).toEqual(q.map((i) => ({ ...i, samples: i.samples.map((e) => ({ row: evalIdx[e.row], value: e.value })) })));
     expect(det.decoder).toEqual(sae.wDec.slice(L * 8, (L + 1) * 8));
     expect(det.nearest).toHaveLength(5);
+    expect(det.nearest).toEqual(coreDet.nearest);
     expect(det.nearest[0].latent).toBe(res.table[L].nearest);
     expect(det.nearest[0].cos).toBeCloseTo(res.table[L].maxCos, 5);
-    expect(det.top.map((t) => ({ row: t.row, value: t.value }))).toEqual(topActivations(sae, ref.eval, L, 10).map((e) => ({ row: evalIdx[e.row], value: e.value })));
+    expect(det.top.map((t) => ({ row: t.row, value: t.value }))).toEqual(coreDet.top.map((e) => ({ row: evalIdx[e.row], value: e.value })));
+    expect(coreDet.top).toEqual(inspectAll(sae, ref.eval, 10).top[L]);
     expect(det.top[0]).toMatchObject({ kind: 'row', label: null });
     expect(det.imageShape).toBeNull();
     // Without cached codes (a new member request recomputes them): the same answer.
