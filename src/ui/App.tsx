@@ -4,7 +4,7 @@
 // ensembles: metric-vs-J curves, member views, downstream tasks (EnsemblePanel.tsx), and the feature
 // inspector (FeaturePanel.tsx); the experiment is synced with the URL hash (urlState.ts). Reads the store
 // (src/ui/store.ts); sees the engine only through it.
-// Must not import engine, gpu or core values (types and core/config defaults only).
+// Must not import engine or gpu values (types only); of core, only definitions such as the dense fraction.
 
 import { useEffect, type ReactNode } from 'react';
 import { useStore } from 'zustand';
@@ -15,7 +15,9 @@ import { ExportPanel } from './ExportPanel.tsx';
 import { FeaturePanel } from './FeaturePanel.tsx';
 import { LivePlots } from './Plots.tsx';
 import { RunsPanel } from './RunsPanel.tsx';
-import { DEFAULT_DRAFT, DENSE_FORMULA, denseFractionOf, type AppStore, type Draft } from './store.ts';
+import { DENSE_FORMULA, denseFraction } from '../core/sae/density.ts';
+import type { AppStore } from './store.ts';
+import { DEFAULT_DRAFT, type Draft } from './store/experiment.ts';
 import { TrainPanel } from './TrainPanel.tsx';
 import { decodeHash, encodeHash } from './urlState.ts';
 
@@ -135,7 +137,7 @@ const METRICS: { key: keyof Snapshot; label: string; formula: string; format: (v
 
 function Metrics({ store }: { store: AppStore }) {
   const snap = useStore(store, (s) => s.snapshot);
-  const dense = useStore(store, (s) => (s.density ? denseFractionOf(s.density.log10) : null));
+  const dense = useStore(store, (s) => (s.density ? denseFraction(s.density.log10) : null));
   if (!snap || snap.step === 0) return null;
   const rows: ReactNode[] = METRICS.map((m) => (
     <tr key={m.key} title={m.formula}>

@@ -8,7 +8,8 @@ import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import type { CatalogEntry, DatasetInfo, DatasetKind, DatasetProgress, SyntheticKnobs } from '../engine/api.ts';
 import { Plot } from './Plot.tsx';
-import { CUSTOM_SYNTHETIC, PASTED_TEXT, UPLOAD, type AppStore } from './store.ts';
+import type { AppStore } from './store.ts';
+import { CUSTOM_SYNTHETIC, PASTED_TEXT, UPLOAD } from './store/dataset.ts';
 
 const GROUPS: { kind: DatasetKind; label: string }[] = [
   { kind: 'text', label: 'Language model activations (stories260K)' },

@@ -14,12 +14,13 @@ import type { EnsembleViews, RunInfo } from '../engine/api.ts';
 import { CosineHeatmap } from './ensemble/CosineHeatmap.tsx';
 import { DecoderMap } from './ensemble/DecoderMap.tsx';
 import { Downstream } from './ensemble/Downstream.tsx';
-import { METHOD_HELP, methodLabel } from './ensemble/ensembleDraft.ts';
+import { METHOD_HELP, methodLabel } from './store/ensembleDraft.ts';
 import { LatentStability } from './ensemble/LatentStability.tsx';
 import { MatchedPairs } from './ensemble/MatchedPairs.tsx';
 import { MetricCurves } from './ensemble/MetricCurves.tsx';
 import { UniqueFeatures } from './ensemble/UniqueFeatures.tsx';
-import type { AppStore, EnsembleTask } from './store.ts';
+import type { AppStore } from './store.ts';
+import type { EnsembleTask } from './store/ensemble.ts';
 
 const TASK_LABELS: Record<EnsembleTask, string> = { evaluate: 'evaluate', views: 'compare members', downstream: 'downstream tasks', export: 'export', load: 'load' };
 

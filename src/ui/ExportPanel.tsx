@@ -5,7 +5,8 @@
 
 import { useState } from 'react';
 import { useStore } from 'zustand';
-import { HISTORY_KEYS, type AppStore } from './store.ts';
+import type { AppStore } from './store.ts';
+import { HISTORY_KEYS } from './store/series.ts';
 
 function download(name: string, data: BlobPart, type: string): void {
   const url = URL.createObjectURL(new Blob([data], { type }));

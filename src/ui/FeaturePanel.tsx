@@ -5,7 +5,7 @@
 // With 2 or more SAEs in the run (bagging members, boosting stages) a member picker chooses which one is
 // read (store.inspectMember; the ensemble views open any member's latent here); a boosting stage j is
 // read on its residual r⁽ʲ⁾, the input it codes in the ensemble (seed-papers.md §2.4).
-// Reads the store; refreshes when a run pauses or finishes (store.ts) or on the Refresh button.
+// Reads the store; refreshes when a run pauses or finishes (store/snapshots.ts) or on the Refresh button.
 // Must not import engine, gpu or core values (types only).
 
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';

@@ -6,7 +6,8 @@
 import Plotly, { type PlotObject } from 'plotly.js-dist-min';
 import { useEffect, useRef } from 'react';
 import { useStore } from 'zustand';
-import { DENSE_FORMULA, type AppState, type AppStore } from './store.ts';
+import { DENSE_FORMULA } from '../core/sae/density.ts';
+import type { AppState, AppStore } from './store.ts';
 
 /** pick's values are compared by identity, or element by element when pick returns an array. */
 const same = (a: unknown, b: unknown): boolean => a === b || (Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => v === b[i]));

@@ -9,7 +9,9 @@ import type { PlotObject } from 'plotly.js-dist-min';
 import { useMemo, useState } from 'react';
 import { useStore } from 'zustand';
 import { Plot } from './Plot.tsx';
-import { DENSE_FORMULA, type AppStore, type RunRecord } from './store.ts';
+import { DENSE_FORMULA } from '../core/sae/density.ts';
+import type { AppStore } from './store.ts';
+import type { RunRecord } from './store/runs.ts';
 
 /** The sparsity setting of a run: k for topk/batchtopk, λ for relu/jumprelu. */
 export function sparsityOf(r: RunRecord): string {

@@ -1,7 +1,7 @@
 // The train panel: every TrainConfig field (src/core/sae/config.ts) with its default, the arch-dependent ones
 // only where they apply, validateConfig's messages before anything runs (Train disabled with the reason),
 // the ensemble method (single / bagging / boosting / expanded) with J, a line saying what it will train,
-// the seeds (coherent with the method: ensemble/ensembleDraft.ts), and the run controls (train /
+// the seeds (coherent with the method: store/ensembleDraft.ts), and the run controls (train /
 // pause-resume / step / reset / stop). Native inputs and buttons only, so it is all keyboard-usable.
 // Reads the store; imports core/config values only.
 
@@ -11,9 +11,9 @@ import { useShallow } from 'zustand/react/shallow';
 import { DEFAULT_CONFIG, validateConfig, type TrainConfig } from '../core/sae/config.ts';
 import { ARCHS } from '../core/sae/types.ts';
 import type { EnsembleMethodName } from '../engine/api.ts';
-import { describeEnsemble, ensembleProblems, MAX_J, METHOD_HELP, METHODS, withEnsemble, withSeeds } from './ensemble/ensembleDraft.ts';
-import type { AppStore, Draft } from './store.ts';
-import { DEFAULT_DRAFT } from './store.ts';
+import { describeEnsemble, ensembleProblems, MAX_J, METHOD_HELP, METHODS, withEnsemble, withSeeds } from './store/ensembleDraft.ts';
+import type { AppStore } from './store.ts';
+import { DEFAULT_DRAFT, type Draft } from './store/experiment.ts';
 
 type NumKey = { [K in keyof TrainConfig]: TrainConfig[K] extends number | null ? K : never }[keyof TrainConfig];
 

@@ -3,13 +3,14 @@
 // `#dataset=…&dSae=…&method=bagging&J=4&seeds=0,1,2,3`. Metrics never go here. decodeHash reports what is
 // wrong with a hash and falls back to the defaults for the whole experiment (a half-applied link would not
 // reproduce anything). A link from before methods existed (`seeds=0,1,2` alone) reads as bagging with J = 3.
-// Imports only core/config values and the ensemble draft rules (ensemble/ensembleDraft.ts).
+// Imports only core/config values, the Draft type (store/experiment.ts) and the ensemble draft rules
+// (store/ensembleDraft.ts): never the store itself (store.ts imports this file).
 
 import { DEFAULT_CONFIG, type TrainConfig } from '../core/sae/config.ts';
 import { ARCHS } from '../core/sae/types.ts';
 import type { EnsembleMethodName } from '../engine/api.ts';
-import { ensembleProblems, METHODS } from './ensemble/ensembleDraft.ts';
-import type { Draft } from './store.ts';
+import { ensembleProblems, METHODS } from './store/ensembleDraft.ts';
+import type { Draft } from './store/experiment.ts';
 
 const NULLABLE: readonly (keyof TrainConfig)[] = ['l1WarmupSteps', 'lr', 'lrWarmupSteps', 'lrDecaySteps', 'kAux', 'deadWindowTokens'];
 const CHOICES: Partial<Record<keyof TrainConfig, readonly string[]>> = {

@@ -10,8 +10,9 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { DataReader } from '../../src/engine/datasets.ts';
 import { createWorkbench } from '../../src/engine/workbench.ts';
-import { describeEnsemble, ensembleProblems, requestOf, seedsOf, withEnsemble, withSeeds } from '../../src/ui/ensemble/ensembleDraft.ts';
-import { DEFAULT_DRAFT, createAppStore, draftOfInfo, type AppStore, type Draft } from '../../src/ui/store.ts';
+import { describeEnsemble, ensembleProblems, requestOf, seedsOf, withEnsemble, withSeeds } from '../../src/ui/store/ensembleDraft.ts';
+import { createAppStore, type AppStore } from '../../src/ui/store.ts';
+import { DEFAULT_DRAFT, draftOfInfo, type Draft } from '../../src/ui/store/experiment.ts';
 import { decodeHash, encodeHash } from '../../src/ui/urlState.ts';
 import { expectNear } from '../helpers/close.ts';
 

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { listZip } from '../../src/core/formats/inflate.ts';
 import type { DataReader } from '../../src/engine/datasets.ts';
 import { createWorkbench } from '../../src/engine/workbench.ts';
-import { DEFAULT_DRAFT, createAppStore } from '../../src/ui/store.ts';
+import { createAppStore } from '../../src/ui/store.ts';
+import { DEFAULT_DRAFT } from '../../src/ui/store/experiment.ts';
 
 const DATA_DIR = new URL('../../public/data/', import.meta.url);
 const readData: DataReader = async (file) => new Uint8Array(await readFile(new URL(file, DATA_DIR)));

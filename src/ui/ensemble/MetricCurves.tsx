@@ -10,7 +10,7 @@ import { useMemo } from 'react';
 import { useStore } from 'zustand';
 import type { EnsembleEvaluation, EnsembleMetricsDto } from '../../engine/api.ts';
 import type { AppStore } from '../store.ts';
-import { methodLabel } from './ensembleDraft.ts';
+import { methodLabel } from '../store/ensembleDraft.ts';
 import { EnsemblePlot } from './EnsemblePlot.tsx';
 import { DASHES, fmt, METHOD_COLORS, smallLayout } from './style.ts';
 

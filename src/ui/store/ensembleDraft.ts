@@ -1,13 +1,14 @@
 // The ensemble part of the experiment form (Draft.ensemble: method + J) and the rules that keep it
 // coherent with the seeds field: bagging trains J SAEs with seeds seed..seed+J−1 unless explicit seeds are
 // given (then J = their count); single trains one; boosting's stage j and expanded use seed + j / seed and
-// take no seed list. Pure functions over the draft (seed-papers.md §2.3–2.4, api.ts EnsembleSpec), shared
-// by store.ts, TrainPanel.tsx and urlState.ts. Imports only types: no engine, gpu or core values.
+// take no seed list. Pure functions over the draft (seed-papers.md §2.3–2.4, api.ts EnsembleSpec): the
+// ensemble slice's rules, shared by the store (experiment.ts, run.ts), TrainPanel.tsx and urlState.ts.
+// Imports only types: no engine, gpu or core values, and no other store module (urlState.ts imports it).
 
 import type { TrainConfig } from '../../core/sae/config.ts';
 import type { EnsembleMethodName, EnsembleSpec, StartRunRequest } from '../../engine/api.ts';
 
-/** The experiment fields these rules read (store.ts Draft has them all). */
+/** The experiment fields these rules read (experiment.ts Draft has them all). */
 export type EnsembleDraftFields = Pick<TrainConfig, 'seed' | 'dSae' | 'k' | 'arch' | 'steps'> & { seeds: number[] | null; ensemble: EnsembleSpec };
 
 export const METHODS: readonly EnsembleMethodName[] = ['single', 'bagging', 'boosting', 'expanded'];

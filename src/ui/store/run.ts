@@ -1,0 +1,111 @@
+// The run slice: the engine's backend, the current run's status, latest snapshot and series (series.ts),
+// the run controls (train, pause/resume, stop, step, reset) and its SAELens export. Failures land in
+// `error` (or `exportError`) with what was being done. Training refuses an incoherent ensemble draft
+// before anything runs and waits for the dataset load in flight. Snapshots reach this slice through
+// snapshots.ts. Imports engine types and the store modules below it (never snapshots.ts or store.ts).
+
+import type { BackendInfo, RunStatus, RunZip, Snapshot, StartRunRequest } from '../../engine/api.ts';
+import { message, type GetState, type SetState, type StoreContext } from './context.ts';
+import type { DatasetSlice } from './dataset.ts';
+import type { DraftSlice } from './draft.ts';
+import { ensembleProblems } from './ensembleDraft.ts';
+import { requestOfDraft, type Draft } from './experiment.ts';
+import type { InspectorSlice } from './inspector.ts';
+import { withRunInfo, type RunsSlice } from './runs.ts';
+import { emptySeries, type RunSeries } from './series.ts';
+
+export interface RunSlice extends RunSeries {
+  backend: BackendInfo | null;
+  status: RunStatus;
+  snapshot: Snapshot | null;
+  error: string | null;
+  /** The last export, for the Python snippet. */
+  exported: Omit<RunZip, 'bytes'> | null;
+  exportError: string | null;
+  /** Starts a new run from the draft (replacing any current run). */
+  train(): Promise<void>;
+  /** Pauses a training run, resumes a paused one. */
+  togglePause(): Promise<void>;
+  stop(): Promise<void>;
+  /** One step (n steps) then pause; with no active run, starts one paused first. */
+  step(n?: number): Promise<void>;
+  /** Stops the run and clears the plots, the metrics and the inspector. */
+  reset(): Promise<void>;
+  /** The current run's SAELens folder as a zip (null on failure, with exportError set). */
+  exportZip(): Promise<RunZip | null>;
+}
+
+type Reads = RunSlice & DraftSlice & Pick<DatasetSlice, 'dataset' | 'datasetError'> & Pick<RunsSlice, 'runs' | 'runInfos'> & Pick<InspectorSlice, 'inspection' | 'selected' | 'detail'>;
+
+export const createRunSlice =
+  (ctx: StoreContext) =>
+  (set: SetState<Reads>, get: GetState<Reads>): RunSlice => {
+    const { workbench, book } = ctx;
+    /** startRun with the draft remembered as the run's experiment. */
+    const start = async (req: StartRunRequest, d: Draft): Promise<void> => {
+      book.launching = d;
+      try {
+        const info = await workbench.startRun(req);
+        set(withRunInfo(book, get(), info, d));
+      } finally {
+        book.launching = null;
+      }
+    };
+    const act = async (what: string, fn: () => Promise<void>): Promise<void> => {
+      try {
+        await fn();
+      } catch (e) {
+        set({ status: 'error', error: `${what}: ${message(e)}` });
+      }
+    };
+    return {
+      ...emptySeries(),
+      backend: null,
+      status: 'idle',
+      snapshot: null,
+      error: null,
+      exported: null,
+      exportError: null,
+      train: () =>
+        act('could not start training', async () => {
+          await ctx.loads.settled();
+          if (!get().dataset) throw new Error(`no dataset is loaded${get().datasetError ? '' : ' yet'}: pick one above`);
+          set({ error: null });
+          const d = get().draft;
+          const wrong = ensembleProblems(d);
+          if (wrong.length > 0) throw new Error(wrong.join('; '));
+          await start(requestOfDraft(d), d);
+        }),
+      togglePause: () => act('could not pause', () => (get().status === 'paused' ? workbench.resume() : workbench.pause())),
+      stop: () => act('could not stop', () => workbench.stop()),
+      step: (n = 1) =>
+        act('could not step', async () => {
+          const status = get().status;
+          if (status !== 'training' && status !== 'paused') {
+            await ctx.loads.settled();
+            if (!get().dataset) throw new Error('no dataset is loaded: pick one above');
+            set({ error: null });
+            const d = get().draft;
+            await start({ ...requestOfDraft(d), paused: true }, d);
+          }
+          await workbench.step(n);
+        }),
+      reset: () =>
+        act('could not reset', async () => {
+          await workbench.stop();
+          book.cleared = Math.max(book.cleared, get().snapshot?.run ?? 0);
+          set({ ...emptySeries(), snapshot: null, status: 'idle', inspection: null, selected: null, detail: null, error: null, exported: null });
+        }),
+      exportZip: async () => {
+        try {
+          const zip = await workbench.exportZip(0);
+          const { bytes: _bytes, ...meta } = zip;
+          set({ exported: meta, exportError: null });
+          return zip;
+        } catch (e) {
+          set({ exportError: `could not export: ${message(e)}` });
+          return null;
+        }
+      },
+    };
+  };
