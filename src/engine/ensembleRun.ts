@@ -1,13 +1,10 @@
-// The ensemble half of the Workbench (issue #6; Gadgil, Lin, Lee, seed-papers.md §2): what a StartRunRequest's
-// `ensemble` trains (planEnsemble), and the plain-data answers of evaluateEnsemble / ensembleViews / downstream
+// The ensemble half of the Workbench (issue #6; Gadgil, Lin, Lee, seed-papers.md §2): the plain-data answers of evaluateEnsemble / ensembleViews / downstream
 // over a run's SAEs and its loaded dataset. Every number is src/core's (ensemble.ts, ensembleViews.ts,
 // downstream.ts); this file picks the rows, caps their number and shapes api.ts's DTOs.
 // Imports src/core and engine types only: no DOM, React, Comlink, Node or WebGPU.
 
 import { hasLabels } from '../core/data/card.ts';
-import type { TrainConfig } from '../core/sae/config.ts';
 import { scrClassPair, sparseProbing, spuriousCorrelationRemoval } from '../core/ensemble/downstream.ts';
-import { DEFAULT_CONFIG } from '../core/sae/config.ts';
 import type { EnsembleMethod, EnsembleMetrics } from '../core/ensemble/ensemble.ts';
 import { concatenatedView, evaluateEnsemble, proposition31Gap } from '../core/ensemble/ensemble.ts';
 import { UNIQUE_TAU, crossMemberCosines, latentStability, matchedPairs, pcaMap, uniqueFeatures } from '../core/ensemble/ensembleViews.ts';
@@ -25,74 +22,9 @@ import type {
   ProbingResultDto,
   RunInfo,
   ScrResultDto,
-  StartRunRequest,
 } from './api.ts';
 import type { LoadedDataset } from './datasets.ts';
-
-/** Most SAEs a run holds (bagging members, boosting stages) and the largest expanded multiplier. */
-export const MAX_ENSEMBLE_MEMBERS = 16;
-
-/** Every SAE of a run at one step: boosting's frozen stages first. tokens[j]: training tokens SAE j saw. */
-export interface RunWeights {
-  step: number;
-  saes: Sae[];
-  firingCounts: Float64Array[];
-  tokens: number[];
-}
-
-export interface EnsemblePlan {
-  method: EnsembleMethodName;
-  /** J as asked. */
-  members: number;
-  /** The SAEs' config (expanded: J·dSae latents, J·k for topk/batchtopk). */
-  config: Partial<TrainConfig>;
-  /** One init seed per SAE the run holds (boosting: per stage). */
-  seeds: number[];
-}
-
-const METHODS: readonly EnsembleMethodName[] = ['single', 'bagging', 'boosting', 'expanded'];
-
-/**
- * What a run request trains. Without `ensemble`: the seeds given (default [config.seed]), bagging when
- * there are several (the engine's behaviour before ensembles were named). bagging/boosting: seeds
- * config.seed + j for j < J unless `seeds` lists J of them; expanded: one SAE with J× latents (and J·k).
- */
-export function planEnsemble(req: StartRunRequest): EnsemblePlan {
-  const config: Partial<TrainConfig> = { ...req.config };
-  const seed = config.seed ?? DEFAULT_CONFIG.seed;
-  const spec = req.ensemble;
-  if (spec === undefined) {
-    const seeds = req.seeds ? [...req.seeds] : [seed];
-    return { method: seeds.length > 1 ? 'bagging' : 'single', members: seeds.length, config, seeds };
-  }
-  if (typeof spec !== 'object' || spec === null || !METHODS.includes(spec.method)) {
-    throw new InputError(`ensemble.method: expected one of ${METHODS.join(', ')}, got ${JSON.stringify((spec as { method?: unknown } | null)?.method ?? spec)}`);
-  }
-  const J = spec.members;
-  if (!Number.isSafeInteger(J) || J < 1 || J > MAX_ENSEMBLE_MEMBERS) {
-    throw new InputError(`ensemble.members: expected an integer in 1..${MAX_ENSEMBLE_MEMBERS} (J, the members), got ${String(J)}`);
-  }
-  if (spec.method === 'single' && J !== 1) throw new InputError(`ensemble.members: a 'single' SAE has 1 member, got ${J}: pick bagging, boosting or expanded for J > 1`);
-  const defaultSeeds = Array.from({ length: J }, (_, j) => seed + j);
-  switch (spec.method) {
-    case 'single':
-      return { method: 'single', members: 1, config, seeds: req.seeds && req.seeds.length === 1 ? [...req.seeds] : [seed] };
-    case 'expanded': {
-      const arch = config.arch ?? DEFAULT_CONFIG.arch;
-      const dSae = config.dSae ?? DEFAULT_CONFIG.dSae;
-      const k = config.k ?? DEFAULT_CONFIG.k;
-      const usesK = arch === 'topk' || arch === 'batchtopk';
-      return { method: 'expanded', members: J, config: { ...config, dSae: J * dSae, ...(usesK ? { k: J * k } : {}) }, seeds: [seed] };
-    }
-    case 'bagging':
-    case 'boosting': {
-      if (req.seeds && req.seeds.length !== J) {
-        throw new InputError(`seeds: ${spec.method} with J = ${J} members needs ${J} seeds (one per member), got ${req.seeds.length}: drop seeds to use ${seed}..${seed + J - 1}`);
-      }
-      return { method: spec.method, members: J, config, seeds: req.seeds ? [...req.seeds] : defaultSeeds };
-    }
-  }
-}
+import type { RunWeights } from './training/ensemblePlan.ts';
 
 // ---- evaluation ------------------------------------------------------------------------------------
 

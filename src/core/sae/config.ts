@@ -9,9 +9,22 @@ export type BDecInit = 'geometric-median' | 'mean' | 'zeros';
 /** Input scaling: none, or SAELens `expected_average_only_in`: x' = s·x with s = √dIn / E‖x‖. */
 export type InputScaling = 'none' | 'expected-norm';
 
+/**
+ * How the parameters are fitted. 'sgd': Adam on the whole loss (sae-libraries §3.4). The engine's trainer
+ * factory (src/engine/training/factory.ts) has one entry per trainer; PAM-SGD (SplInterp §3.6, issue #11)
+ * is the next value.
+ */
+export const TRAINERS = ['sgd'] as const;
+export type TrainerName = (typeof TRAINERS)[number];
+
+/** Most SAEs one run holds (bagging members, boosting stages) and the largest expanded multiplier J. */
+export const MAX_ENSEMBLE_MEMBERS = 16;
+
 /** Everything a training run needs. `null` means "derive it" (see resolveConfig). */
 export interface TrainConfig {
   arch: Arch;
+  /** The optimiser that fits the parameters (TRAINERS). */
+  trainer: TrainerName;
   /** Number of latents. */
   dSae: number;
   /** topk: latents per token; batchtopk: mean latents per token. */
@@ -53,6 +66,7 @@ export interface TrainConfig {
 
 export const DEFAULT_CONFIG: TrainConfig = {
   arch: 'topk',
+  trainer: 'sgd',
   dSae: 64,
   k: 4,
   l1Coefficient: 1e-3,
@@ -125,6 +139,7 @@ const isInt = (v: number): boolean => Number.isInteger(v);
 export function validateConfig(c: TrainConfig, dIn: number, rows: number): string[] {
   const e: string[] = [];
   if (!ARCHS.includes(c.arch)) e.push(`arch "${String(c.arch)}" is unknown: use one of ${ARCHS.join(', ')}`);
+  if (!(TRAINERS as readonly string[]).includes(c.trainer)) e.push(`trainer "${String(c.trainer)}" is unknown: use one of ${TRAINERS.join(', ')}`);
   if (!isInt(c.dSae) || c.dSae < 1) e.push(`latents (dSae) must be an integer ≥ 1, got ${c.dSae}`);
   if ((c.arch === 'topk' || c.arch === 'batchtopk') && (!isInt(c.k) || c.k < 1 || c.k > c.dSae))
     e.push(`k must be an integer in [1, dSae=${c.dSae}], got ${c.k}: lower k or raise --latents`);

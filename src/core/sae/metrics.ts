@@ -57,6 +57,14 @@ export type EvalMetrics = ReconstructionMetrics & SparsityMetrics;
 /** Added to the density before log10, as SAELens does. */
 export const LOG_DENSITY_EPS = 1e-10;
 
+/**
+ * log10(n_i / tokens + LOG_DENSITY_EPS) per latent from firing counts n_i over `tokens` training tokens
+ * (0 tokens: every density 0), as sparsity.safetensors stores it. counts: [dSae].
+ */
+export function logDensityOf(counts: ArrayLike<number>, tokens: number): Float32Array {
+  return Float32Array.from({ length: counts.length }, (_, i) => Math.log10((tokens > 0 ? counts[i] / tokens : 0) + LOG_DENSITY_EPS));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Streaming accumulators
 

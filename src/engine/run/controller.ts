@@ -1,0 +1,370 @@
+// The Workbench's run lifecycle: start (from a plan, on the chosen backend), pause, resume, step(n), stop,
+// done; device loss and failures; snapshots of the current run; GPU weights read back at snapshot time (at
+// most once a second, and at pause/stop/done) so a lost device leaves them exportable. The chunk loop itself
+// is training/runLoop.ts, the one the CLI runs too. Imports src/core and engine only.
+
+import { InputError } from '../../core/errors.ts';
+import { logDensityOf } from '../../core/sae/metrics.ts';
+import type { StepStats } from '../../core/sae/train.ts';
+import type { DatasetProgress, RunInfo, RunStatus, StartRunRequest } from '../api.ts';
+import type { LoadedDataset } from '../datasets.ts';
+import type { RunWeights } from '../training/ensemblePlan.ts';
+import { checkPlan, planEnsemble } from '../training/ensemblePlan.ts';
+import { createEnsembleTrainer } from '../training/ensembleTrainer.ts';
+import type { TrainerFactory } from '../training/factory.ts';
+import type { LostInfo, Weights } from '../training/memberTrainer.ts';
+import { trainUntil } from '../training/runLoop.ts';
+import type { SnapshotChannel } from './channel.ts';
+import type { Run } from './run.ts';
+import { idleSnapshot, noRecent, runWeightsOf, snapshotOf, stepOffset } from './run.ts';
+
+/** GPU weights are read back with a snapshot at most this often (a readback of every member's parameters). */
+const KEEP_WEIGHTS_MS = 1000;
+/** After a failed GPU call, how long to wait for a device loss before calling it an ordinary error. */
+const LOST_GRACE_MS = 500;
+
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+export interface RunControllerDeps {
+  channel: SnapshotChannel;
+  factory: TrainerFactory;
+  /** The dataset a run names (loaded, or a built-in loaded now). */
+  datasetFor(id: string): Promise<LoadedDataset>;
+  /** The dataset load in flight, for the snapshots it rides on. */
+  loading(): DatasetProgress | null;
+}
+
+export interface RunController {
+  /** The current run, or null before the first. */
+  current(): Run | null;
+  /** Sends a snapshot of the current run now (force) or when the throttle allows; an idle one before any run. */
+  emitCurrent(force: boolean): void;
+  start(req: StartRunRequest): Promise<RunInfo>;
+  /** Makes `r` (a loaded ensemble, status 'done') the current run, ending the one before. */
+  adopt(r: Omit<Run, 'id'>): Promise<Run>;
+  pause(): Promise<void>;
+  resume(): void;
+  stop(): Promise<void>;
+  step(n: number): Promise<void>;
+  /** Every SAE of `r` now: read live (CPU, or GPU while it trains) or the last good weights. */
+  weightsOf(r: Run, what: string): Promise<{ w: RunWeights; source: 'live' | 'last-good' }>;
+  /** The SAEs an inspection reads: live on the CPU, the last readback on the GPU. */
+  inspectedWeights(r: Run, what: string): Promise<{ w: RunWeights; live: boolean }>;
+}
+
+export function createRunController(deps: RunControllerDeps): RunController {
+  const { channel, factory } = deps;
+  let run: Run | null = null;
+  let runCount = 0;
+  /** Playground's timerIndex: a training loop runs only while the generation it captured is current. */
+  let generation = 0;
+
+  const emit = (r: Run, force: boolean): void => {
+    if (r !== run) return; // a replaced run: its loop may still be winding down
+    if (!force && !channel.due()) return;
+    if (channel.listening) channel.send(snapshotOf(r, deps.loading()));
+    r.recent = noRecent(r);
+  };
+
+  const setStatus = (r: Run, status: RunStatus, error?: string): void => {
+    r.status = status;
+    if (error !== undefined) r.error = error;
+    emit(r, true);
+  };
+
+  const record = (r: Run, stats: StepStats[][]): void => {
+    const n = stats[0].length;
+    const offset = stepOffset(r);
+    for (let i = 0; i < n; i++) {
+      r.recent.steps.push(offset + stats[0][i].step);
+      stats.forEach((member, j) => r.recent.loss[j].push(member[i].loss));
+    }
+    if (n > 0) {
+      r.last = stats.map((member) => member[n - 1]);
+      r.step = offset + stats[0][n - 1].step;
+      r.tokens += n * r.info.config.batch;
+    }
+  };
+
+  /** SAE 0's density from `w` (GPU: the readback just made), or read live on the CPU; at most ~1 Hz unless forced. */
+  const refreshDensity = async (r: Run, force: boolean, w?: Weights | null): Promise<void> => {
+    if (!force && performance.now() - r.densityAtMs < KEEP_WEIGHTS_MS) return;
+    const t = r.trainer;
+    let weights = w ?? null;
+    if (!weights && t?.kind === 'cpu' && t.live) weights = await t.readLive();
+    if (!weights && !t?.live) weights = r.good;
+    if (!weights || (r.density && r.density.step === weights.step && !force)) return;
+    r.density = { step: stepOffset(r) + weights.step, log10: logDensityOf(weights.firingCounts[0], weights.tokens) };
+    r.densityAtMs = performance.now();
+  };
+
+  /** GPU: reads the live trainer's weights back, so they outlive the device. CPU: nothing (read live). */
+  const keepWeights = async (r: Run): Promise<void> => {
+    const t = r.trainer;
+    if (!t?.live || t.kind !== 'webgpu') return;
+    r.good = await t.readLive();
+    r.goodAtMs = performance.now();
+    await refreshDensity(r, true, r.good);
+  };
+  const keepAll = async (r: Run): Promise<void> => {
+    await keepWeights(r);
+    await refreshDensity(r, true);
+  };
+
+  /** GPU runs free their buffers when they end; CPU trainers stay (their weights are read live). */
+  const free = (r: Run): void => {
+    if (r.trainer?.kind === 'webgpu') r.trainer.free();
+  };
+
+  const markLost = (r: Run, info: LostInfo): void => {
+    if (r.status === 'lost' || r.status === 'error' || r.status === 'done') return;
+    if (r === run) generation++; // the loop stops at its next check
+    const kept = r.good ? `the last good weights (step ${stepOffset(r) + r.good.step}) can still be exported` : 'no weights were read back before the loss';
+    setStatus(
+      r,
+      'lost',
+      `the WebGPU device was lost at step ${r.step} (${info.reason || 'unknown'}: ${info.message || 'no message'}); ${kept}. ` +
+        `A new run asks for a new device; if that fails, reload the page (a lost software-Vulkan device cannot come back in-process) or train with backend 'cpu'.`,
+    );
+    free(r);
+  };
+
+  /** Resolves with the loss if the run's device is lost within `ms`, else null. */
+  const lostWithin = (r: Run, ms: number): Promise<LostInfo | null> => {
+    const t = r.trainer;
+    if (!t?.live) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      let off: () => void = () => undefined;
+      const timer = setTimeout(() => {
+        off();
+        resolve(null);
+      }, ms);
+      off = t.onLost((info) => {
+        clearTimeout(timer);
+        off();
+        resolve(info);
+      });
+    });
+  };
+
+  /** A failed chunk or readback: a device loss if one follows within LOST_GRACE_MS, else an error. */
+  const failed = async (r: Run, e: unknown): Promise<void> => {
+    if (r.status === 'lost') return;
+    const lost = await lostWithin(r, LOST_GRACE_MS);
+    if (lost) return markLost(r, lost);
+    // A loss reported meanwhile (markLost ran) or an end reached by another path wins.
+    if ((r.status as RunStatus) === 'lost' || r.status === 'error' || r.status === 'done') return;
+    if (r === run) generation++;
+    setStatus(r, 'error', `training failed at step ${r.step}: ${messageOf(e)}`);
+    free(r);
+  };
+
+  /** Runs fn; on a throw routes it to failed() and returns false. */
+  const guarded = async (r: Run, fn: () => Promise<void>): Promise<boolean> => {
+    try {
+      await fn();
+      return true;
+    } catch (e) {
+      await failed(r, e);
+      return false;
+    }
+  };
+
+  /** Final weights, GPU freed, status 'done' (or whatever a failure made it). */
+  const finish = async (r: Run): Promise<void> => {
+    if (await guarded(r, () => keepAll(r))) {
+      free(r);
+      setStatus(r, 'done');
+    }
+  };
+
+  const loop = async (r: Run, gen: number): Promise<void> => {
+    const t = r.trainer;
+    if (!t?.live) return;
+    const running = (): boolean => gen === generation;
+    const ok = await guarded(r, () =>
+      trainUntil(t, r.until ?? r.steps, {
+        running,
+        async onChunk(stats, ms) {
+          r.activeMs += ms;
+          record(r, stats);
+          if (!running()) return; // paused, stopped or replaced: that caller emits
+          if (channel.due()) {
+            if (performance.now() - r.goodAtMs >= KEEP_WEIGHTS_MS) await keepWeights(r);
+            await refreshDensity(r, false);
+          }
+          emit(r, false);
+        },
+        // Boosting: the stage's last steps go out before its history is dropped; the next stage starts clean.
+        beforeStage: () => emit(r, true),
+        async afterStage() {
+          r.last = null;
+          r.good = null;
+          r.goodAtMs = -Infinity;
+          r.recent = noRecent(r);
+          await keepAll(r);
+          emit(r, true);
+        },
+      }),
+    );
+    if (!ok || !running() || r.status !== 'training') return;
+    if (r.step >= r.steps) return finish(r);
+    // step(n) reached its target: pause here.
+    r.until = null;
+    if (await guarded(r, () => keepAll(r))) setStatus(r, 'paused');
+  };
+
+  const begin = (r: Run, until: number | null = null): void => {
+    r.until = until;
+    const gen = ++generation;
+    r.status = 'training';
+    emit(r, true);
+    r.loop = loop(r, gen);
+  };
+
+  /** Stops r's loop (its in-flight chunk completes first). */
+  const halt = async (r: Run): Promise<void> => {
+    generation++;
+    await r.loop;
+  };
+
+  /** Ends the current run (its final weights kept) before another replaces it. */
+  const retire = async (): Promise<void> => {
+    const old = run;
+    if (old && (old.status === 'training' || old.status === 'paused')) {
+      await halt(old);
+      if (old.status === 'training' || old.status === 'paused') await finish(old);
+    }
+    if (old) free(old);
+  };
+
+  return {
+    current: () => run,
+
+    emitCurrent(force) {
+      if (run) emit(run, force);
+      else if (force || channel.due()) channel.send(idleSnapshot(deps.loading()));
+    },
+
+    async start(req) {
+      // Everything that can be checked without a device is checked before the current run is touched.
+      const loaded = await deps.datasetFor(req.dataset);
+      const data = loaded.train;
+      const plan = planEnsemble(req);
+      const full = checkPlan(plan, data.dIn, data.rows);
+      const backend = await factory.backend(req.backend ?? 'auto', full);
+      await retire();
+      const trainer = await createEnsembleTrainer(plan, data, factory, backend.kind);
+      const info: RunInfo = {
+        run: ++runCount,
+        backend,
+        seeds: plan.seeds,
+        config: trainer.config,
+        ensemble: { method: plan.method, members: plan.members, saes: plan.seeds.length, latentsPerSae: trainer.config.dSae, stageSteps: trainer.stageSteps },
+        dataset: req.dataset,
+        origin: 'trained',
+      };
+      const r: Run = {
+        id: info.run,
+        dataset: req.dataset,
+        datasetId: loaded.info.id,
+        info,
+        trainer,
+        steps: trainer.steps,
+        step: 0,
+        status: 'idle',
+        last: null,
+        activeMs: 0,
+        tokens: 0,
+        recent: { steps: [], loss: [] },
+        good: null,
+        goodAtMs: -Infinity,
+        loop: Promise.resolve(),
+        until: null,
+        density: null,
+        densityAtMs: -Infinity,
+      };
+      r.recent = noRecent(r);
+      run = r;
+      trainer.onLost((lostInfo) => markLost(r, lostInfo));
+      // step-0 weights: exportable even if lost at once
+      if (await guarded(r, () => keepAll(r))) {
+        if (req.paused) setStatus(r, 'paused');
+        else begin(r);
+      }
+      return info;
+    },
+
+    async adopt(partial) {
+      await retire();
+      const r: Run = { ...partial, id: ++runCount };
+      r.info = { ...r.info, run: r.id };
+      run = r;
+      emit(r, true);
+      return r;
+    },
+
+    async pause() {
+      const r = run;
+      if (r?.status !== 'training') return;
+      await halt(r);
+      if (r.status === 'training' && (await guarded(r, () => keepWeights(r)))) setStatus(r, 'paused');
+    },
+
+    resume() {
+      if (run?.status === 'paused') begin(run);
+    },
+
+    async stop() {
+      const r = run;
+      if (!r || (r.status !== 'training' && r.status !== 'paused')) return;
+      await halt(r);
+      if (r.status === 'training' || r.status === 'paused') await finish(r);
+    },
+
+    async step(n) {
+      if (!Number.isSafeInteger(n) || n < 1) throw new InputError(`step: n must be an integer ≥ 1, got ${n}`);
+      const r = run;
+      if (!r) throw new InputError('step: there is no run yet: start one with startRun (paused: true to start it paused)');
+      if (r.status === 'training') {
+        await halt(r);
+        if (r.status !== 'training' || !(await guarded(r, () => keepWeights(r)))) return;
+        r.status = 'paused';
+      }
+      if (r.status !== 'paused') return;
+      begin(r, Math.min(r.steps, r.step + n));
+      await r.loop;
+    },
+
+    async weightsOf(r, what) {
+      let w: Weights | null = null;
+      let source: 'live' | 'last-good' = 'live';
+      const t = r.trainer;
+      if (t?.live && (r.status === 'training' || r.status === 'paused' || r.status === 'done' || r.status === 'idle')) {
+        try {
+          w = await t.readLive();
+          if (t.kind === 'webgpu') {
+            r.good = w;
+            r.goodAtMs = performance.now();
+          }
+        } catch {
+          w = null; // freed or lost meanwhile: fall back to the last good weights below
+        }
+      }
+      if (!w) {
+        w = r.good;
+        source = 'last-good';
+      }
+      if (!w) throw new InputError(`${what}: run ${r.id} has no weights yet (status ${r.status}: ${r.error ?? 'none were read back'})`);
+      return { w: runWeightsOf(r, w), source: r.info.origin === 'loaded' ? 'live' : source };
+    },
+
+    async inspectedWeights(r, what) {
+      const t = r.trainer;
+      const live = t?.kind === 'cpu' && t.live !== null;
+      const tw = live && t ? await t.readLive() : r.good;
+      if (!tw) throw new InputError(`${what}: run ${r.id} has no weights read back yet (status ${r.status}): wait for the first snapshot, or pause the run`);
+      return { w: runWeightsOf(r, tw), live };
+    },
+  };
+}

@@ -1,0 +1,61 @@
+// Which engine trains a run, decided once for the app and the CLI alike: one adapter probe, one policy,
+// one explanation string (BackendInfo.why) that the app shows and the CLI logs and writes to its JSON.
+// Imports src/core and src/gpu only: no UI, Comlink, Node or WGSL.
+//
+// The policy ('auto'): the WGSL engine on a hardware adapter; the CPU reference when there is no adapter
+// or only a software one (SwiftShader, lavapipe, WARP emulate a GPU on the CPU at ~0.2 GFLOP/s and lose
+// to the reference's plain loops: BENCHMARKS.md). 'webgpu' and 'cpu' are obeyed; 'webgpu' fails with the
+// reason when no adapter can be had, and runs on a software adapter when asked (tests, parity checks).
+
+import { InputError } from '../../core/errors.ts';
+import type { Arch } from '../../core/sae/types.ts';
+import { describeAdapter, isSoftwareAdapter } from '../../gpu/device.ts';
+import type { BackendInfo, BackendRequest } from '../api.ts';
+
+/** The backend requests every entry point accepts (the app's selector, StartRunRequest.backend, the CLI's --backend). */
+export const BACKEND_REQUESTS: readonly BackendRequest[] = ['auto', 'webgpu', 'cpu'];
+
+/** What the adapter probe found (once per workbench or CLI process). */
+export interface Probe {
+  adapter: GPUAdapter | null;
+  /** e.g. "google swiftshader · SwiftShader driver 5.0.0"; null without an adapter. */
+  name: string | null;
+  isSoftware: boolean | null;
+  /** Why there is no adapter (empty when there is one). */
+  why: string;
+}
+
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** Asks `gpu` for its high-performance adapter; never throws (no WebGPU is an answer, not an error). */
+export async function probeGpu(gpu: GPU | null | undefined): Promise<Probe> {
+  const none = (why: string): Probe => ({ adapter: null, name: null, isSoftware: null, why });
+  if (!gpu) return none('WebGPU is not available here (navigator.gpu is undefined)');
+  try {
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    if (!adapter) return none('WebGPU found no adapter');
+    return { adapter, name: describeAdapter(adapter.info), isSoftware: isSoftwareAdapter(adapter.info), why: '' };
+  } catch (e) {
+    return none(`requesting a WebGPU adapter failed: ${messageOf(e)}`);
+  }
+}
+
+/**
+ * The engine for a run of `arch` given what the probe found. `gpuArchs`: what the WGSL engine trains
+ * (the trainer factory's answer for this trainer), so 'auto' falls back to the reference for the rest.
+ */
+export function chooseBackend(requested: BackendRequest, arch: Arch, p: Probe, gpuArchs: readonly Arch[]): BackendInfo {
+  const at = { adapter: p.name, isSoftware: p.isSoftware };
+  if (requested === 'cpu') return { kind: 'cpu', ...at, why: 'the CPU reference (src/core), as requested' };
+  if (requested === 'webgpu') {
+    if (!p.adapter) throw new InputError(`backend 'webgpu' was requested but ${p.why}: use backend 'cpu' or 'auto'`);
+    if (!gpuArchs.includes(arch)) throw new InputError(`backend 'webgpu' trains ${gpuArchs.join(', ')} so far; ${arch} runs on backend 'cpu' or 'auto'`);
+    const slow = p.isSoftware ? ' (a software adapter: correct but slower than the CPU reference)' : '';
+    return { kind: 'webgpu', ...at, why: `the WGSL engine on ${p.name}, as requested${slow}` };
+  }
+  if (requested !== 'auto') throw new InputError(`backend: expected one of ${BACKEND_REQUESTS.join(', ')}, got ${JSON.stringify(requested)}`);
+  if (!p.adapter) return { kind: 'cpu', ...at, why: `the CPU reference: ${p.why}` };
+  if (!gpuArchs.includes(arch)) return { kind: 'cpu', ...at, why: `the CPU reference: the WGSL engine trains ${gpuArchs.join(', ')} so far (${arch} runs on the CPU)` };
+  if (p.isSoftware) return { kind: 'cpu', ...at, why: `the CPU reference: the only adapter is a software one (${p.name}), slower than the reference; backend 'webgpu' forces it` };
+  return { kind: 'webgpu', ...at, why: `the WGSL engine on ${p.name}` };
+}

@@ -1,0 +1,112 @@
+// The trainer factory: the one place that knows which code trains which model with which optimiser on
+// which backend. A member trainer is made from {model family, trainer (optimiser), backend}; the app's
+// Workbench and the CLI both get theirs here, with the same backend policy (backend.ts).
+//
+// Adding a trainer (PAM-SGD, issue #11) or a model family (k-means, k-flats, issue #12) = a core twin,
+// kernels if any, and one entry in TRAINER_TABLE — nothing in the CLI or the UI beyond a new option value
+// (TRAINERS / ARCHS in src/core/sae/). Imports src/core and src/gpu only: no UI, Comlink, Node or WGSL.
+
+import type { TrainConfig, TrainerName } from '../../core/sae/config.ts';
+import { DEFAULT_CONFIG } from '../../core/sae/config.ts';
+import { InputError } from '../../core/errors.ts';
+import type { Arch, Dataset, Sae } from '../../core/sae/types.ts';
+import { ARCHS } from '../../core/sae/types.ts';
+import type { BackendInfo, BackendKind, BackendRequest } from '../api.ts';
+import type { Probe } from './backend.ts';
+import { chooseBackend, probeGpu } from './backend.ts';
+import { createCpuTrainer } from './cpuTrainer.ts';
+import { GPU_ARCHS } from './gpuTrainer.ts';
+import type { MemberTrainer } from './memberTrainer.ts';
+import type { DeviceHolder, GpuTrainerChoice } from './webgpuTrainer.ts';
+import { createDeviceHolder, createWebGpuTrainer } from './webgpuTrainer.ts';
+
+/** What kind of model a config trains: today every Arch is an SAE; k-means and k-flats join as families. */
+export type ModelFamily = 'sae';
+
+/** The family an architecture belongs to. */
+export const familyOf = (arch: Arch): ModelFamily => {
+  if (!ARCHS.includes(arch)) throw new InputError(`arch "${String(arch)}" is unknown: use one of ${ARCHS.join(', ')}`);
+  return 'sae';
+};
+
+/** What a member trainer trains: SAEs with these init seeds (one batch order, seeds[0]'s), on `data` or on the residual of frozen stages. */
+export interface MemberTrainerRequest {
+  data: Dataset;
+  config: Partial<TrainConfig>;
+  seeds: readonly number[];
+  /** Boosting: the frozen earlier stages; the members train on the residual they leave (seed-papers §2.4). */
+  residualOf?: readonly Sae[];
+}
+
+type Make<Ctx> = (req: MemberTrainerRequest, ctx: Ctx) => Promise<MemberTrainer>;
+
+/** One row per (family, trainer): how each backend makes it, and which architectures the WGSL engine covers. */
+interface TrainerEntry {
+  family: ModelFamily;
+  trainer: TrainerName;
+  cpu: Make<null>;
+  webgpu: { archs: readonly Arch[]; make: Make<GpuTrainerChoice> } | null;
+}
+
+const TRAINER_TABLE: readonly TrainerEntry[] = [
+  {
+    family: 'sae',
+    trainer: 'sgd',
+    cpu: (r) => Promise.resolve(createCpuTrainer(r.data, r.config, r.seeds, r.residualOf)),
+    webgpu: { archs: GPU_ARCHS, make: (r, gpu) => createWebGpuTrainer(r.data, r.config, r.seeds, gpu, r.residualOf) },
+  },
+];
+
+function entryFor(config: Partial<TrainConfig>): TrainerEntry {
+  const arch = config.arch ?? DEFAULT_CONFIG.arch;
+  const trainer = config.trainer ?? DEFAULT_CONFIG.trainer;
+  const family = familyOf(arch);
+  const e = TRAINER_TABLE.find((x) => x.family === family && x.trainer === trainer);
+  if (!e) {
+    const known = TRAINER_TABLE.filter((x) => x.family === family).map((x) => x.trainer);
+    throw new InputError(`trainer "${String(trainer)}" does not train ${family} models (${arch}): use one of ${known.join(', ')}`);
+  }
+  return e;
+}
+
+/** The architectures the WGSL engine trains with this config's trainer (empty: CPU only). */
+export const gpuArchsFor = (config: Partial<TrainConfig>): readonly Arch[] => entryFor(config).webgpu?.archs ?? [];
+
+/**
+ * One per Workbench or CLI process: the adapter probe (once), the backend choice for a config, a shared
+ * WebGPU device, and member trainers for a chosen backend.
+ */
+export interface TrainerFactory {
+  /** What the probe found (asked once, on first use). */
+  probe(): Promise<Probe>;
+  /** The backend a run of `config` gets for `requested` (the one policy: backend.ts). */
+  backend(requested: BackendRequest, config: Partial<TrainConfig>): Promise<BackendInfo>;
+  /** A member trainer on `backend.kind` (from backend(): a 'webgpu' choice had an adapter). */
+  memberTrainer(backend: BackendKind, req: MemberTrainerRequest): Promise<MemberTrainer>;
+  /** The shared device for other GPU work (the LM forward pass) on a hardware adapter; null otherwise. */
+  hardwareDevice(): Promise<GPUDevice | null>;
+}
+
+export function createTrainerFactory(gpu: GPU | null | undefined): TrainerFactory {
+  let probed: Promise<Probe> | null = null;
+  const probe = (): Promise<Probe> => (probed ??= probeGpu(gpu));
+  const devices: DeviceHolder | null = gpu ? createDeviceHolder(gpu) : null;
+  return {
+    probe,
+    async backend(requested, config) {
+      const arch = config.arch ?? DEFAULT_CONFIG.arch;
+      return chooseBackend(requested, arch, await probe(), gpuArchsFor(config));
+    },
+    async memberTrainer(backend, req) {
+      const entry = entryFor(req.config);
+      if (backend === 'cpu') return entry.cpu(req, null);
+      const p = await probe();
+      if (!entry.webgpu || !devices || !p.adapter) throw new InputError(`backend 'webgpu': ${p.adapter ? `the WGSL engine does not train this model` : p.why}: use backend 'cpu' or 'auto'`);
+      return entry.webgpu.make(req, { devices, adapterLimits: p.adapter.limits, isSoftware: p.isSoftware === true });
+    },
+    async hardwareDevice() {
+      const p = await probe();
+      return devices && p.adapter && p.isSoftware === false ? (await devices.get({})).device : null;
+    },
+  };
+}
