@@ -1,7 +1,28 @@
-// Vite (app build and dev server) and Vitest (unit, file and CLI tests) in one config.
+// Vite (app build and dev server) and Vitest (unit, file, CLI and browser tests) in one config.
 // Tests run in Node; the WebGPU ones use Dawn (npm `webgpu`) on SwiftShader, so they run one file at a time.
-import { defineConfig } from 'vitest/config';
+//
+// Test tiers (vitest projects; `npm test` runs them all, `npm run test:<name>` one, see README "Tests"). Every
+// test file is in exactly one: `app` is whatever the other three leave, so a new file is never skipped.
+//   core — pure TypeScript, no GPU, no child processes: src/core's spec, the lint rules, pure helpers (seconds)
+//   gpu  — WebGPU on Dawn: the kernels, every shader compiled clean, and the engine/CLI tests that open a device
+//   e2e  — the app in headless Chromium (Playwright)
+//   app  — the engine, UI store and CLI on the CPU reference (in-thread Workbench, CLI child processes)
+import { configDefaults, defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
+
+const CORE = ['test/core/**/*.test.ts', 'test/lint/**/*.test.ts', 'test/bench/**/*.test.ts', 'test/cli/svgPlot.test.ts'];
+/** Files that open a WebGPU device (useGpu, createNodeGpu, or the CLI's default webgpu backend). */
+const GPU = [
+  'test/gpu/**/*.test.ts',
+  'test/engine/api.test.ts',
+  'test/engine/datasetsGpu.test.ts',
+  'test/engine/ensembleRun.test.ts',
+  'test/engine/lmGpu.test.ts',
+  'test/engine/parity.test.ts',
+  'test/engine/residual.test.ts',
+  'test/cli/cli.test.ts',
+];
+const E2E = ['test/e2e/**/*.test.ts'];
 
 export default defineConfig({
   plugins: [react()],
@@ -9,7 +30,6 @@ export default defineConfig({
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1' },
   test: {
-    include: ['test/**/*.test.ts'],
     environment: 'node',
     testTimeout: 120_000,
     hookTimeout: 120_000,
@@ -17,5 +37,12 @@ export default defineConfig({
     // The JSON report lets .ci/run print the plain 'N passed, N failed' closing line CI reads.
     reporters: ['default', 'json'],
     outputFile: { json: 'test-results/vitest.json' },
+    projects: [
+      // Pure functions with no global state: one process reuses the module cache across files (half the time).
+      { extends: true, test: { name: 'core', include: CORE, isolate: false } },
+      { extends: true, test: { name: 'gpu', include: GPU } },
+      { extends: true, test: { name: 'e2e', include: E2E } },
+      { extends: true, test: { name: 'app', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...CORE, ...GPU, ...E2E] } },
+    ],
   },
 });
