@@ -42,7 +42,7 @@ function submitPass(device: GPUDevice, label: string, record: (pass: GPUComputeP
 
 /** z [batch, dSae] = x [batch, dIn]·wEncᵀ [dSae, dIn] + bEff [dSae], with the tile variant timed fastest here. */
 async function ourGemm({ device, isSoftware }: GpuDevice, { batch, dIn, dSae }: BenchShape): Promise<Runner> {
-  const { chooseEncodeVariant, prepareEncode, recordEncode } = await import('../gpu/kernels/encode.ts');
+  const { chooseEncodeVariant, prepareEncode } = await import('../gpu/kernels/encode.ts');
   const choice = await chooseEncodeVariant(device, batch, dSae, dIn, isSoftware ? { maxMacs: 1 << 20, rounds: 2 } : {});
   const bufs = {
     x: noiseBuffer(device, 'x', batch * dIn, 1),
@@ -53,9 +53,9 @@ async function ourGemm({ device, isSoftware }: GpuDevice, { batch, dIn, dSae }: 
   const prepared = prepareEncode(device, choice.gemm, { batch, N: dSae, dIn }, bufs);
   const timings = Object.entries(choice.msPerDispatch).map(([v, ms]) => `${v} ${Number(ms?.toPrecision(3))} ms`);
   return {
-    submit: () => submitPass(device, 'bench:encode', (pass) => recordEncode(pass, prepared)),
+    submit: () => submitPass(device, 'bench:encode', (pass) => prepared.record(pass)),
     dispose() {
-      prepared.params.destroy();
+      prepared.destroy();
       for (const b of Object.values(bufs)) b.destroy();
     },
     note: `tile ${choice.variant} (chosen on ${choice.timed.batch}×${choice.timed.dIn}→${choice.timed.N}: ${timings.join(', ')})`,
@@ -64,8 +64,7 @@ async function ourGemm({ device, isSoftware }: GpuDevice, { batch, dIn, dSae }: 
 
 /** idx, val [batch, k] = the k largest of each row of z [batch, dSae] (ReLU after), one member. */
 async function ourTopk({ device, isSoftware }: GpuDevice, { batch, dSae, k }: BenchShape): Promise<Runner> {
-  const { chooseTopk, compileTopk, recordTopk, topkParams } = await import('../gpu/kernels/topk.ts');
-  const { paramsBuffer } = await import('../gpu/kernel.ts');
+  const { chooseTopk, compileTopk, prepareTopk } = await import('../gpu/kernels/topk.ts');
   const { variant, wg } = chooseTopk(isSoftware, k);
   const kernel = await compileTopk(device, { kMax: k, masked: false, variant, wg });
   const sizes = { batch, dSae, M: 1, k };
@@ -73,11 +72,12 @@ async function ourTopk({ device, isSoftware }: GpuDevice, { batch, dSae, k }: Be
     z: noiseBuffer(device, 'z', batch * dSae, 1),
     idx: noiseBuffer(device, 'idx', batch * k, 0),
     val: noiseBuffer(device, 'val', batch * k, 0),
-    params: paramsBuffer(device, 'bench:topk:params', topkParams(sizes)),
   };
+  const topk = prepareTopk(device, kernel, { ...bufs, dead: null }, sizes);
   return {
-    submit: () => submitPass(device, 'bench:topk', (pass) => recordTopk(device, pass, kernel, { ...bufs, dead: null }, sizes)),
+    submit: () => submitPass(device, 'bench:topk', (pass) => topk.record(pass)),
     dispose() {
+      topk.destroy();
       for (const b of Object.values(bufs)) b.destroy();
     },
     note: variant === 'serial' ? `serial select, one invocation per row (workgroup ${wg})` : `radix select, one workgroup of ${wg} per row`,

@@ -1,6 +1,7 @@
 // Kernel plumbing: compile a WGSL file into a compute pipeline with an explicit bind-group layout
 // (never layout: 'auto'), inside an error scope, with the compiler's messages as `file:line:col`;
-// uniform parameter blocks; bind groups; dispatch grids folded past 65,535 workgroups.
+// uniform parameter blocks; bind groups; dispatch grids folded past 65,535 workgroups; the Recorder, the
+// one shape every kernel helper returns (bound once, recorded into a pass every step, destroyed once).
 // Imports only WebGPU types: no engine, UI or Node code.
 
 /** How a kernel reads a binding, in @binding order. */
@@ -114,3 +115,63 @@ export function dispatch(pass: GPUComputePassEncoder, kernel: Kernel, group: GPU
   pass.setBindGroup(0, group);
   pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
 }
+
+/**
+ * Dispatches bound once (bind groups, uniform and scratch buffers made when prepared), recorded into any
+ * number of compute passes. Every `prepare*` helper of src/gpu/kernels returns one: a trainer prepares its
+ * step once and records it every step without creating a GPU object.
+ */
+export interface Recorder {
+  record(pass: GPUComputePassEncoder): void;
+  /** Releases the uniform / scratch buffers the recorder made (never the caller's buffers). */
+  destroy(): void;
+}
+
+/** One dispatch bound once: its kernel, bind group and grid, and the uniform it owns (`params`). */
+export interface PreparedDispatch extends Recorder {
+  readonly kernel: Kernel;
+  readonly group: GPUBindGroup;
+  readonly grid: [number, number, number];
+  readonly params: GPUBuffer;
+}
+
+/**
+ * Binds `kernel` to `buffers` (in @binding order, the uniform last) once. `params` is the uniform the
+ * result owns (destroyed with it); `owned` are further buffers it made (placeholders, scratch).
+ * An empty grid (0 workgroups, e.g. an empty dimension) records nothing.
+ */
+export function prepareDispatch(
+  device: GPUDevice,
+  kernel: Kernel,
+  buffers: readonly GPUBuffer[],
+  params: GPUBuffer,
+  grid: [number, number, number],
+  owned: readonly GPUBuffer[] = [],
+): PreparedDispatch {
+  const group = bindBuffers(device, kernel, [...buffers, params]);
+  const active = grid[0] * grid[1] * grid[2] > 0;
+  return {
+    kernel,
+    group,
+    grid,
+    params,
+    record: (pass) => {
+      if (active) dispatch(pass, kernel, group, grid);
+    },
+    destroy: () => {
+      params.destroy();
+      for (const b of owned) b.destroy();
+    },
+  };
+}
+
+/** Recorders run in order as one (destroying it destroys every part). */
+export function sequence(parts: readonly Recorder[]): Recorder {
+  return {
+    record: (pass) => parts.forEach((p) => p.record(pass)),
+    destroy: () => parts.forEach((p) => p.destroy()),
+  };
+}
+
+/** Records nothing (an architecture without this stage). */
+export const NO_RECORDER: Recorder = { record: () => {}, destroy: () => {} };

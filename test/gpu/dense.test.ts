@@ -1,5 +1,5 @@
 // The dense-code kernels (activation, decodeDense, the decoder-gradient GEMM on encode.wgsl, gemmTN, bDecGrad reused)
-// against their twins in src/core/sae/dense.ts, run as a ReLU / JumpReLU / BatchTopK step runs them (denseStepRecorder).
+// against their twins in src/core/sae/dense.ts, run as a ReLU / JumpReLU / BatchTopK step runs them (prepareDenseTerm, then bDecGrad).
 // Edge sizes (dIn 1, 7, 64, 65; dSae 1, 33, 257; batch 1, 3, 65; M 1, 3), both gF layouts, tiny tilings that make
 // every loop take several chunks, grids past 65,535 workgroups, JumpReLU near its threshold (ties at θ, the STE
 // window's open edges), and bitwise determinism. Imports src/core, src/gpu and the test helpers; Node + Dawn only.
@@ -28,8 +28,9 @@ import {
 } from '../../src/core/sae/dense.ts';
 import { createRng, type Rng } from '../../src/core/math/random.ts';
 import { compileEncodeTiling, type EncodeGemm, type EncodeTiling } from '../../src/gpu/kernels/encode.ts';
-import { compileDenseKernels, decoderGradLayout, denseStepRecorder, type DenseKernels, type DenseTuning, type GfLayout } from '../../src/gpu/kernels/dense.ts';
-import { compileSparseKernels, type SparseKernels } from '../../src/gpu/kernels/sparse.ts';
+import { sequence } from '../../src/gpu/kernel.ts';
+import { compileDenseKernels, decoderGradLayout, prepareDenseTerm, type DenseKernels, type DenseTuning, type GfLayout } from '../../src/gpu/kernels/dense.ts';
+import { compileSparseKernels, prepareBDecGrad, type SparseKernels } from '../../src/gpu/kernels/sparse.ts';
 import { readF32, uploadF32, useGpu, withErrorScope } from '../helpers/gpu.ts';
 import { abs, expectBitwise, expectWithin } from '../helpers/close.ts';
 
@@ -155,8 +156,10 @@ async function runCase(c: Case): Promise<void> {
       dBDec: f32(M * dIn, 'dBDec'),
       dLogThreshold: arch === 'jumprelu' ? f32(N, 'dLogThreshold') : null,
     };
-    const step = denseStepRecorder(device, kernels, s, arch, buf, { l1Coefficient: 0.5 * L1, bandwidth }, c.gfMode ?? 'auto');
-    step.setL1Coefficient(L1); // the trainer's warm-up path: λ rewritten between steps
+    const term = prepareDenseTerm(device, kernels, s, arch, buf, { l1Coefficient: 0.5 * L1, bandwidth }, c.gfMode ?? 'auto');
+    const bDecGrad = prepareBDecGrad(device, kernels.sparse, { ...s, k: 1 }, { e: buf.e, dBEnc: buf.dBEnc, wEnc: buf.wEnc, dBDec: buf.dBDec });
+    const step = sequence([term.forward, term.backward, bDecGrad]); // the order of the trainer's dense plans
+    term.setL1Coefficient(L1); // the trainer's warm-up path: λ rewritten between steps
     const submit = (): void => {
       const encoder = device.createCommandEncoder({ label: 'dense test' });
       const pass = encoder.beginComputePass();
@@ -254,7 +257,8 @@ async function runCase(c: Case): Promise<void> {
       const again = await readAll();
       for (const n of Object.keys(got)) expectBitwise(again[n], got[n], `${n}: run 2 vs run 1`);
     }
-    step.destroy();
+    term.destroy();
+    bDecGrad.destroy();
     for (const b of made) b.destroy();
   }, c.name);
 }

@@ -20,8 +20,6 @@ import {
   type EncodeVariant,
   prepareEncode,
   prepareEncodeBias,
-  recordEncode,
-  recordEncodeBias,
 } from '../../src/gpu/kernels/encode.ts';
 import { readF32, uploadF32, useGpu, withErrorScope } from '../helpers/gpu.ts';
 
@@ -126,8 +124,8 @@ async function runWith(device: GPUDevice, gemm: EncodeGemm, bias: Kernel, p: Pro
     const pe = prepareEncode(device, gemm, { batch, N, dIn }, { x, wEnc, bEff, z });
     const encoder = device.createCommandEncoder({ label: 'encode test' });
     const pass = encoder.beginComputePass();
-    recordEncodeBias(pass, pb);
-    recordEncode(pass, pe);
+    pb.record(pass);
+    pe.record(pass);
     pass.end();
     device.queue.submit([encoder.finish()]);
     const out = { bEff: await readF32(device, bEff, N), z: await readF32(device, z, batch * N) };

@@ -5,7 +5,7 @@ import { createRng } from '../../src/core/math/random.ts';
 import { gatherRows } from '../../src/core/sae/train.ts';
 import { compileKernel } from '../../src/gpu/kernel.ts';
 import type { DataChunk } from '../../src/gpu/kernels/data.ts';
-import { GATHER_ROWS, GATHER_WG, recordGatherRows } from '../../src/gpu/kernels/data.ts';
+import { GATHER_ROWS, GATHER_WG, prepareGatherRows } from '../../src/gpu/kernels/data.ts';
 import { readF32, uploadF32, useGpu, withErrorScope } from '../helpers/gpu.ts';
 import { expectClose } from '../helpers/close.ts';
 
@@ -24,13 +24,15 @@ async function gatherGpu(data: Float32Array, dIn: number, idx: Uint32Array, scal
     const idxBuf = device.createBuffer({ size: Math.max(4, idx.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
     device.queue.writeBuffer(idxBuf, 0, new Uint32Array(idx));
     const x = uploadF32(device, new Float32Array(idx.length * dIn).fill(Number.NaN), 'x');
-    const params = chunks.map(() => device.createBuffer({ size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }));
+    const gather = prepareGatherRows(device, kernel, chunks, idxBuf, x, { batch: idx.length, dIn, scale });
     const enc = device.createCommandEncoder();
     const pass = enc.beginComputePass();
-    recordGatherRows(device, pass, kernel, chunks, idxBuf, x, params, { batch: idx.length, dIn, scale });
+    gather.record(pass);
     pass.end();
     device.queue.submit([enc.finish()]);
-    return readF32(device, x, idx.length * dIn);
+    const out = await readF32(device, x, idx.length * dIn);
+    gather.destroy();
+    return out;
   }, 'gatherRows');
 }
 

@@ -11,7 +11,8 @@ import type { SaeGrads } from '../../src/core/sae/loss.ts';
 import { createRng } from '../../src/core/math/random.ts';
 import type { Sae } from '../../src/core/sae/types.ts';
 import { cloneSae, zeroSae } from '../../src/core/sae/types.ts';
-import type { AdamTensor, OptimKernels, OptimSizes, PreparedDispatch } from '../../src/gpu/kernels/optim.ts';
+import type { PreparedDispatch } from '../../src/gpu/kernel.ts';
+import type { AdamTensor, OptimKernels, OptimSizes } from '../../src/gpu/kernels/optim.ts';
 import {
   compileOptimKernels,
   firingCountsFromWords,
@@ -21,7 +22,6 @@ import {
   prepareNormalizeRows,
   prepareOptimTail,
   prepareProjectGrad,
-  recordDispatch,
   vec4Bytes,
 } from '../../src/gpu/kernels/optim.ts';
 import { expectClose } from '../helpers/close.ts';
@@ -58,7 +58,7 @@ function submit(device: GPUDevice, dispatches: readonly PreparedDispatch[], befo
   const encoder = device.createCommandEncoder({ label: 'optim test' });
   before?.(encoder);
   const pass = encoder.beginComputePass();
-  for (const d of dispatches) recordDispatch(pass, d);
+  for (const d of dispatches) d.record(pass);
   pass.end();
   device.queue.submit([encoder.finish()]);
 }

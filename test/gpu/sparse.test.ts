@@ -23,15 +23,8 @@ import {
   segmentGrad,
   type SparseSizes,
 } from '../../src/core/sae/sparse.ts';
-import {
-  bDecGradRecorder,
-  compileSparseKernels,
-  decodeRecorder,
-  termBackwardRecorder,
-  type Recorder,
-  type SparseKernels,
-  type SparseTuning,
-} from '../../src/gpu/kernels/sparse.ts';
+import type { Recorder } from '../../src/gpu/kernel.ts';
+import { compileSparseKernels, prepareBDecGrad, prepareDecode, prepareTermBackward, type SparseKernels, type SparseTuning } from '../../src/gpu/kernels/sparse.ts';
 import { readF32, uploadF32, useGpu, withErrorScope } from '../helpers/gpu.ts';
 import { abs, expectBitwise, expectWithin } from '../helpers/close.ts';
 
@@ -158,17 +151,17 @@ async function runCase(c: Case): Promise<void> {
     };
     const grads = { dWDec: buf.dWDec, dWEnc: buf.dWEnc, dBEnc: buf.dBEnc };
     const mainPart: Recorder[] = [
-      decodeRecorder(device, kernels, s, { target: buf.x, wDec: buf.wDec, bDec: buf.bDec, idx: buf.idx, val: buf.val, xHat: buf.xHat, e: buf.e, sqErr: buf.sqErr }, { withBias: true, targetMemberStride: 0, targetScale: 1 }),
-      termBackwardRecorder(device, kernels, s, { ...grads, x: buf.x, wDec: buf.wDec, bDec: buf.bDec, idx: buf.idx, val: buf.val, e: buf.e, memberScale: null, gVal: buf.gVal, counts: buf.counts, offsets: buf.offsets, entries: buf.entries }, { coeff: 1, accumulate: false }),
+      prepareDecode(device, kernels, s, { target: buf.x, wDec: buf.wDec, bDec: buf.bDec, idx: buf.idx, val: buf.val, xHat: buf.xHat, e: buf.e, sqErr: buf.sqErr }, { withBias: true, targetMemberStride: 0, targetScale: 1 }),
+      prepareTermBackward(device, kernels, s, { ...grads, x: buf.x, wDec: buf.wDec, bDec: buf.bDec, idx: buf.idx, val: buf.val, e: buf.e, memberScale: null, gVal: buf.gVal, counts: buf.counts, offsets: buf.offsets, entries: buf.entries }, { coeff: 1, accumulate: false }),
     ];
     const auxPart: Recorder[] = [];
     if (kAux > 0) {
       auxPart.push(
-        decodeRecorder(device, kernels, aux, { target: buf.e, wDec: buf.wDec, bDec: buf.bDec, idx: buf.auxIdx, val: buf.auxVal, xHat: buf.auxXHat, e: buf.auxE, sqErr: buf.auxSqErr }, { withBias: false, targetMemberStride: batch * dIn, targetScale: -1 }),
-        termBackwardRecorder(device, kernels, aux, { ...grads, x: buf.x, wDec: buf.wDec, bDec: buf.bDec, idx: buf.auxIdx, val: buf.auxVal, e: buf.auxE, memberScale: buf.memberScale, gVal: buf.auxGVal, counts: buf.counts, offsets: buf.auxOffsets, entries: buf.auxEntries }, { coeff: ALPHA, accumulate: true }),
+        prepareDecode(device, kernels, aux, { target: buf.e, wDec: buf.wDec, bDec: buf.bDec, idx: buf.auxIdx, val: buf.auxVal, xHat: buf.auxXHat, e: buf.auxE, sqErr: buf.auxSqErr }, { withBias: false, targetMemberStride: batch * dIn, targetScale: -1 }),
+        prepareTermBackward(device, kernels, aux, { ...grads, x: buf.x, wDec: buf.wDec, bDec: buf.bDec, idx: buf.auxIdx, val: buf.auxVal, e: buf.auxE, memberScale: buf.memberScale, gVal: buf.auxGVal, counts: buf.counts, offsets: buf.auxOffsets, entries: buf.auxEntries }, { coeff: ALPHA, accumulate: true }),
       );
     }
-    auxPart.push(bDecGradRecorder(device, kernels, s, { e: buf.e, dBEnc: buf.dBEnc, wEnc: buf.wEnc, dBDec: buf.dBDec }));
+    auxPart.push(prepareBDecGrad(device, kernels, s, { e: buf.e, dBEnc: buf.dBEnc, wEnc: buf.wEnc, dBDec: buf.dBDec }));
     const submit = (parts: Recorder[]): void => {
       const encoder = device.createCommandEncoder({ label: 'sparse test' });
       const pass = encoder.beginComputePass();
@@ -342,7 +335,7 @@ describe('sparse decode and backward kernels match their twins (src/core/sae/spa
       const small = uploadF32(device, new Float32Array(4), 'small');
       const s: SparseSizes = { batch: 2, M: 1, dIn: 3, dSae: 5, k: 1 };
       const b = { target: small, wDec: small, bDec: small, idx: small, val: small, xHat: small, e: small, sqErr: small };
-      expect(() => decodeRecorder(device, kernels, s, b, { withBias: true, targetMemberStride: 0, targetScale: 1 })).toThrow(
+      expect(() => prepareDecode(device, kernels, s, b, { withBias: true, targetMemberStride: 0, targetScale: 1 })).toThrow(
         'decode: target has 16 bytes, needs 24 ([batch, dIn] of 4-byte elements)',
       );
       small.destroy();

@@ -11,17 +11,15 @@
 import { describe, expect, it } from 'vitest';
 import { batchTopkCodes, topkRow } from '../../src/core/sae/sae.ts';
 import { createRng } from '../../src/core/math/random.ts';
-import { paramsBuffer } from '../../src/gpu/kernel.ts';
 import {
   batchTopkMinKeptIndex,
-  batchTopkParams,
   batchTopkRowsPerWg,
   batchTopkScratchSizes,
   chooseTopk,
   compileBatchTopk,
   compileTopk,
-  recordBatchTopk,
-  recordTopk,
+  prepareBatchTopk,
+  prepareTopk,
   TOPK_NONE,
   TOPK_SERIAL_KMAX,
   type BatchTopkKernels,
@@ -52,20 +50,16 @@ async function topkGpu(kernel: TopkKernel, z: Float32Array, s: TopkSizes, dead: 
     const deadBuf = dead ? uploadU32(device, dead, 'topk:dead') : null;
     const idxBuf = uploadU32(device, new Uint32Array(out).fill(0xdeadbeef), 'topk:idx');
     const valBuf = uploadF32(device, new Float32Array(out).fill(Number.NaN), 'topk:val');
-    const params = paramsBuffer(device, 'topk:params', [
-      ['u32', s.batch],
-      ['u32', s.dSae],
-      ['u32', s.M],
-      ['u32', s.k],
-    ]);
+    const topk = prepareTopk(device, kernel, { z: zBuf, dead: deadBuf, idx: idxBuf, val: valBuf }, s);
     const encoder = device.createCommandEncoder({ label: 'topk' });
     const pass = encoder.beginComputePass();
-    recordTopk(device, pass, kernel, { z: zBuf, dead: deadBuf, idx: idxBuf, val: valBuf, params }, s);
+    topk.record(pass);
     pass.end();
     device.queue.submit([encoder.finish()]);
     const idx = await readU32(device, idxBuf, out);
     const val = await readF32(device, valBuf, out);
-    for (const b of [zBuf, deadBuf, idxBuf, valBuf, params]) b?.destroy();
+    topk.destroy();
+    for (const b of [zBuf, deadBuf, idxBuf, valBuf]) b?.destroy();
     return { idx, val };
   }, `topk ${JSON.stringify(s)}`);
 }
@@ -201,10 +195,10 @@ describe.each([
     const encoder = device.createCommandEncoder();
     const pass = encoder.beginComputePass();
     const b = device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE });
-    const bufs = { z: b, dead: null, idx: b, val: b, params: b };
+    const bufs = { z: b, dead: null, idx: b, val: b };
     const k32Kernel = await k32();
-    expect(() => recordTopk(device, pass, k32Kernel, bufs, { batch: 1, dSae: 100, M: 1, k: 33 })).toThrow('k = 33 must be in 1..kMax = 32');
-    expect(() => recordTopk(device, pass, k32Kernel, bufs, { batch: 1, dSae: 3, M: 1, k: 4 })).toThrow('k = 4 > dSae = 3');
+    expect(() => prepareTopk(device, k32Kernel, bufs, { batch: 1, dSae: 100, M: 1, k: 33 })).toThrow('k = 33 must be in 1..kMax = 32');
+    expect(() => prepareTopk(device, k32Kernel, bufs, { batch: 1, dSae: 3, M: 1, k: 4 })).toThrow('k = 4 > dSae = 3');
     pass.end();
     b.destroy();
   });
@@ -251,16 +245,17 @@ async function batchTopkGpu(kernels: BatchTopkKernels, z: Float32Array, s: TopkS
     const state = uploadU32(device, new Uint32Array(sizes.state).fill(0xdeadbeef), 'batchTopk:state');
     const eqRow = uploadU32(device, new Uint32Array(sizes.eqRow).fill(0xdeadbeef), 'batchTopk:eqRow');
     const fBuf = uploadF32(device, new Float32Array(n).fill(Number.NaN), 'batchTopk:f');
-    const params = paramsBuffer(device, 'batchTopk:params', batchTopkParams(s, rowsPerWg));
+    const batchTopk = prepareBatchTopk(device, kernels, { z: zBuf, hist, state, eqRow, f: fBuf }, s, rowsPerWg);
     const encoder = device.createCommandEncoder({ label: 'batchTopk' });
     const pass = encoder.beginComputePass();
-    recordBatchTopk(device, pass, kernels, { z: zBuf, hist, state, eqRow, f: fBuf, params }, s, rowsPerWg);
+    batchTopk.record(pass);
     pass.end();
     device.queue.submit([encoder.finish()]);
     const f = await readF32(device, fBuf, n);
     const st = await readF32(device, state, sizes.state); // f32 view of the u32 state: minKept is f32 bits
     const minKept = Float32Array.from({ length: s.M }, (_, j) => st[batchTopkMinKeptIndex(j)]);
-    for (const b of [zBuf, hist, state, eqRow, fBuf, params]) b.destroy();
+    batchTopk.destroy();
+    for (const b of [zBuf, hist, state, eqRow, fBuf]) b.destroy();
     return { f, minKept };
   }, `batchTopk ${JSON.stringify(s)}`);
 }

@@ -3,36 +3,36 @@
 // step and no readback inside a step: metrics go to a history ring on the GPU, read at snapshot time.
 // Imports src/core and src/gpu; no UI, Comlink or Node code.
 //
-// Step (same order as core/sae/train.ts): gather batch → AuxK scale → bEff → z = x·wEncᵀ + bEff → TopK →
-// decode + residual → sparse backward (main) → AuxK TopK over dead latents → AuxK decode (no bDec) →
-// sparse backward (AuxK, accumulated) → bDec gradient → project · clip · Adam · renormalise → firing
-// statistics → step metrics. ReLU and JumpReLU take the dense-code path instead of TopK … AuxK:
-// activation → dense decode → dense backward (src/gpu/kernels/dense.ts) → the same tail. BatchTopK
-// selects batch·k codes per member (batchTopkThreshold.wgsl), takes the dense path, adds the sparse
-// AuxK term, and keeps its inference threshold as an EMA on the GPU (thresholdEma.wgsl).
+// Step (same order as core/sae/train.ts): gather batch → bEff → z = x·wEncᵀ + bEff → the architecture's
+// plan, chosen once (z → codes → reconstruction → every gradient; ./gpu/topkPlan.ts, batchTopkPlan.ts,
+// densePlan.ts, with AuxK in ./gpu/auxk.ts) → project · clip · Adam · renormalise → firing statistics →
+// step metrics into the history ring (decoded by ./gpu/history.ts). This file keeps the public API, the
+// CPU init, the buffers every plan shares and the step loop.
 
 import type { ResolvedConfig, TrainConfig } from '../../core/sae/config.ts';
-import { DEFAULT_CONFIG, l1At, lrAt, resolveConfig, validateConfig } from '../../core/sae/config.ts';
+import { DEFAULT_CONFIG, lrAt, resolveConfig, validateConfig } from '../../core/sae/config.ts';
 import { InputError } from '../../core/errors.ts';
 import { initSae } from '../../core/sae/init.ts';
 import type { StepStats } from '../../core/sae/train.ts';
 import { createBatchOrder, gatherRows, initSampleRows } from '../../core/sae/train.ts';
 import type { Arch, Dataset, Sae } from '../../core/sae/types.ts';
 import type { NeededLimits } from '../../gpu/device.ts';
-import type { Kernel } from '../../gpu/kernel.ts';
-import { bindBuffers, compileKernel, dispatch, foldGrid, packParams, paramsBuffer } from '../../gpu/kernel.ts';
+import type { ParamField, Recorder } from '../../gpu/kernel.ts';
+import { compileKernel, foldGrid, packParams, paramsBuffer, prepareDispatch } from '../../gpu/kernel.ts';
 import type { DataChunk } from '../../gpu/kernels/data.ts';
-import { GATHER_ROWS, GATHER_WG, recordGatherRows } from '../../gpu/kernels/data.ts';
+import { GATHER_ROWS, GATHER_WG, prepareGatherRows } from '../../gpu/kernels/data.ts';
 import type { EncodeVariant } from '../../gpu/kernels/encode.ts';
-import { chooseEncodeVariant, compileEncode, compileEncodeBias, prepareEncode, prepareEncodeBias, recordEncode, recordEncodeBias } from '../../gpu/kernels/encode.ts';
-import type { AdamTensor } from '../../gpu/kernels/optim.ts';
-import { compileOptimKernels, firingCountsFromWords, prepareFiring, prepareOptimTail, recordDispatch, vec4Bytes } from '../../gpu/kernels/optim.ts';
-import type { Recorder, SparseSizes } from '../../gpu/kernels/sparse.ts';
-import { bDecGradRecorder, compileSparseKernels, decodeRecorder, termBackwardRecorder } from '../../gpu/kernels/sparse.ts';
-import { AUX_SCALE, HISTORY_FIELDS, SPARSITY_LOSS, STEP_STATS, STEP_STATS_WG, THRESHOLD_EMA } from '../../gpu/kernels/stats.ts';
-import { compileDenseKernels, decoderGradLayout, denseStepRecorder } from '../../gpu/kernels/dense.ts';
-import type { TopkKernel } from '../../gpu/kernels/topk.ts';
-import { batchTopkParams, batchTopkScratchSizes, chooseTopk, compileBatchTopk, compileTopk, prepareTopk, recordBatchTopk, topkParams } from '../../gpu/kernels/topk.ts';
+import { chooseEncodeVariant, compileEncode, compileEncodeBias, prepareEncode, prepareEncodeBias } from '../../gpu/kernels/encode.ts';
+import { compileOptimKernels, firingCountsFromWords, prepareFiring, prepareOptimTail, vec4Bytes } from '../../gpu/kernels/optim.ts';
+import { compileSparseKernels } from '../../gpu/kernels/sparse.ts';
+import { HISTORY_FIELDS, STEP_STATS, STEP_STATS_WG } from '../../gpu/kernels/stats.ts';
+import { createBatchTopkPlan } from './gpu/batchTopkPlan.ts';
+import type { ModelTensors, ParamTensor } from './gpu/buffers.ts';
+import { createAllocator, paramTensor, readBuffer } from './gpu/buffers.ts';
+import { createDensePlan } from './gpu/densePlan.ts';
+import { decodeHistory } from './gpu/history.ts';
+import type { ArchPlan, PlanContext, StepBuffers, StepShape } from './gpu/plan.ts';
+import { createTopkPlan } from './gpu/topkPlan.ts';
 import { computeResidualData } from './residual.ts';
 
 /** Architectures the GPU trainer implements (the rest train on the CPU reference). */
@@ -127,6 +127,22 @@ export function gpuTrainerLimits(config: Partial<TrainConfig>, dIn: number, rows
   };
 }
 
+/** The step plan of an architecture, chosen once (src/engine/training/gpu/plan.ts). */
+function createPlan(ctx: PlanContext): Promise<ArchPlan> {
+  const arch = ctx.config.arch;
+  switch (arch) {
+    case 'topk':
+      return createTopkPlan(ctx);
+    case 'batchtopk':
+      return createBatchTopkPlan(ctx);
+    case 'relu':
+    case 'jumprelu':
+      return createDensePlan(ctx, arch);
+    default:
+      throw new InputError(`--backend webgpu trains ${GPU_ARCHS.join(', ')} SAEs so far; ${arch} runs on --backend cpu`);
+  }
+}
+
 /** Creates the trainer: initialises every member on the CPU (core/sae/init.ts), uploads, compiles, binds. */
 export async function createGpuTrainer(device: GPUDevice, input: Dataset, config: Partial<TrainConfig>, opts: GpuTrainerOptions = {}): Promise<GpuTrainer> {
   const data = opts.residualOf?.length ? await computeResidualData(device, opts.residualOf, input, { isSoftware: opts.isSoftware }) : input;
@@ -140,18 +156,18 @@ export async function createGpuTrainer(device: GPUDevice, input: Dataset, config
   const seeds = opts.seeds && opts.seeds.length > 0 ? [...opts.seeds] : [c.seed];
   const M = seeds.length;
   const dIn = data.dIn;
-  const { dSae, k, batch: B, kAux } = c;
+  const { dSae, batch: B } = c;
   const N = M * dSae;
+  const shape: StepShape = { batch: B, M, dIn, dSae, N };
   const dataSeed = opts.batchOrderSeed ?? seeds[0];
-  const dense = c.arch !== 'topk'; // batchtopk, relu, jumprelu: dense codes f [batch, N]
-  const batchTopk = c.arch === 'batchtopk';
-  const auxOn = (c.arch === 'topk' || batchTopk) && c.auxkCoefficient > 0;
+  const software = opts.isSoftware === true;
 
   // ---- init on the CPU, exactly as core/sae/train.ts does for each member ----
   const sampleIdx = initSampleRows(data.rows, dataSeed);
   const sample = gatherRows(data.x, dIn, sampleIdx);
   const inits = seeds.map((seed) => initSae({ ...c, seed }, dIn, sample, sampleIdx.length));
   const inputScale = inits[0].inputScale;
+  /** The members' tensors concatenated: [M, per-member length]. */
   const cat = (get: (s: Sae) => Float32Array): Float32Array => {
     const parts = inits.map(get);
     const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
@@ -163,365 +179,143 @@ export async function createGpuTrainer(device: GPUDevice, input: Dataset, config
     return out;
   };
 
-  const buffers: GPUBuffer[] = [];
-  // (GPUBufferUsage is a global only once a WebGPU implementation is loaded: read it here, not at import.)
-  const make = (label: string, bytes: number, usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST): GPUBuffer => {
-    const b = device.createBuffer({ label, size: Math.max(16, Math.ceil(bytes / 4) * 4), usage });
-    buffers.push(b);
-    return b;
-  };
-  const upload = (label: string, data: Float32Array | Uint32Array, bytes = data.byteLength): GPUBuffer => {
-    const b = make(label, bytes);
-    device.queue.writeBuffer(b, 0, data.buffer, data.byteOffset, data.byteLength);
-    return b;
-  };
-  const f32 = (label: string, n: number): GPUBuffer => make(label, n * 4);
-
+  const alloc = createAllocator(device);
   // ---- data, chunked to the binding limit ----
   const maxFloats = opts.maxBindingFloats ?? Math.floor(device.limits.maxStorageBufferBindingSize / 4);
   const chunkRows = Math.max(1, Math.floor(maxFloats / dIn));
   const chunks: DataChunk[] = [];
   for (let start = 0; start < data.rows; start += chunkRows) {
     const rows = Math.min(chunkRows, data.rows - start);
-    chunks.push({ buffer: upload(`data[${start}..]`, data.x.subarray(start * dIn, (start + rows) * dIn)), start, rows });
+    chunks.push({ buffer: alloc.upload(`data[${start}..]`, data.x.subarray(start * dIn, (start + rows) * dIn)), start, rows });
   }
 
-  // ---- parameters, gradients, Adam moments (vec4-padded for adam.wgsl) ----
-  const tensor = (name: string, values: Float32Array, segLen: number): AdamTensor & { n: number } => {
-    const bytes = vec4Bytes(values.length);
-    const p = upload(name, values, bytes);
-    return { p, m: make(`${name}.m`, bytes), v: make(`${name}.v`, bytes), g: make(`d${name}`, bytes), segLen, n: values.length };
+  // ---- parameters with their gradients and Adam moments (vec4-padded for adam.wgsl) ----
+  const params: ModelTensors = {
+    wEnc: paramTensor(alloc, 'wEnc', cat((s) => s.wEnc), dSae * dIn),
+    bEnc: paramTensor(alloc, 'bEnc', cat((s) => s.bEnc), dSae),
+    wDec: paramTensor(alloc, 'wDec', cat((s) => s.wDec), dSae * dIn),
+    bDec: paramTensor(alloc, 'bDec', cat((s) => s.bDec), dIn),
+    logThreshold: paramTensor(alloc, 'logThreshold', cat((s) => s.logThreshold), c.arch === 'jumprelu' ? dSae : 0),
   };
-  const wEnc = tensor('wEnc', cat((s) => s.wEnc), dSae * dIn);
-  const bEnc = tensor('bEnc', cat((s) => s.bEnc), dSae);
-  const wDec = tensor('wDec', cat((s) => s.wDec), dSae * dIn);
-  const bDec = tensor('bDec', cat((s) => s.bDec), dIn);
-  const logT = tensor('logThreshold', cat((s) => s.logThreshold), c.arch === 'jumprelu' ? dSae : 0);
+  const { wEnc, bEnc, wDec, bDec, logThreshold: logT } = params;
 
-  // ---- step buffers ----
-  const rowIdx = make('rowIdx', B * 4);
-  const x = f32('x', B * dIn);
-  const bEff = f32('bEff', N);
-  const z = f32('z', B * N);
-  const idx = make('idx', B * M * k * 4);
-  const val = f32('val', B * M * k);
-  const xHat = f32('xHat', M * B * dIn);
-  const e = f32('e', M * B * dIn);
-  const sqErr = f32('sqErr', M * B);
-  const gVal = f32('gVal', B * M * Math.max(k, kAux));
-  const counts = make('counts', (N + 1) * 4);
-  const offsets = make('offsets', (N + 1) * 4);
-  const entries = make('entries', B * M * Math.max(k, kAux) * 4);
-  const idxAux = make('idxAux', B * M * kAux * 4);
-  const valAux = f32('valAux', B * M * kAux);
-  const xHatAux = f32('xHatAux', M * B * dIn);
-  const eAux = f32('eAux', M * B * dIn);
-  const sqErrAux = f32('sqErrAux', M * B);
-  const memberScale = f32('memberScale', M);
-  const firingCount = make('firingCount', N * 8);
-  const tokensSinceFired = make('tokensSinceFired', N * 4);
-  const dead = make('dead', N * 4);
-  const stats = make('stats', M * 8);
-  const history = f32('history', HISTORY_CAPACITY * M * HISTORY_FIELDS.length);
-  const sparsityTerm = f32('sparsityTerm', M); // stays 0 for TopK
-  const fDense = dense ? f32('f', B * N) : null;
-  const gz = dense ? f32('gz', B * N) : null;
-  const latent = dense ? f32('latent', N) : null;
-  const scratch = batchTopkScratchSizes({ batch: B, dSae, M, k });
-  const btHist = batchTopk ? make('batchTopk:hist', scratch.hist * 4) : null;
-  const btState = batchTopk ? make('batchTopk:state', scratch.state * 4) : null;
-  const btEqRow = batchTopk ? make('batchTopk:eqRow', scratch.eqRow * 4) : null;
-  const thr = batchTopk ? f32('batchThreshold', M * 2) : null; // (θ, started) per member
+  // ---- buffers of every architecture's step ----
+  const rowIdx = alloc.storage('rowIdx', B * 4); // [batch] u32, rewritten per step
+  const bEff = alloc.f32('bEff', N); // [N] bEnc − wEnc·bDec per member
+  const step: StepBuffers = {
+    x: alloc.f32('x', B * dIn),
+    z: alloc.f32('z', B * N),
+    xHat: alloc.f32('xHat', M * B * dIn),
+    e: alloc.f32('e', M * B * dIn),
+    sqErr: alloc.f32('sqErr', M * B),
+    dead: alloc.storage('dead', N * 4),
+    stats: alloc.storage('stats', M * 8),
+    sparsityTerm: alloc.f32('sparsityTerm', M),
+  };
+  const firingCount = alloc.storage('firingCount', N * 8); // [N, 2] u32 words of a 64-bit count
+  const tokensSinceFired = alloc.storage('tokensSinceFired', N * 4); // [N] u32
+  const history = alloc.f32('history', HISTORY_CAPACITY * M * HISTORY_FIELDS.length); // [cap, M, fields]
 
-  // ---- kernels ----
-  const [gather, auxScaleK, stepStatsK, encodeBiasK, sparse, optim] = await Promise.all([
+  // ---- kernels shared by every plan ----
+  const [gatherK, stepStatsK, encodeBiasK, sparse, optim] = await Promise.all([
     compileKernel(device, GATHER_ROWS, { WG: GATHER_WG }),
-    compileKernel(device, AUX_SCALE),
     compileKernel(device, STEP_STATS, { WG: STEP_STATS_WG }),
     compileEncodeBias(device),
     compileSparseKernels(device),
     compileOptimKernels(device),
   ]);
-  const denseKernels = dense ? await compileDenseKernels(device) : null;
-  const batchTopkK = batchTopk ? await compileBatchTopk(device, opts.isSoftware ? 64 : 256) : null;
-  const thresholdEmaK = batchTopk ? await compileKernel(device, THRESHOLD_EMA) : null;
-  const sparsityK = dense ? await compileKernel(device, SPARSITY_LOSS, { WG: 64 }) : null;
-  const software = opts.isSoftware === true;
-  const topkMain: TopkKernel | null = dense ? null : await compileTopk(device, { kMax: k, masked: false, ...chooseTopk(software, k) });
-  const topkAux: TopkKernel | null = auxOn ? await compileTopk(device, { kMax: kAux, masked: true, ...chooseTopk(software, kAux) }) : null;
   const variant = opts.encodeVariant ?? (software ? 'T32' : null);
   const gemm = variant ? await compileEncode(device, variant) : (await chooseEncodeVariant(device, B, N, dIn)).gemm;
 
-  // ---- bound dispatches ----
-  const s: SparseSizes = { batch: B, M, dIn, dSae, k };
-  const sAux: SparseSizes = { ...s, k: kAux };
-  const gatherParams = chunks.map((_, i) => make(`gather[${i}]:params`, 32, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST));
-  const auxScaleParams = paramsBuffer(device, 'auxScale:params', [
-    ['u32', M],
-    ['u32', kAux],
-  ]);
-  buffers.push(auxScaleParams);
-  const auxScaleGroup = bindBuffers(device, auxScaleK, [stats, memberScale, auxScaleParams]);
-  const encBias = prepareEncodeBias(device, encodeBiasK, { members: M, dSae, dIn }, { wEnc: wEnc.p, bEnc: bEnc.p, bDec: bDec.p, bEff });
-  const enc = prepareEncode(device, gemm, { batch: B, N, dIn }, { x, wEnc: wEnc.p, bEff, z });
-  const topkMainParams = paramsBuffer(device, 'topk:params', topkParams({ batch: B, dSae, M, k }));
-  const topkAuxParams = paramsBuffer(device, 'topkAux:params', topkParams({ batch: B, dSae, M, k: kAux }));
-  buffers.push(topkMainParams, topkAuxParams, encBias.params, enc.params);
-  const recorders: Recorder[] = [];
-  const rec = <T extends Recorder>(r: T): T => {
-    recorders.push(r);
-    return r;
-  };
-  // TopK: the sparse path (decode and backward touch only the k selected latents per row).
-  const topkPath = dense
-    ? null
-    : {
-        decodeMain: rec(decodeRecorder(device, sparse, s, { target: x, wDec: wDec.p, bDec: bDec.p, idx, val, xHat, e, sqErr }, { withBias: true, targetMemberStride: 0, targetScale: 1 })),
-        termMain: rec(
-          termBackwardRecorder(
-            device,
-            sparse,
-            s,
-            { x, wDec: wDec.p, bDec: bDec.p, idx, val, e, memberScale: null, gVal, counts, offsets, entries, dWDec: wDec.g, dWEnc: wEnc.g, dBEnc: bEnc.g },
-            { coeff: 1, accumulate: false },
-          ),
-        ),
-        decodeAux: auxOn
-          ? rec(decodeRecorder(device, sparse, sAux, { target: e, wDec: wDec.p, bDec: bDec.p, idx: idxAux, val: valAux, xHat: xHatAux, e: eAux, sqErr: sqErrAux }, { withBias: false, targetMemberStride: B * dIn, targetScale: -1 }))
-          : null,
-        termAux: auxOn
-          ? rec(
-              termBackwardRecorder(
-                device,
-                sparse,
-                sAux,
-                { x, wDec: wDec.p, bDec: bDec.p, idx: idxAux, val: valAux, e: eAux, memberScale, gVal, counts, offsets, entries, dWDec: wDec.g, dWEnc: wEnc.g, dBEnc: bEnc.g },
-                { coeff: c.auxkCoefficient, accumulate: true },
-              ),
-            )
-          : null,
-        // bDec's gradient reads the main residual and the total dBEnc (main + AuxK): see core/sae/loss.ts.
-        bDecGrad: rec(bDecGradRecorder(device, sparse, s, { e, dBEnc: bEnc.g, wEnc: wEnc.p, dBDec: bDec.g })),
-      };
-  // ReLU / JumpReLU: dense codes (src/gpu/kernels/dense.ts), then the λ-weighted sparsity term for the metrics.
-  const densePath =
-    dense && denseKernels && sparsityK && fDense && gz && latent
-      ? {
-          step: rec(
-            denseStepRecorder(
-              device,
-              { dense: denseKernels, gemm, sparse },
-              { batch: B, M, dIn, dSae },
-              c.arch === 'jumprelu' ? 'jumprelu' : c.arch === 'batchtopk' ? 'batchtopk' : 'relu',
-              {
-                x,
-                z,
-                f: fDense,
-                wEnc: wEnc.p,
-                wDec: wDec.p,
-                bDec: bDec.p,
-                logThreshold: c.arch === 'jumprelu' ? logT.p : null,
-                xHat,
-                e,
-                sqErr,
-                gF: f32('gF', decoderGradLayout(device, { batch: B, M, dIn, dSae }).elements),
-                gz,
-                latent,
-                dWEnc: wEnc.g,
-                dBEnc: bEnc.g,
-                dWDec: wDec.g,
-                dBDec: bDec.g,
-                dLogThreshold: c.arch === 'jumprelu' ? logT.g : null,
-              },
-              { l1Coefficient: l1At(c, 0), bandwidth: c.jumpreluBandwidth },
-              'auto',
-              batchTopk && auxOn, // AuxK adds to dBEnc before dBDec is formed
-            ),
-          ),
-          sparsityParams: make('sparsityLoss:params', 32, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST),
-          sparsityGroup: null as GPUBindGroup | null,
-        }
-      : null;
-  // BatchTopK's AuxK: the sparse AuxK term of TopK, on the dense path's residual e.
-  const denseAux =
-    batchTopk && auxOn
-      ? {
-          decode: rec(decodeRecorder(device, sparse, sAux, { target: e, wDec: wDec.p, bDec: bDec.p, idx: idxAux, val: valAux, xHat: xHatAux, e: eAux, sqErr: sqErrAux }, { withBias: false, targetMemberStride: B * dIn, targetScale: -1 })),
-          term: rec(
-            termBackwardRecorder(
-              device,
-              sparse,
-              sAux,
-              { x, wDec: wDec.p, bDec: bDec.p, idx: idxAux, val: valAux, e: eAux, memberScale, gVal, counts, offsets, entries, dWDec: wDec.g, dWEnc: wEnc.g, dBEnc: bEnc.g },
-              { coeff: c.auxkCoefficient, accumulate: true },
-            ),
-          ),
-        }
-      : null;
-  const btParams = batchTopk ? paramsBuffer(device, 'batchTopk:params', batchTopkParams({ batch: B, dSae, M, k })) : null;
-  const emaParams = batchTopk
-    ? paramsBuffer(device, 'thresholdEma:params', [
-        ['u32', M],
-        ['f32', c.batchTopkThresholdRate],
-      ])
-    : null;
-  if (btParams && emaParams) buffers.push(btParams, emaParams);
-  const emaGroup = thresholdEmaK && btState && thr && emaParams ? bindBuffers(device, thresholdEmaK, [btState, thr, emaParams]) : null;
-  if (densePath && sparsityK && fDense && latent && !batchTopk) densePath.sparsityGroup = bindBuffers(device, sparsityK, [fDense, latent, sparsityTerm, densePath.sparsityParams]);
-  const hyper = (step: number) => ({ lr: lrAt(c, step), beta1: c.adamBeta1, beta2: c.adamBeta2, eps: c.adamEps });
+  // ---- the step, bound once: gather → bEff → z → (the plan: z → gradients) → optimiser; firing → metrics ----
+  const plan = await createPlan({ device, config: c, shape, software, kernels: { sparse, gemm }, params, step });
+  const gather = prepareGatherRows(device, gatherK, chunks, rowIdx, step.x, { batch: B, dIn, scale: inputScale });
+  const encodeBias = prepareEncodeBias(device, encodeBiasK, { members: M, dSae, dIn }, { wEnc: wEnc.p, bEnc: bEnc.p, bDec: bDec.p, bEff });
+  const encode = prepareEncode(device, gemm, { batch: B, N, dIn }, { x: step.x, wEnc: wEnc.p, bEff, z: step.z });
+  const hyper = (t: number) => ({ lr: lrAt(c, t), beta1: c.adamBeta1, beta2: c.adamBeta2, eps: c.adamEps });
   const tail = prepareOptimTail(device, optim, { members: M, dSae, dIn, maxNorm: c.gradClipNorm }, [wEnc, bEnc, wDec, bDec, logT], hyper(0));
   const firing = prepareFiring(
     device,
     optim,
-    { members: M, dSae, batch: B, k, dense, deadWindowTokens: Math.min(c.deadWindowTokens, 2 ** 32 - 1) },
-    { val: fDense ?? val, idx, firingCount, tokensSinceFired, dead, stats },
+    { members: M, dSae, batch: B, k: plan.firing.k, dense: plan.firing.dense, deadWindowTokens: Math.min(c.deadWindowTokens, 2 ** 32 - 1) },
+    { val: plan.firing.val, idx: plan.firing.idx, firingCount, tokensSinceFired, dead: step.dead, stats: step.stats },
   );
-  buffers.push(firing.params);
-  const statsParams = make('stepStats:params', 32, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
-  const statsGroup = bindBuffers(device, stepStatsK, [x, sqErr, auxOn ? sqErrAux : sqErr, memberScale, stats, tail.gradClip, sparsityTerm, history, statsParams]);
+  const auxOn = plan.auxk !== null;
+  const statsFields = (t: number): ParamField[] => [
+    ['u32', B],
+    ['u32', dIn],
+    ['u32', M],
+    ['u32', dSae],
+    ['u32', t % HISTORY_CAPACITY],
+    ['u32', auxOn ? 1 : 0],
+    ['f32', c.auxkCoefficient],
+    ['f32', lrAt(c, t)],
+  ];
+  // Without AuxK, stepStats.wgsl reads neither sqErrAux nor memberScale (auxOn = 0): sqErr stands in for both.
+  const stepStats = prepareDispatch(
+    device,
+    stepStatsK,
+    [step.x, step.sqErr, plan.auxk?.sqErr ?? step.sqErr, plan.auxk?.memberScale ?? step.sqErr, step.stats, tail.gradClip, step.sparsityTerm, history],
+    paramsBuffer(device, 'stepStats:params', statsFields(0)),
+    foldGrid(M),
+  );
+  const prepared: Recorder[] = [plan, gather, encodeBias, encode, tail, firing, stepStats];
 
   const order = createBatchOrder(data.rows, B, dataSeed);
-  let step = 0;
+  let stepsDone = 0;
   let readFrom = 0;
 
-  const recordDispatchOf = (pass: GPUComputePassEncoder, kernel: Kernel, group: GPUBindGroup, workgroups: number): void => dispatch(pass, kernel, group, foldGrid(workgroups));
-
-  // TopK dispatches bound once (recorded every step).
-  const topkMainRec = topkMain ? prepareTopk(device, topkMain, { z, dead: null, idx, val, params: topkMainParams }, { batch: B, dSae, M, k }) : null;
-  const topkAuxRec = topkAux ? prepareTopk(device, topkAux, { z, dead, idx: idxAux, val: valAux, params: topkAuxParams }, { batch: B, dSae, M, k: kAux }) : null;
-
   const trainOne = (): void => {
+    const t = stepsDone;
     device.queue.writeBuffer(rowIdx, 0, new Uint32Array(order.next()));
-    tail.setStep(hyper(step), step + 1);
-    if (densePath) {
-      const l1 = l1At(c, step);
-      densePath.step.setL1Coefficient(l1);
-      device.queue.writeBuffer(
-        densePath.sparsityParams,
-        0,
-        packParams([
-          ['u32', B],
-          ['u32', N],
-          ['u32', dSae],
-          ['u32', c.arch === 'jumprelu' ? 1 : 0],
-          ['f32', l1],
-        ]),
-      );
-    }
-    device.queue.writeBuffer(
-      statsParams,
-      0,
-      packParams([
-        ['u32', B],
-        ['u32', dIn],
-        ['u32', M],
-        ['u32', dSae],
-        ['u32', step % HISTORY_CAPACITY],
-        ['u32', auxOn ? 1 : 0],
-        ['f32', c.auxkCoefficient],
-        ['f32', lrAt(c, step)],
-      ]),
-    );
-    const encoder = device.createCommandEncoder({ label: `step ${step + 1}` });
+    tail.setStep(hyper(t), t + 1);
+    plan.setStep(t);
+    device.queue.writeBuffer(stepStats.params, 0, packParams(statsFields(t)));
+    const encoder = device.createCommandEncoder({ label: `step ${t + 1}` });
     const pass = encoder.beginComputePass({ label: 'forward, backward, optimiser' });
-    recordGatherRows(device, pass, gather, chunks, rowIdx, x, gatherParams, { batch: B, dIn, scale: inputScale });
-    if (auxOn) recordDispatchOf(pass, auxScaleK, auxScaleGroup, Math.ceil(M / 64));
-    recordEncodeBias(pass, encBias);
-    recordEncode(pass, enc);
-    if (topkPath && topkMain) {
-      topkMainRec?.(pass);
-      topkPath.decodeMain.record(pass);
-      topkPath.termMain.record(pass);
-      if (topkAux && topkPath.decodeAux && topkPath.termAux) {
-        topkAuxRec?.(pass);
-        topkPath.decodeAux.record(pass);
-        topkPath.termAux.record(pass);
-      }
-      topkPath.bDecGrad.record(pass);
-    }
-    if (densePath) {
-      if (batchTopkK && btHist && btState && btEqRow && fDense && btParams) {
-        recordBatchTopk(device, pass, batchTopkK, { z, hist: btHist, state: btState, eqRow: btEqRow, f: fDense, params: btParams }, { batch: B, dSae, M, k });
-      }
-      densePath.step.record(pass);
-      if (denseAux && topkAux) {
-        topkAuxRec?.(pass);
-        denseAux.decode.record(pass);
-        denseAux.term.record(pass);
-      }
-      densePath.step.recordBDec(pass);
-      if (thresholdEmaK && emaGroup) recordDispatchOf(pass, thresholdEmaK, emaGroup, Math.ceil(M / 64));
-      if (sparsityK && densePath.sparsityGroup) recordDispatchOf(pass, sparsityK, densePath.sparsityGroup, M);
-    }
+    gather.record(pass);
+    encodeBias.record(pass);
+    encode.record(pass);
+    plan.record(pass);
     tail.record(pass);
     pass.end();
-    encoder.clearBuffer(stats);
+    // firing adds this step's counts into stats; until here stats held the previous step's (AuxK's scale read them).
+    encoder.clearBuffer(step.stats);
     const pass2 = encoder.beginComputePass({ label: 'firing, metrics' });
-    recordDispatch(pass2, firing);
-    recordDispatchOf(pass2, stepStatsK, statsGroup, M);
+    firing.record(pass2);
+    stepStats.record(pass2);
     pass2.end();
     device.queue.submit([encoder.finish()]);
-    step += 1;
+    stepsDone += 1;
   };
 
-  const readBuffer = async (buffer: GPUBuffer, bytes: number, offset = 0): Promise<ArrayBuffer> => {
-    const staging = device.createBuffer({ label: `${buffer.label}:read`, size: Math.max(4, bytes), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    const enc2 = device.createCommandEncoder();
-    enc2.copyBufferToBuffer(buffer, offset, staging, 0, bytes);
-    device.queue.submit([enc2.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
-    const out = staging.getMappedRange().slice(0);
-    staging.unmap();
-    staging.destroy();
-    return out;
-  };
+  const read = (buffer: GPUBuffer, bytes: number): Promise<ArrayBuffer> => readBuffer(device, buffer, bytes);
 
   return {
     config: c,
     members: M,
     get step() {
-      return step;
+      return stepsDone;
     },
     trainSteps(n: number) {
       for (let i = 0; i < n; i++) trainOne();
     },
     async readStats() {
-      const F = HISTORY_FIELDS.length;
-      const raw = new Float32Array(await readBuffer(history, HISTORY_CAPACITY * M * F * 4));
-      const first = Math.max(readFrom, step - HISTORY_CAPACITY);
-      const out: StepStats[][] = Array.from({ length: M }, () => []);
-      for (let t = first; t < step; t++) {
-        const slot = t % HISTORY_CAPACITY;
-        for (let j = 0; j < M; j++) {
-          const o = (slot * M + j) * F;
-          out[j].push({
-            step: t + 1,
-            tokens: (t + 1) * B,
-            loss: raw[o],
-            mse: raw[o + 1],
-            auxLoss: raw[o + 2],
-            sparsityLoss: raw[o + 8],
-            l0: raw[o + 3],
-            deadFraction: raw[o + 4],
-            explainedVariance: raw[o + 5],
-            lr: raw[o + 6],
-            gradNorm: raw[o + 7],
-          });
-        }
-      }
-      readFrom = step;
-      return out;
+      const raw = new Float32Array(await read(history, HISTORY_CAPACITY * M * HISTORY_FIELDS.length * 4));
+      const first = Math.max(readFrom, stepsDone - HISTORY_CAPACITY);
+      readFrom = stepsDone;
+      return decodeHistory(raw, { members: M, batch: B, capacity: HISTORY_CAPACITY }, first, stepsDone);
     },
     async readSaes() {
       const [we, be, wd, bd, lt] = await Promise.all([
-        readBuffer(wEnc.p, wEnc.n * 4),
-        readBuffer(bEnc.p, bEnc.n * 4),
-        readBuffer(wDec.p, wDec.n * 4),
-        readBuffer(bDec.p, bDec.n * 4),
-        logT.n > 0 ? readBuffer(logT.p, logT.n * 4) : Promise.resolve(new ArrayBuffer(0)),
+        read(wEnc.p, wEnc.n * 4),
+        read(bEnc.p, bEnc.n * 4),
+        read(wDec.p, wDec.n * 4),
+        read(bDec.p, bDec.n * 4),
+        logT.n > 0 ? read(logT.p, logT.n * 4) : Promise.resolve(new ArrayBuffer(0)),
       ]);
       const [fwe, fbe, fwd, fbd, flt] = [we, be, wd, bd, lt].map((a) => new Float32Array(a));
-      const th = thr ? new Float32Array(await readBuffer(thr, M * 8)) : null;
+      const th = plan.batchThreshold ? new Float32Array(await read(plan.batchThreshold, M * 8)) : null;
       return inits.map((init, j) => ({
         ...init,
         wEnc: fwe.slice(j * dSae * dIn, (j + 1) * dSae * dIn),
@@ -532,23 +326,23 @@ export async function createGpuTrainer(device: GPUDevice, input: Dataset, config
         batchThreshold: th ? th[2 * j] : 0,
       }));
     },
-    writeParams(member, params) {
+    writeParams(member, values) {
       if (!(Number.isInteger(member) && member >= 0 && member < M)) throw new Error(`writeParams: member must be in [0, ${M}), got ${member}`);
-      const targets: [keyof typeof params, AdamTensor & { n: number }, number][] = [
+      const targets: [keyof typeof values, ParamTensor, number][] = [
         ['wEnc', wEnc, dSae * dIn],
         ['bEnc', bEnc, dSae],
         ['wDec', wDec, dSae * dIn],
         ['bDec', bDec, dIn],
       ];
       for (const [name, t, per] of targets) {
-        const v = params[name];
+        const v = values[name];
         if (!v) continue;
         if (v.length !== per) throw new Error(`writeParams: ${name} of member ${member}: expected ${per} values, got ${v.length}`);
         device.queue.writeBuffer(t.p, member * per * 4, v.buffer, v.byteOffset, v.byteLength);
       }
     },
     async readFiring() {
-      const [tsf, fc] = await Promise.all([readBuffer(tokensSinceFired, N * 4), readBuffer(firingCount, N * 8)]);
+      const [tsf, fc] = await Promise.all([read(tokensSinceFired, N * 4), read(firingCount, N * 8)]);
       const t32 = new Uint32Array(tsf);
       const counts64 = firingCountsFromWords(new Uint32Array(fc));
       return {
@@ -557,9 +351,8 @@ export async function createGpuTrainer(device: GPUDevice, input: Dataset, config
       };
     },
     destroy() {
-      for (const r of recorders) r.destroy();
-      tail.destroy();
-      for (const b of buffers) b.destroy();
+      for (const r of prepared) r.destroy();
+      alloc.destroyAll();
     },
   };
 }

@@ -10,12 +10,11 @@
 
 import { boostingResidual, foldInputScale, residualName } from '../../core/ensemble/boosting.ts';
 import type { Dataset, Sae } from '../../core/sae/types.ts';
-import type { PreparedDispatch } from '../../gpu/kernels/encode.ts';
-import { compileEncode, compileEncodeBias, prepareEncode, prepareEncodeBias, recordPrepared } from '../../gpu/kernels/encode.ts';
-import type { Recorder } from '../../gpu/kernels/sparse.ts';
-import { compileSparseKernels, decodeRecorder } from '../../gpu/kernels/sparse.ts';
-import { chooseTopk, compileTopk, recordTopk, topkParams } from '../../gpu/kernels/topk.ts';
-import { paramsBuffer } from '../../gpu/kernel.ts';
+import type { Recorder } from '../../gpu/kernel.ts';
+import { sequence } from '../../gpu/kernel.ts';
+import { compileEncode, compileEncodeBias, prepareEncode, prepareEncodeBias } from '../../gpu/kernels/encode.ts';
+import { compileSparseKernels, prepareDecode } from '../../gpu/kernels/sparse.ts';
+import { chooseTopk, compileTopk, prepareTopk } from '../../gpu/kernels/topk.ts';
 
 export interface ResidualOptions {
   /** A software adapter (SwiftShader): serial TopK and the T32 encoder tile (as gpuTrainer.ts chooses). */
@@ -100,12 +99,6 @@ interface StageBuffers {
   bEff: GPUBuffer; // [dSae]       bEnc − (s·wEnc)·(bDec/s), written once
 }
 
-/** The bound dispatches of one stage on a chunk of n rows, reading rIn and writing rOut. */
-interface StagePass {
-  encode: PreparedDispatch;
-  topkParams: GPUBuffer;
-  decode: Recorder;
-}
 
 async function topkResidualOnGpu(device: GPUDevice, stages: readonly Sae[], r: Float32Array, rows: number, dIn: number, opts: ResidualOptions): Promise<Float32Array> {
   const software = opts.isSoftware === true;
@@ -125,7 +118,9 @@ async function topkResidualOnGpu(device: GPUDevice, stages: readonly Sae[], r: F
     device.queue.writeBuffer(b, 0, values.buffer, values.byteOffset, values.byteLength);
     return b;
   };
-  const passes = new Map<number, StagePass[]>(); // by chunk row count (at most two: full and tail)
+  const prepared: Recorder[] = []; // destroyed at the end, after the submitted work
+  // One Recorder per chunk row count (at most two: full and tail): every stage's encode → topk → decode.
+  const passes = new Map<number, Recorder>();
   try {
     const [gemm, encodeBias, sparse] = await Promise.all([
       compileEncode(device, software ? 'T32' : 'T64'),
@@ -155,10 +150,10 @@ async function topkResidualOnGpu(device: GPUDevice, stages: readonly Sae[], r: F
       );
       const encoder = device.createCommandEncoder({ label: 'residual:bEff' });
       const pass = encoder.beginComputePass();
-      for (const b of biases) recordPrepared(pass, b);
+      for (const b of biases) b.record(pass);
       pass.end();
       device.queue.submit([encoder.finish()]);
-      for (const b of biases) owned.push(b.params);
+      prepared.push(...biases);
     }
 
     // ---- per-chunk scratch: r ping-pong, z, idx/val, xHat, sqErr ----
@@ -168,26 +163,27 @@ async function topkResidualOnGpu(device: GPUDevice, stages: readonly Sae[], r: F
     const val = make('val', chunkRows * maxK); // [chunkRows, 1, k]
     const xHat = make('xHat', chunkRows * dIn); // [1, chunkRows, dIn] (−x̂, unused)
     const sqErr = make('sqErr', chunkRows); // [1, chunkRows] (unused)
-    const bind = (n: number): StagePass[] =>
-      weights.map((w, j) => {
+    const bind = (n: number): Recorder =>
+      sequence(weights.flatMap((w, j) => {
         const { dSae, k } = w.sae;
         const [rIn, rOut] = [rBuf[j % 2], rBuf[(j + 1) % 2]];
-        const topkP = paramsBuffer(device, `residual:stage${j}:topk:params`, topkParams({ batch: n, dSae, M: 1, k }));
-        owned.push(topkP);
         const encode = prepareEncode(device, gemm, { batch: n, N: dSae, dIn }, { x: rIn, wEnc: w.wEnc, bEff: w.bEff, z });
-        owned.push(encode.params);
-        const decode = decodeRecorder(
+        const select = prepareTopk(device, topk, { z, dead: null, idx, val }, { batch: n, dSae, M: 1, k });
+        const decode = prepareDecode(
           device,
           sparse,
           { batch: n, M: 1, dIn, dSae, k },
           { target: rIn, wDec: w.negWDec, bDec: w.negBDec, idx, val, xHat, e: rOut, sqErr },
           { withBias: true, targetMemberStride: 0, targetScale: -1 }, // e = −x̂ − (−1)·r = r − x̂
         );
-        return { encode, topkParams: topkP, decode };
-      });
-    const passesFor = (n: number): StagePass[] => {
+        return [encode, select, decode];
+      }));
+    const passesFor = (n: number): Recorder => {
       let p = passes.get(n);
-      if (!p) passes.set(n, (p = bind(n)));
+      if (!p) {
+        passes.set(n, (p = bind(n)));
+        prepared.push(p);
+      }
       return p;
     };
 
@@ -206,12 +202,7 @@ async function topkResidualOnGpu(device: GPUDevice, stages: readonly Sae[], r: F
       device.queue.writeBuffer(rBuf[0], 0, r.buffer, r.byteOffset + start * rowBytes, n * rowBytes);
       const encoder = device.createCommandEncoder({ label: `residual:chunk[${start}..]` });
       const pass = encoder.beginComputePass({ label: 'residual' });
-      passesFor(n).forEach((p, j) => {
-        const w = weights[j];
-        recordPrepared(pass, p.encode);
-        recordTopk(device, pass, topk, { z, dead: null, idx, val, params: p.topkParams }, { batch: n, dSae: w.sae.dSae, M: 1, k: w.sae.k });
-        p.decode.record(pass);
-      });
+      passesFor(n).record(pass);
       pass.end();
       encoder.copyBufferToBuffer(last, 0, target.buffer, (start - target.start) * rowBytes, n * rowBytes);
       device.queue.submit([encoder.finish()]);
@@ -226,7 +217,7 @@ async function topkResidualOnGpu(device: GPUDevice, stages: readonly Sae[], r: F
     }
     return out;
   } finally {
-    for (const list of passes.values()) for (const p of list) p.decode.destroy();
+    for (const p of prepared) p.destroy();
     for (const b of owned) b.destroy();
   }
 }

@@ -1,21 +1,18 @@
 // Kernel declarations for the dense-code half of the ReLU / JumpReLU / BatchTopK steps — activations and their
 // backward (shaders/activation.wgsl, eight entry points), dense decode (decodeDense.wgsl, two), per-latent weight
-// gradients (gemmTN.wgsl) — the decoder-gradient GEMM on encode.wgsl, and recorders that bind buffers once and
-// record dispatches into a compute pass, step after step. No readbacks here.
-// Imports WGSL (?raw), src/gpu/kernel.ts, src/gpu/kernels/{encode,sparse}.ts and types from src/core only.
+// gradients (gemmTN.wgsl) — the decoder-gradient GEMM on encode.wgsl, prepared once as Recorders (src/gpu/kernel.ts),
+// and one dense loss term composed of them (prepareDenseTerm). No readbacks here.
+// Imports WGSL (?raw), src/gpu/kernel.ts, types of src/gpu/kernels/encode.ts and of src/core only.
 
 import activationWgsl from '../../../shaders/activation.wgsl?raw';
 import decodeDenseWgsl from '../../../shaders/decodeDense.wgsl?raw';
 import gemmTNWgsl from '../../../shaders/gemmTN.wgsl?raw';
 import type { DenseArch, DenseDecodeOptions, DenseSizes } from '../../core/sae/dense.ts';
-import type { Kernel, KernelDecl, ParamField } from '../kernel.ts';
-import { bindBuffers, compileKernel, dispatch, foldGrid, packParams, paramsBuffer } from '../kernel.ts';
+import type { Kernel, KernelDecl, ParamField, Recorder } from '../kernel.ts';
+import { NO_RECORDER, bindBuffers, compileKernel, dispatch, foldGrid, packParams, paramsBuffer } from '../kernel.ts';
 import type { EncodeGemm } from './encode.ts';
-import type { Recorder, SparseKernels } from './sparse.ts';
-import { bDecGradRecorder } from './sparse.ts';
 
 export type { DenseArch, DenseDecodeOptions, DenseSizes } from '../../core/sae/dense.ts';
-export type { Recorder } from './sparse.ts';
 
 const activationDecl = (entryPoint: string): KernelDecl => ({
   name: 'activation',
@@ -132,8 +129,6 @@ const foldWidth = (device: GPUDevice, tuning: { foldAt: number }): number => tun
 
 const scratch = (device: GPUDevice, label: string): GPUBuffer => device.createBuffer({ label, size: 16, usage: GPUBufferUsage.STORAGE });
 
-const NOOP: Recorder = { record: () => {}, destroy: () => {} };
-
 // ---------------------------------------------------------------- activation.wgsl
 
 /** Where the decoder-gradient GEMM left gF(j, b, i): gF[(j·batch + b)·rowStride + j·memberCol + i]. */
@@ -150,7 +145,7 @@ export interface ActivationBuffers {
   z: GPUBuffer; // [batch, N]
   /** [batch, N] codes: written by forward (relu, jumprelu); read by the backward (batchtopk: from batchTopkThreshold). */
   f: GPUBuffer;
-  gF: GPUBuffer; // decoderGradRecorder's output (GfLayout)
+  gF: GPUBuffer; // prepareDecoderGrad's output (GfLayout)
   wDec: GPUBuffer; // [N, dIn] (relu: ‖wDec‖)
   logThreshold: GPUBuffer | null; // [N] jumprelu
   gz: GPUBuffer; // [batch, N] out
@@ -171,7 +166,7 @@ export interface ActivationRecorders {
   prep: Recorder;
   /** relu / jumprelu: f from z; batchtopk: nothing (its codes come from batchTopkThreshold.wgsl). */
   forward: Recorder;
-  /** gz from gF (after decoderGradRecorder); jumprelu also dLogThreshold (thresholdGrad). */
+  /** gz from gF (after prepareDecoderGrad); jumprelu also dLogThreshold (thresholdGrad). */
   backward: Recorder;
   /** Rewrites λ in the uniform (queue.writeBuffer: takes effect for the next submit). */
   setL1Coefficient(l1Coefficient: number): void;
@@ -179,7 +174,7 @@ export interface ActivationRecorders {
 }
 
 /** Binds activation.wgsl for one architecture (see ActivationRecorders). */
-export function activationRecorders(
+export function prepareActivation(
   device: GPUDevice,
   kernels: DenseKernels,
   s: DenseSizes,
@@ -231,8 +226,8 @@ export function activationRecorders(
     return { record: (pass) => dispatch(pass, kernel, group, grid), destroy: () => {} };
   };
   const elementwise = Math.ceil((batch * N) / wg);
-  let prep = NOOP;
-  let forward = NOOP;
+  let prep = NO_RECORDER;
+  let forward = NO_RECORDER;
   const backward: Recorder[] = [];
   const bwd = (kernel: Kernel): Recorder => one(kernel, [b.z, b.f, b.gF, b.wDec, lt, b.gz, latent, b.dLogThreshold ?? noGrad], elementwise);
   if (arch === 'relu') {
@@ -270,7 +265,7 @@ export interface DecodeDenseBuffers {
 }
 
 /** decodeDense.wgsl main then rowSqErr: xHat, e = xHat − targetScale·target, sqErr (see its header). */
-export function decodeDenseRecorder(device: GPUDevice, kernels: DenseKernels, s: DenseSizes, b: DecodeDenseBuffers, opts: DenseDecodeOptions): Recorder {
+export function prepareDecodeDense(device: GPUDevice, kernels: DenseKernels, s: DenseSizes, b: DecodeDenseBuffers, opts: DenseDecodeOptions): Recorder {
   checkSizes('decodeDense', s);
   const { batch, M, dIn, dSae } = s;
   const N = M * dSae;
@@ -336,7 +331,7 @@ export interface DecoderGradBuffers {
  * gF(j, b, i) = Σ_d e[j, b, d]·wDec[j·dSae + i, d] (raw: activation's backward applies 2/batch) on encode.wgsl with
  * bEff = 0 (a zero buffer the recorder owns). Layout: decoderGradLayout(device, s, mode), returned as `layout`.
  */
-export function decoderGradRecorder(
+export function prepareDecoderGrad(
   device: GPUDevice,
   gemm: EncodeGemm,
   s: DenseSizes,
@@ -408,7 +403,7 @@ export interface GemmTNBuffers {
   outSum: GPUBuffer | null;
 }
 
-export interface GemmTNRecorderOptions {
+export interface GemmTNOptions {
   /** 0 for the shared x [batch, dIn], batch·dIn for e [M, batch, dIn]. */
   srcMemberStride: number;
   factor: number;
@@ -418,7 +413,7 @@ export interface GemmTNRecorderOptions {
 }
 
 /** gemmTN.wgsl: out (+)= factor·coefᵀ·(src − bDec) (+ l1 term), outSum (+)= factor·Σ_b coef (see its header). */
-export function gemmTNRecorder(device: GPUDevice, kernels: DenseKernels, s: DenseSizes, b: GemmTNBuffers, opts: GemmTNRecorderOptions): Recorder & { setL1Scale(l1Scale: number): void } {
+export function prepareGemmTN(device: GPUDevice, kernels: DenseKernels, s: DenseSizes, b: GemmTNBuffers, opts: GemmTNOptions): Recorder & { setL1Scale(l1Scale: number): void } {
   checkSizes('gemmTN', s);
   const { batch, M, dIn, dSae } = s;
   const N = M * dSae;
@@ -463,14 +458,13 @@ export function gemmTNRecorder(device: GPUDevice, kernels: DenseKernels, s: Dens
   };
 }
 
-// ---------------------------------------------------------------- the dense step, composed
+// ---------------------------------------------------------------- one dense-code loss term, composed
 
-export interface DenseStepBuffers {
+export interface DenseTermBuffers {
   x: GPUBuffer; // [batch, dIn] the shared (scaled) batch
   z: GPUBuffer; // [batch, N] encode.wgsl's output
   /** [batch, N] codes: written here (relu, jumprelu) or by batchTopkThreshold.wgsl before this (batchtopk). */
   f: GPUBuffer;
-  wEnc: GPUBuffer; // [N, dIn]
   wDec: GPUBuffer; // [N, dIn]
   bDec: GPUBuffer; // [M, dIn]
   logThreshold: GPUBuffer | null; // [N] jumprelu
@@ -483,30 +477,36 @@ export interface DenseStepBuffers {
   dWEnc: GPUBuffer; // [N, dIn] out
   dBEnc: GPUBuffer; // [N] out
   dWDec: GPUBuffer; // [N, dIn] out
-  dBDec: GPUBuffer; // [M, dIn] out
   dLogThreshold: GPUBuffer | null; // [N] jumprelu out
 }
 
 /**
- * The dense part of a ReLU / JumpReLU / BatchTopK step after encode (and after batchTopkThreshold for batchtopk),
- * in this order: activation prep → activation forward → decodeDense (main, rowSqErr) → decoder gradient gF
- * (encode.wgsl) → activation backward (+ thresholdGrad) → gemmTN decoder (dWDec) → gemmTN encoder (dWEnc, dBEnc)
- * → bDecGrad (dBDec). Every gradient is overwritten. No AuxK. Twin: src/core/sae/dense.ts:denseBackward.
+ * The dense-code reconstruction term of a ReLU / JumpReLU / BatchTopK step, the dense twin of the sparse path's
+ * prepareDecode + prepareTermBackward: `forward` = activation prep → activation forward → decodeDense (main,
+ * rowSqErr); `backward` = decoder gradient gF (encode.wgsl) → activation backward (+ thresholdGrad) → gemmTN
+ * decoder (dWDec) → gemmTN encoder (dWEnc, dBEnc). Every gradient is overwritten. The caller records bDecGrad
+ * after it (and after any AuxK term that adds to dBEnc). Twin: src/core/sae/dense.ts:denseBackward.
  */
-export function denseStepRecorder(
+export interface DenseTerm {
+  forward: Recorder;
+  backward: Recorder;
+  /** Rewrites λ (activation's L1/L0 term and relu's decoder L1 term) for the next submit. */
+  setL1Coefficient(l1Coefficient: number): void;
+  destroy(): void;
+}
+
+export function prepareDenseTerm(
   device: GPUDevice,
-  kernels: { dense: DenseKernels; gemm: EncodeGemm; sparse: SparseKernels },
+  kernels: { dense: DenseKernels; gemm: EncodeGemm },
   s: DenseSizes,
   arch: DenseArch,
-  b: DenseStepBuffers,
+  b: DenseTermBuffers,
   coeffs: ActivationCoefficients,
   gfMode: 'auto' | GfLayout['mode'] = 'auto',
-  /** Leave dBDec out of record() and record it with recordBDec() — after an AuxK term has added its dBEnc. */
-  deferBDec = false,
-): Recorder & { setL1Coefficient(l1Coefficient: number): void; recordBDec(pass: GPUComputePassEncoder): void } {
+): DenseTerm {
   const { batch, dIn } = s;
-  const gF = decoderGradRecorder(device, kernels.gemm, s, { e: b.e, wDec: b.wDec, gF: b.gF }, { mode: gfMode, foldAt: kernels.dense.tuning.foldAt });
-  const act = activationRecorders(
+  const gF = prepareDecoderGrad(device, kernels.gemm, s, { e: b.e, wDec: b.wDec, gF: b.gF }, { mode: gfMode, foldAt: kernels.dense.tuning.foldAt });
+  const act = prepareActivation(
     device,
     kernels.dense,
     s,
@@ -515,27 +515,25 @@ export function denseStepRecorder(
     gF.layout,
     coeffs,
   );
-  const decode = decodeDenseRecorder(device, kernels.dense, s, { f: b.f, wDec: b.wDec, bDec: b.bDec, target: b.x, xHat: b.xHat, e: b.e, sqErr: b.sqErr }, { withBias: true, targetMemberStride: 0, targetScale: 1 });
+  const decode = prepareDecodeDense(device, kernels.dense, s, { f: b.f, wDec: b.wDec, bDec: b.bDec, target: b.x, xHat: b.xHat, e: b.e, sqErr: b.sqErr }, { withBias: true, targetMemberStride: 0, targetScale: 1 });
   const useL1 = arch === 'relu';
-  const dec = gemmTNRecorder(
+  const dec = prepareGemmTN(
     device,
     kernels.dense,
     s,
     { coef: b.f, src: b.e, bDec: null, l1: useL1 ? { wDec: b.wDec, decNorm: b.latent as GPUBuffer } : null, out: b.dWDec, outSum: null },
     { srcMemberStride: batch * dIn, factor: 2 / batch, l1Scale: useL1 ? coeffs.l1Coefficient / batch : 0, accumulate: false },
   );
-  const enc = gemmTNRecorder(device, kernels.dense, s, { coef: b.gz, src: b.x, bDec: b.bDec, l1: null, out: b.dWEnc, outSum: b.dBEnc }, { srcMemberStride: 0, factor: 1, l1Scale: 0, accumulate: false });
-  const bDec = bDecGradRecorder(device, kernels.sparse, { ...s, k: 1 }, { e: b.e, dBEnc: b.dBEnc, wEnc: b.wEnc, dBDec: b.dBDec });
-  const order: Recorder[] = [act.prep, act.forward, decode, gF, act.backward, dec, enc, ...(deferBDec ? [] : [bDec])];
+  const enc = prepareGemmTN(device, kernels.dense, s, { coef: b.gz, src: b.x, bDec: b.bDec, l1: null, out: b.dWEnc, outSum: b.dBEnc }, { srcMemberStride: 0, factor: 1, l1Scale: 0, accumulate: false });
+  const forward = [act.prep, act.forward, decode];
+  const backward = [gF, act.backward, dec, enc];
   return {
-    record: (pass) => order.forEach((r) => r.record(pass)),
-    recordBDec: (pass) => {
-      if (deferBDec) bDec.record(pass);
-    },
+    forward: { record: (pass) => forward.forEach((r) => r.record(pass)), destroy: () => {} },
+    backward: { record: (pass) => backward.forEach((r) => r.record(pass)), destroy: () => {} },
     setL1Coefficient: (l1) => {
       act.setL1Coefficient(l1);
       if (useL1) dec.setL1Scale(l1 / batch);
     },
-    destroy: () => [act, decode, gF, dec, enc, bDec].forEach((r) => r.destroy()),
+    destroy: () => [act, decode, gF, dec, enc].forEach((r) => r.destroy()),
   };
 }

@@ -1,12 +1,12 @@
 // Kernel declarations for the encoder GEMM (shaders/encode.wgsl) and its member-folded bias
-// (shaders/encodeBias.wgsl): tile variants, dispatch recorders and the per-adapter variant choice by
-// timing. Imports WGSL (?raw) and src/gpu/kernel.ts only: no engine, UI or Node code; no readbacks
+// (shaders/encodeBias.wgsl): tile variants, dispatches prepared once (Recorders) and the per-adapter
+// variant choice by timing. Imports WGSL (?raw) and src/gpu/kernel.ts only: no engine, UI or Node code; no readbacks
 // inside the recorders.
 
 import encodeWgsl from '../../../shaders/encode.wgsl?raw';
 import encodeBiasWgsl from '../../../shaders/encodeBias.wgsl?raw';
-import type { Kernel, KernelDecl } from '../kernel.ts';
-import { bindBuffers, compileKernel, dispatch, foldGrid, paramsBuffer } from '../kernel.ts';
+import type { Kernel, KernelDecl, PreparedDispatch } from '../kernel.ts';
+import { compileKernel, foldGrid, paramsBuffer, prepareDispatch } from '../kernel.ts';
 
 /** z = x·wEncᵀ + bEff with vec4 loads along dIn; needs dIn % 4 == 0. Bindings: x, wEnc, bEff, z, params. */
 export const ENCODE: KernelDecl = {
@@ -76,15 +76,8 @@ export function compileEncodeBias(device: GPUDevice, wg = ENCODE_BIAS_WG): Promi
   return compileKernel(device, ENCODE_BIAS, { WG: wg });
 }
 
-/** A recorded-ready dispatch: the bind group, its grid and the params buffer it owns (destroy when done). */
-export interface PreparedDispatch {
-  kernel: Kernel;
-  group: GPUBindGroup;
-  grid: [number, number, number];
-  /** False when there is nothing to compute (an empty dimension): record skips it. */
-  active: boolean;
-  params: GPUBuffer;
-}
+/** Nothing to compute (an empty dimension): the prepared dispatch records nothing. */
+const EMPTY_GRID: [number, number, number] = [0, 1, 1];
 
 function checkSize(what: string, buffer: GPUBuffer, floats: number, shape: string): void {
   if (buffer.size < floats * 4) throw new Error(`${what}: buffer ${buffer.label || '(unlabelled)'} has ${buffer.size} bytes, ${shape} needs ${floats * 4}`);
@@ -114,8 +107,7 @@ export function prepareEncode(
     ['u32', 0],
   ]);
   const tiles = Math.ceil(batch / gemm.tileB) * Math.ceil(N / gemm.tileN);
-  const group = bindBuffers(device, kernel, [buffers.x, buffers.wEnc, buffers.bEff, buffers.z, params]);
-  return { kernel, group, grid: foldGrid(tiles), active: tiles > 0, params };
+  return prepareDispatch(device, kernel, [buffers.x, buffers.wEnc, buffers.bEff, buffers.z], params, tiles > 0 ? foldGrid(tiles) : EMPTY_GRID);
 }
 
 /**
@@ -140,16 +132,8 @@ export function prepareEncodeBias(
     ['u32', dIn],
     ['u32', 0],
   ]);
-  const group = bindBuffers(device, kernel, [buffers.wEnc, buffers.bEnc, buffers.bDec, buffers.bEff, params]);
-  return { kernel, group, grid: foldGrid(N), active: N > 0, params };
+  return prepareDispatch(device, kernel, [buffers.wEnc, buffers.bEnc, buffers.bDec, buffers.bEff], params, N > 0 ? foldGrid(N) : EMPTY_GRID);
 }
-
-/** Records one prepared dispatch (encode or encodeBias) into `pass`. */
-export function recordPrepared(pass: GPUComputePassEncoder, d: PreparedDispatch): void {
-  if (d.active) dispatch(pass, d.kernel, d.group, d.grid);
-}
-export const recordEncode = recordPrepared;
-export const recordEncodeBias = recordPrepared;
 
 /** The variant chosen for an adapter, the timings that chose it and the shape they were taken on. */
 export interface EncodeChoice {
@@ -195,7 +179,7 @@ export async function chooseEncodeVariant(device: GPUDevice, batch: number, N: n
   const run = async (p: PreparedDispatch, times: number): Promise<number> => {
     const encoder = device.createCommandEncoder({ label: 'encode:choose' });
     const pass = encoder.beginComputePass();
-    for (let i = 0; i < times; i++) recordPrepared(pass, p);
+    for (let i = 0; i < times; i++) p.record(pass);
     pass.end();
     const t0 = performance.now();
     device.queue.submit([encoder.finish()]);
@@ -209,7 +193,7 @@ export async function chooseEncodeVariant(device: GPUDevice, batch: number, N: n
       for (let i = 0; i < prepared.length; i++) samples[i].push((await run(prepared[i], perRound)) / perRound);
     }
   } finally {
-    for (const p of prepared) p.params.destroy();
+    for (const p of prepared) p.destroy();
     for (const buf of Object.values(bufs)) buf.destroy();
   }
   const median = (xs: number[]) => [...xs].sort((u, v) => u - v)[Math.floor(xs.length / 2)];

@@ -8,8 +8,8 @@ import firingWgsl from '../../../shaders/firing.wgsl?raw';
 import gradNormWgsl from '../../../shaders/gradNorm.wgsl?raw';
 import normalizeRowsWgsl from '../../../shaders/normalizeRows.wgsl?raw';
 import projectGradWgsl from '../../../shaders/projectGrad.wgsl?raw';
-import type { Kernel, KernelDecl, ParamField } from '../kernel.ts';
-import { bindBuffers, compileKernel, dispatch, foldGrid, packParams, paramsBuffer } from '../kernel.ts';
+import type { Kernel, KernelDecl, ParamField, PreparedDispatch, Recorder } from '../kernel.ts';
+import { compileKernel, foldGrid, packParams, paramsBuffer, prepareDispatch } from '../kernel.ts';
 
 /** dWDec[m] −= (dWDec[m]·wDec[m]/‖wDec[m]‖²)·wDec[m]. Bindings: wDec, dWDec, params. */
 export const PROJECT_GRAD: KernelDecl = { name: 'projectGrad', code: projectGradWgsl, entryPoint: 'main', bindings: ['read', 'read_write', 'uniform'] };
@@ -74,19 +74,6 @@ export async function compileOptimKernels(device: GPUDevice, sizes: Partial<Opti
   return { sizes: s, projectGrad, gradNormPartial, gradNormFinal, adam, normalizeRows, firing };
 }
 
-/** A ready-to-record dispatch: bind group, grid, and the params buffer it owns (destroy when done). */
-export interface PreparedDispatch {
-  kernel: Kernel;
-  group: GPUBindGroup;
-  grid: [number, number, number];
-  params: GPUBuffer;
-}
-
-/** Records `d` into `pass` (nothing else: no readback, no submit). */
-export function recordDispatch(pass: GPUComputePassEncoder, d: PreparedDispatch): void {
-  dispatch(pass, d.kernel, d.group, d.grid);
-}
-
 /** Bytes of an f32 tensor of n values as adam.wgsl binds it (vec4s): ⌈n/4⌉·16, at least 16. */
 export function vec4Bytes(n: number): number {
   return Math.max(16, Math.ceil(n / 4) * 16);
@@ -113,8 +100,7 @@ export function prepareProjectGrad(device: GPUDevice, k: OptimKernels, shape: { 
   checkBytes('projectGrad wDec', buffers.wDec, rows * dIn * 4, `[rows ${rows}, dIn ${dIn}]`);
   checkBytes('projectGrad dWDec', buffers.dWDec, rows * dIn * 4, `[rows ${rows}, dIn ${dIn}]`);
   const params = paramsBuffer(device, 'projectGrad:params', rowParams(rows, dIn));
-  const group = bindBuffers(device, k.projectGrad, [buffers.wDec, buffers.dWDec, params]);
-  return { kernel: k.projectGrad, group, grid: foldGrid(rows), params };
+  return prepareDispatch(device, k.projectGrad, [buffers.wDec, buffers.dWDec], params, foldGrid(rows));
 }
 
 /** wDec rows to unit norm. wDec: [rows, dIn]. Grid: one workgroup per row, folded past 65,535. */
@@ -122,8 +108,7 @@ export function prepareNormalizeRows(device: GPUDevice, k: OptimKernels, shape: 
   const { rows, dIn } = shape;
   checkBytes('normalizeRows wDec', buffers.wDec, rows * dIn * 4, `[rows ${rows}, dIn ${dIn}]`);
   const params = paramsBuffer(device, 'normalizeRows:params', rowParams(rows, dIn));
-  const group = bindBuffers(device, k.normalizeRows, [buffers.wDec, params]);
-  return { kernel: k.normalizeRows, group, grid: foldGrid(rows), params };
+  return prepareDispatch(device, k.normalizeRows, [buffers.wDec], params, foldGrid(rows));
 }
 
 /** One gradient tensor of all members: [members, segLen] f32, member j owning [j·segLen, (j+1)·segLen). */
@@ -176,8 +161,7 @@ export function prepareGradNorm(
       ['u32', offset],
       ['f32', maxNorm],
     ]);
-    const group = bindBuffers(device, k.gradNormPartial, [t.buffer, partials, params]);
-    dispatches.push({ kernel: k.gradNormPartial, group, grid: foldGrid(members * chunks[i]), params });
+    dispatches.push(prepareDispatch(device, k.gradNormPartial, [t.buffer, partials], params, foldGrid(members * chunks[i])));
     offset += chunks[i];
   });
   const params = paramsBuffer(device, 'gradNorm:params:final', [
@@ -188,8 +172,7 @@ export function prepareGradNorm(
     ['u32', 0],
     ['f32', maxNorm],
   ]);
-  const group = bindBuffers(device, k.gradNormFinal, [partials, gradClip, params]);
-  dispatches.push({ kernel: k.gradNormFinal, group, grid: [members, 1, 1], params });
+  dispatches.push(prepareDispatch(device, k.gradNormFinal, [partials, gradClip], params, [members, 1, 1]));
   return { dispatches, partials, stride };
 }
 
@@ -249,9 +232,8 @@ export function prepareAdam(device: GPUDevice, k: OptimKernels, members: number,
   checkBytes('adam gradClip', gradClip, members * 8, `[M ${members}, 2]`);
   const params = device.createBuffer({ label: 'adam:params', size: 48, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(params, 0, adamParams(n, t.segLen, h, 1));
-  const group = bindBuffers(device, k.adam, [t.g, gradClip, t.p, t.m, t.v, params]);
   const groups = Math.ceil(Math.ceil(n / 4) / k.sizes.adamWg);
-  return { kernel: k.adam, group, grid: foldGrid(groups), params, n, segLen: t.segLen };
+  return { ...prepareDispatch(device, k.adam, [t.g, gradClip, t.p, t.m, t.v], params, foldGrid(groups)), n, segLen: t.segLen };
 }
 
 /** Rewrites an Adam dispatch's uniform for step t (1-based) and this step's lr: call once per step before submit. */
@@ -311,9 +293,8 @@ export function prepareFiring(device: GPUDevice, k: OptimKernels, shape: FiringS
     ['u32', deadWindowTokens],
   ]);
   const b = buffers;
-  const group = bindBuffers(device, k.firing, [b.val, b.idx, b.firingCount, b.tokensSinceFired, b.dead, b.stats, params]);
   const tile = k.sizes.firingWg * k.sizes.firingPerThread;
-  return { kernel: k.firing, group, grid: foldGrid(members * Math.ceil(dSae / tile)), params };
+  return prepareDispatch(device, k.firing, [b.val, b.idx, b.firingCount, b.tokensSinceFired, b.dead, b.stats], params, foldGrid(members * Math.ceil(dSae / tile)));
 }
 
 /** firingCount words [N, 2] (lo, hi) as read back → counts [N], exact below 2⁵³. */
@@ -328,12 +309,10 @@ export function firingCountsFromWords(words: Uint32Array): Float64Array {
  * normalizeRows. tensors are in gradList order (wEnc, bEnc, wDec, bDec, logThreshold; segLen 0 = absent),
  * tensors[2] being wDec. gradClip [M, 2] is owned (read it for ‖g‖ per member at snapshots).
  */
-export interface OptimTail {
+export interface OptimTail extends Recorder {
   gradClip: GPUBuffer;
   /** Rewrites the Adam uniforms for step t (1-based) and lr; call before each step's submit. */
   setStep(h: AdamStepHyper, t: number): void;
-  record(pass: GPUComputePassEncoder): void;
-  destroy(): void;
 }
 
 export function prepareOptimTail(
@@ -360,10 +339,10 @@ export function prepareOptimTail(
       for (const d of adams) writeAdamStep(device.queue, d, hyper, t);
     },
     record(pass) {
-      for (const d of all) recordDispatch(pass, d);
+      for (const d of all) d.record(pass);
     },
     destroy() {
-      for (const d of all) d.params.destroy();
+      for (const d of all) d.destroy();
       norm.partials.destroy();
       gradClip.destroy();
     },

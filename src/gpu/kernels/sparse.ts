@@ -1,7 +1,7 @@
 // Kernel declarations for the sparse half of the TopK step — decode (shaders/decode.wgsl), ∂L/∂z at the
 // selected slots (decodeBackward.wgsl), per-latent segments (latentIndex.wgsl, seven entry points), per-latent
-// weight gradients (weightGrad.wgsl) and the decoder-bias gradient (bDecGrad.wgsl) — and recorders that bind
-// buffers once and record the dispatches into a compute pass, step after step. No readbacks here.
+// weight gradients (weightGrad.wgsl) and the decoder-bias gradient (bDecGrad.wgsl) — prepared once as Recorders
+// (src/gpu/kernel.ts) that record their dispatches into a compute pass, step after step. No readbacks here.
 // Imports WGSL (?raw), src/gpu/kernel.ts and types from src/core only: no engine, UI or Node code.
 
 import decodeWgsl from '../../../shaders/decode.wgsl?raw';
@@ -10,8 +10,8 @@ import latentIndexWgsl from '../../../shaders/latentIndex.wgsl?raw';
 import weightGradWgsl from '../../../shaders/weightGrad.wgsl?raw';
 import bDecGradWgsl from '../../../shaders/bDecGrad.wgsl?raw';
 import type { DecodeOptions, SparseSizes } from '../../core/sae/sparse.ts';
-import type { Kernel, KernelDecl, ParamField } from '../kernel.ts';
-import { bindBuffers, compileKernel, dispatch, foldGrid, paramsBuffer } from '../kernel.ts';
+import type { Kernel, KernelDecl, ParamField, Recorder } from '../kernel.ts';
+import { bindBuffers, compileKernel, dispatch, foldGrid, paramsBuffer, prepareDispatch, sequence } from '../kernel.ts';
 
 export type { DecodeOptions, SparseSizes } from '../../core/sae/sparse.ts';
 
@@ -153,13 +153,6 @@ export async function compileSparseKernels(device: GPUDevice, tuning: Partial<Sp
   };
 }
 
-/** Dispatches bound once (bind groups, uniform buffers), recorded into any number of passes. */
-export interface Recorder {
-  record(pass: GPUComputePassEncoder): void;
-  /** Releases the uniform / placeholder buffers the recorder made (not the caller's buffers). */
-  destroy(): void;
-}
-
 function checkSizes(what: string, s: SparseSizes): void {
   const { batch, M, dIn, dSae, k } = s;
   for (const [name, v] of Object.entries(s)) {
@@ -177,25 +170,10 @@ function foldWidth(device: GPUDevice, kernels: SparseKernels): number {
   return kernels.tuning.foldAt || device.limits.maxComputeWorkgroupsPerDimension;
 }
 
-/** One dispatch, bound once. */
+/** One dispatch, bound once, owning its uniform (and `owned` placeholders). */
 function single(device: GPUDevice, kernels: SparseKernels, kernel: Kernel, buffers: GPUBuffer[], fields: ParamField[], workgroups: number, owned: GPUBuffer[] = []): Recorder {
   const params = paramsBuffer(device, `${kernel.decl.name}:params`, fields);
-  const group = bindBuffers(device, kernel, [...buffers, params]);
-  const g = foldGrid(workgroups, foldWidth(device, kernels));
-  return {
-    record: (pass) => dispatch(pass, kernel, group, g),
-    destroy: () => {
-      params.destroy();
-      for (const b of owned) b.destroy();
-    },
-  };
-}
-
-function sequence(parts: Recorder[]): Recorder {
-  return {
-    record: (pass) => parts.forEach((p) => p.record(pass)),
-    destroy: () => parts.forEach((p) => p.destroy()),
-  };
+  return prepareDispatch(device, kernel, buffers, params, foldGrid(workgroups, foldWidth(device, kernels)), owned);
 }
 
 export interface DecodeBuffers {
@@ -211,7 +189,7 @@ export interface DecodeBuffers {
 }
 
 /** decode.wgsl: xHat, e = xHat − targetScale·target, sqErr (see its header). */
-export function decodeRecorder(device: GPUDevice, kernels: SparseKernels, s: SparseSizes, b: DecodeBuffers, opts: DecodeOptions): Recorder {
+export function prepareDecode(device: GPUDevice, kernels: SparseKernels, s: SparseSizes, b: DecodeBuffers, opts: DecodeOptions): Recorder {
   checkSizes('decode', s);
   const { batch, M, dIn, dSae, k } = s;
   const N = M * dSae;
@@ -247,7 +225,7 @@ export interface DecodeBackwardBuffers {
 }
 
 /** decodeBackward.wgsl: gVal = (2/batch)·coeff·scale_j·dot(e, wDec[idx]) where val > 0, else 0. */
-export function decodeBackwardRecorder(device: GPUDevice, kernels: SparseKernels, s: SparseSizes, b: DecodeBackwardBuffers, coeff: number): Recorder {
+export function prepareDecodeBackward(device: GPUDevice, kernels: SparseKernels, s: SparseSizes, b: DecodeBackwardBuffers, coeff: number): Recorder {
   checkSizes('decodeBackward', s);
   const { batch, M, dIn, dSae, k } = s;
   need('decodeBackward', 'e', b.e, M * batch * dIn, '[M, batch, dIn]');
@@ -278,7 +256,7 @@ export interface LatentIndexBuffers {
  * latentIndex.wgsl: clear, count, scan, scatter, sortShort, prepareLong, sortLong (indirect) → offsets, entries
  * (see src/core/sae/sparse.ts:latentSegments). The recorder owns the 12-byte indirect-argument buffer of sortLong.
  */
-export function latentIndexRecorder(device: GPUDevice, kernels: SparseKernels, s: SparseSizes, b: LatentIndexBuffers): Recorder {
+export function prepareLatentIndex(device: GPUDevice, kernels: SparseKernels, s: SparseSizes, b: LatentIndexBuffers): Recorder {
   checkSizes('latentIndex', s);
   const { batch, M, dSae, k } = s;
   const N = M * dSae;
@@ -350,7 +328,7 @@ export interface WeightGradOptions {
 }
 
 /** weightGrad.wgsl: out[m] (+)= Σ_segment factor·scale_j·coef·(src − bDec), outSum[m] (+)= Σ factor·scale_j·coef. */
-export function weightGradRecorder(device: GPUDevice, kernels: SparseKernels, s: SparseSizes, b: WeightGradBuffers, opts: WeightGradOptions): Recorder {
+export function prepareWeightGrad(device: GPUDevice, kernels: SparseKernels, s: SparseSizes, b: WeightGradBuffers, opts: WeightGradOptions): Recorder {
   checkSizes('weightGrad', s);
   const { batch, M, dIn, dSae, k } = s;
   const N = M * dSae;
@@ -395,7 +373,7 @@ export interface BDecGradBuffers {
 }
 
 /** bDecGrad.wgsl: dBDec[j] = (2/batch)·Σ_b e[j, b] − Σ_i dBEnc[j·dSae + i]·wEnc[j·dSae + i]. */
-export function bDecGradRecorder(device: GPUDevice, kernels: SparseKernels, s: SparseSizes, b: BDecGradBuffers): Recorder {
+export function prepareBDecGrad(device: GPUDevice, kernels: SparseKernels, s: SparseSizes, b: BDecGradBuffers): Recorder {
   checkSizes('bDecGrad', s);
   const { batch, M, dIn, dSae } = s;
   need('bDecGrad', 'e', b.e, M * batch * dIn, '[M, batch, dIn]');
@@ -434,9 +412,9 @@ export interface TermBackwardBuffers {
  * One loss term's sparse backward: decodeBackward → latentIndex → weightGrad (decoder: coef val, src e,
  * factor (2/batch)·coeff·scale_j → dWDec) → weightGrad (encoder: coef gVal, src x − bDec → dWEnc, dBEnc).
  * The step records the main term (coeff 1, accumulate false: every gradient row overwritten), then AuxK
- * (coeff α, memberScale, accumulate true: its segment sums added), then bDecGradRecorder.
+ * (coeff α, memberScale, accumulate true: its segment sums added), then prepareBDecGrad.
  */
-export function termBackwardRecorder(
+export function prepareTermBackward(
   device: GPUDevice,
   kernels: SparseKernels,
   s: SparseSizes,
@@ -445,16 +423,16 @@ export function termBackwardRecorder(
 ): Recorder {
   const { batch, dIn } = s;
   return sequence([
-    decodeBackwardRecorder(device, kernels, s, { e: b.e, wDec: b.wDec, idx: b.idx, val: b.val, memberScale: b.memberScale, gVal: b.gVal }, opts.coeff),
-    latentIndexRecorder(device, kernels, s, { idx: b.idx, counts: b.counts, offsets: b.offsets, entries: b.entries }),
-    weightGradRecorder(
+    prepareDecodeBackward(device, kernels, s, { e: b.e, wDec: b.wDec, idx: b.idx, val: b.val, memberScale: b.memberScale, gVal: b.gVal }, opts.coeff),
+    prepareLatentIndex(device, kernels, s, { idx: b.idx, counts: b.counts, offsets: b.offsets, entries: b.entries }),
+    prepareWeightGrad(
       device,
       kernels,
       s,
       { offsets: b.offsets, entries: b.entries, coef: b.val, src: b.e, bDec: null, memberScale: b.memberScale, out: b.dWDec, outSum: null },
       { srcMemberStride: batch * dIn, factor: (2 / batch) * opts.coeff, accumulate: opts.accumulate },
     ),
-    weightGradRecorder(
+    prepareWeightGrad(
       device,
       kernels,
       s,

@@ -1,13 +1,13 @@
 // Kernel declarations for TopK selection: per-row TopK and its AuxK (dead-mask) variant, by radix select or
 // by one invocation per row (shaders/topk.wgsl, entry points main and serial; chooseTopk picks one), and
 // BatchTopK's batch-wide threshold and mask (shaders/batchTopkThreshold.wgsl).
-// Thin helpers compile them and record dispatches given buffers and sizes; no readbacks here.
+// Helpers compile them and bind dispatches once (prepareTopk, prepareBatchTopk: Recorders); no readbacks here.
 // Imports WGSL (?raw) and src/gpu/kernel.ts only: no engine, UI or Node code.
 
 import topkWgsl from '../../../shaders/topk.wgsl?raw';
 import batchTopkWgsl from '../../../shaders/batchTopkThreshold.wgsl?raw';
-import type { Kernel, KernelDecl, ParamField } from '../kernel.ts';
-import { bindBuffers, compileKernel, dispatch, foldGrid } from '../kernel.ts';
+import type { Kernel, KernelDecl, ParamField, PreparedDispatch, Recorder } from '../kernel.ts';
+import { bindBuffers, compileKernel, dispatch, foldGrid, paramsBuffer, prepareDispatch } from '../kernel.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // Per-row TopK (and AuxK)
@@ -123,39 +123,24 @@ function checkTopkSizes(kernel: TopkKernel, s: TopkSizes): void {
 }
 
 /**
- * Records one TopK dispatch: per (row, member), idx/val [batch, M, k] ← the k largest of z [batch, M·dSae]
+ * Binds one TopK dispatch once: per (row, member), idx/val [batch, M, k] ← the k largest of z [batch, M·dSae]
  * (value desc, index asc; val = ReLU). `dead` [M·dSae] u32 is read only by a masked kernel; pass null
- * otherwise (z is bound in its place). `params` holds topkParams(sizes). Grid: batch·M workgroups (radix)
- * or ceil(batch·M / wg) (serial), folded past 65,535.
- */
-/**
- * Binds the TopK dispatch once and returns a recorder for it: a trainer records the same dispatch every
- * step, so the bind group is made here, not per step.
+ * otherwise (z is bound in its place). Owns its uniform (topkParams(sizes)). Grid: batch·M workgroups
+ * (radix) or ceil(batch·M / wg) (serial), folded past 65,535.
  */
 export function prepareTopk(
   device: GPUDevice,
   kernel: TopkKernel,
-  buffers: { z: GPUBuffer; dead: GPUBuffer | null; idx: GPUBuffer; val: GPUBuffer; params: GPUBuffer },
+  buffers: { z: GPUBuffer; dead: GPUBuffer | null; idx: GPUBuffer; val: GPUBuffer },
   sizes: TopkSizes,
-): (pass: GPUComputePassEncoder) => void {
+): PreparedDispatch {
   checkTopkSizes(kernel, sizes);
   if (kernel.masked && !buffers.dead) throw new Error('topk: the masked (AuxK) kernel needs a dead buffer [M·dSae] u32');
-  const { z, dead, idx, val, params } = buffers;
-  const group = bindBuffers(device, kernel, [z, dead ?? z, idx, val, params]);
+  const { z, dead, idx, val } = buffers;
   const rows = sizes.batch * sizes.M;
   const grid = foldGrid(kernel.variant === 'serial' ? Math.ceil(rows / kernel.wg) : rows);
-  return (pass) => dispatch(pass, kernel, group, grid);
-}
-
-/** Records one TopK dispatch (binds it on the spot; see prepareTopk for a dispatch recorded every step). */
-export function recordTopk(
-  device: GPUDevice,
-  pass: GPUComputePassEncoder,
-  kernel: TopkKernel,
-  buffers: { z: GPUBuffer; dead: GPUBuffer | null; idx: GPUBuffer; val: GPUBuffer; params: GPUBuffer },
-  sizes: TopkSizes,
-): void {
-  prepareTopk(device, kernel, buffers, sizes)(pass);
+  const params = paramsBuffer(device, `topk${kernel.masked ? ':masked' : ''}:params`, topkParams(sizes));
+  return prepareDispatch(device, kernel, [z, dead ?? z, idx, val], params, grid);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -218,32 +203,38 @@ export function batchTopkParams(s: TopkSizes, rowsPerWg = batchTopkRowsPerWg(s.d
 }
 
 /**
- * Records BatchTopK (10 dispatches): f [batch, M·dSae] ← per member, z where among the batch·k largest of
+ * Binds BatchTopK once (10 dispatches): f [batch, M·dSae] ← per member, z where among the batch·k largest of
  * the member's [batch, dSae] (ties to the lower flat index) and > 0, else 0; state[j·8 + 5] ← minKept
- * bits. hist, state, eqRow: scratch of batchTopkScratchSizes (hist needs no zeroing). `params` holds
- * batchTopkParams(sizes, rowsPerWg) with the same rowsPerWg.
+ * bits. hist, state, eqRow: scratch of batchTopkScratchSizes (hist needs no zeroing). Owns its uniform
+ * (batchTopkParams(sizes, rowsPerWg)).
  */
-export function recordBatchTopk(
+export function prepareBatchTopk(
   device: GPUDevice,
-  pass: GPUComputePassEncoder,
   kernels: BatchTopkKernels,
-  buffers: { z: GPUBuffer; hist: GPUBuffer; state: GPUBuffer; eqRow: GPUBuffer; f: GPUBuffer; params: GPUBuffer },
+  buffers: { z: GPUBuffer; hist: GPUBuffer; state: GPUBuffer; eqRow: GPUBuffer; f: GPUBuffer },
   sizes: TopkSizes,
   rowsPerWg = batchTopkRowsPerWg(sizes.dSae),
-): void {
+): Recorder {
   const { batch, dSae, M, k } = sizes;
   if (k < 1) throw new Error(`batchTopk: k = ${k} must be ≥ 1`);
   if (batch * M * dSae >= 2 ** 32) throw new Error(`batchTopk: batch·M·dSae = ${batch * M * dSae} overflows u32 indexing; chunk the batch`);
-  const { z, hist, state, eqRow, f, params } = buffers;
+  const { z, hist, state, eqRow, f } = buffers;
+  const params = paramsBuffer(device, 'batchTopk:params', batchTopkParams(sizes, rowsPerWg));
   const group = bindBuffers(device, kernels.initState, [z, hist, state, eqRow, f, params]); // one layout for all stages
   const members = foldGrid(M);
   const rows = foldGrid(batch * M);
-  dispatch(pass, kernels.initState, group, members);
-  for (let p = 0; p < 3; p++) {
-    dispatch(pass, kernels.histogram, group, foldGrid(M * Math.ceil(batch / rowsPerWg)));
-    dispatch(pass, kernels.selectBucket, group, members);
-  }
-  dispatch(pass, kernels.countTies, group, rows);
-  dispatch(pass, kernels.scanTies, group, members);
-  dispatch(pass, kernels.applyMask, group, rows);
+  const histogram = foldGrid(M * Math.ceil(batch / rowsPerWg));
+  return {
+    record: (pass) => {
+      dispatch(pass, kernels.initState, group, members);
+      for (let p = 0; p < 3; p++) {
+        dispatch(pass, kernels.histogram, group, histogram);
+        dispatch(pass, kernels.selectBucket, group, members);
+      }
+      dispatch(pass, kernels.countTies, group, rows);
+      dispatch(pass, kernels.scanTies, group, members);
+      dispatch(pass, kernels.applyMask, group, rows);
+    },
+    destroy: () => params.destroy(),
+  };
 }
