@@ -182,7 +182,7 @@ interface Prepared {
   split: string;
 }
 
-function prepare(plan: DatasetPlan, dir: string): Prepared {
+async function prepare(plan: DatasetPlan, dir: string): Promise<Prepared> {
   const write = (name: string, x: Float32Array, rows: number, dIn: number): string => {
     const path = join(dir, `${plan.id}-${name}.npy`);
     writeFileSync(path, writeNpy(x, [rows, dIn]));
@@ -210,7 +210,7 @@ function prepare(plan: DatasetPlan, dir: string): Prepared {
       split: `train: all ${train.rows} rows of ${plan.spec}; eval: ${s.rows} further rows from the same generator (same seed and features, rows ${train.rows}..${train.rows + s.rows - 1})`,
     };
   }
-  const data = loadData(plan.spec);
+  const data = await loadData(plan.spec);
   const nEval = Math.round(data.rows * s.fraction);
   const order = s.kind === 'tail' ? Uint32Array.from({ length: data.rows }, (_, i) => i) : permutation(data.rows, createRng(s.seed));
   const nTrain = data.rows - nEval;
@@ -1018,7 +1018,7 @@ async function main(): Promise<void> {
       let prep: Loaded['prep'];
       if (tmp) {
         say(`${plan.id}: preparing the train/eval split`);
-        const p = prepare(plan, tmp);
+        const p = await prepare(plan, tmp);
         prep = p;
         for (const run of RUNS) {
           const argv = argvFor(run, set, p.trainSpec, p.evalSpec);

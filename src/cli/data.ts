@@ -1,18 +1,20 @@
 // Loads a dataset from a CLI data SPEC: a file path (.npy; .safetensors with a tensor name; raw
-// little-endian f32 with a shape; .csv/.tsv; IDX, gzipped or not), `builtin:NAME` or
-// `synthetic:PRESET[:SEED]`. Node file I/O lives here; parsing is in src/core. Must not import engine or UI code.
+// little-endian f32 with a shape; .csv/.tsv; IDX, gzipped or not), or `builtin:NAME` /
+// `synthetic:PRESET[:SEED]` through the engine's loader (builtin.ts). Node file I/O lives here; parsing is
+// in src/core. Must not import UI code.
 
 import { readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { csvDataset, parseCsv } from '../core/formats/csv.ts';
-import { InputError } from '../core/errors.ts';
+import { InputError, formatError } from '../core/errors.ts';
+import { MAX_DECOMPRESSED_BYTES, isGzip } from '../core/formats/inflate.ts';
 import { idxImages, parseIdx } from '../core/formats/idx.ts';
 import { parseNpy } from '../core/formats/npy.ts';
 import { parseRawF32, parseShape } from '../core/formats/raw.ts';
 import { parseSafetensors } from '../core/formats/safetensors.ts';
-import { generateSynthetic, parseSyntheticSpec } from '../core/data/synthetic.ts';
 import type { Dataset } from '../core/sae/types.ts';
-import { loadBuiltin, maybeGunzipSync } from './builtin.ts';
+import { loadBuiltin } from './builtin.ts';
 
 export interface DataOptions {
   /** Tensor name inside a .safetensors file. */
@@ -35,10 +37,19 @@ export function readInput(path: string): Uint8Array {
   return new Uint8Array(readFileSync(path));
 }
 
-/** The dataset a SPEC names. */
-export function loadData(spec: string, opts: DataOptions = {}): Dataset {
-  if (spec.startsWith('synthetic:')) return generateSynthetic(parseSyntheticSpec(spec));
-  if (spec.startsWith('builtin:')) return loadBuiltin(spec);
+/** `bytes` gunzipped (synchronously, node:zlib) when they start with the gzip magic, else `bytes`. */
+export function maybeGunzipSync(bytes: Uint8Array, source: string): Uint8Array {
+  if (!isGzip(bytes)) return bytes;
+  try {
+    return new Uint8Array(gunzipSync(bytes, { maxOutputLength: MAX_DECOMPRESSED_BYTES }));
+  } catch (e) {
+    throw formatError(source, 'gzip data', 'a complete, valid gzip stream', `${(e as Error).message}: the file is corrupt or truncated`);
+  }
+}
+
+/** The dataset a SPEC names (built-ins: every row, as the engine loads them; lmDevice runs their LM on WebGPU). */
+export async function loadData(spec: string, opts: DataOptions = {}, lmDevice?: () => Promise<GPUDevice | null>): Promise<Dataset> {
+  if (spec.startsWith('synthetic:') || spec.startsWith('builtin:')) return { ...(await loadBuiltin(spec, lmDevice)).all, name: spec };
   const ext = extname(spec).toLowerCase();
   const name = basename(spec);
   const plain = name.toLowerCase().replace(/\.gz$/, '');

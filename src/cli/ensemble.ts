@@ -12,7 +12,7 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResolvedConfig, TrainConfig } from '../core/sae/config.ts';
-import { DEFAULT_CONFIG, resolveConfig, validateConfig } from '../core/sae/config.ts';
+import { DEFAULT_CONFIG, MAX_ENSEMBLE_MEMBERS, resolveConfig } from '../core/sae/config.ts';
 import { boostingResidual } from '../core/ensemble/boosting.ts';
 import type { EnsembleMethod, EnsembleMetrics, Stability } from '../core/ensemble/ensemble.ts';
 import { concatenatedView, evaluateEnsemble, sharedFractionCurve, stability } from '../core/ensemble/ensemble.ts';
@@ -21,27 +21,27 @@ import type { EnsembleManifest } from '../core/formats/ensembleFile.ts';
 import { ENSEMBLE_MANIFEST, checkEnsembleMembers, manifestOf, parseEnsembleManifest, readEnsembleZip } from '../core/formats/ensembleFile.ts';
 import { evaluateSae, exportForm } from '../core/sae/evaluate.ts';
 import { pairwiseMcc } from '../core/sae/recovery.ts';
-import { CFG_FILE, TRAINER, WEIGHTS_FILE, toSaeLens } from '../core/formats/saelens.ts';
+import { CFG_FILE, WEIGHTS_FILE, toSaeLens } from '../core/formats/saelens.ts';
 import type { StepStats } from '../core/sae/train.ts';
-import { createTrainer } from '../core/sae/train.ts';
 import type { Dataset, Sae } from '../core/sae/types.ts';
-import { HISTORY_CAPACITY, createGpuTrainer, gpuTrainerLimits } from '../engine/training/gpuTrainer.ts';
-import { acquireDevice } from '../gpu/device.ts';
+import type { BackendInfo } from '../engine/api.ts';
+import { provenanceOf } from '../engine/exports.ts';
+import type { EnsemblePlan } from '../engine/training/ensemblePlan.ts';
+import { checkPlan, planEnsemble } from '../engine/training/ensemblePlan.ts';
+import type { TrainerFactory } from '../engine/training/factory.ts';
 import type { FlagSpec, Flags } from './args.ts';
 import { num, oneOf, str } from './args.ts';
 import { loadData } from './data.ts';
 import { downstreamOf } from '../engine/ensembleRun.ts';
-import { planEnsemble } from '../engine/training/ensemblePlan.ts';
 import { perRowFields, splitTrainEval } from '../core/data/preprocess.ts';
 import { readSaeFolder, writeSaeFolder } from './folder.ts';
-import { createProgress } from './progress.ts';
-import { TRAIN_FLAGS, chooseBackend, configFromFlags } from './train.ts';
+import { TRAIN_FLAGS, backendFlag, backendJson, configFromFlags } from './train.ts';
+import { openTraining, trainPlan } from './engine.ts';
 
 export const ENSEMBLE_METHODS = ['bagging', 'boosting', 'expanded'] as const;
 export type EnsembleCliMethod = (typeof ENSEMBLE_METHODS)[number];
 
-/** Most members / repeats accepted (the metrics are quadratic in J·latents). */
-const MAX_MEMBERS = 64;
+/** Most repeats accepted (members: the engine's MAX_ENSEMBLE_MEMBERS, as in the app). */
 const MAX_REPEATS = 32;
 /** Cosine thresholds τ of the shared-fraction curve (the share of repeat 0's features repeat 1 has at cos ≥ τ). */
 const SHARED_THRESHOLDS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
@@ -54,7 +54,7 @@ export const ENSEMBLE_FLAGS: Record<string, FlagSpec> = {
   k: { kind: 'value', help: 'active latents per token per member, topk/batchtopk (default 4; expanded: members·k)' },
   seed: { kind: 'value', help: 'first seed: member j gets seed+j, repeat r adds 1000·r (default 0)' },
   method: { kind: 'value', help: `ensemble method: ${ENSEMBLE_METHODS.join('|')}` },
-  members: { kind: 'value', help: `members J (1..${MAX_MEMBERS}); metrics are reported for every J' = 1..J (expanded: J only)` },
+  members: { kind: 'value', help: `members J (1..${MAX_ENSEMBLE_MEMBERS}); metrics are reported for every J' = 1..J (expanded: J only)` },
   repeats: { kind: 'value', help: `independent ensembles R (1..${MAX_REPEATS}, default 1); R ≥ 2 adds stability and PW-MCC per J'` },
   export: { kind: 'value', help: 'write every member as a SAELens folder: DIR/member-<j>/ (repeat r > 0: DIR/repeat-<r>/member-<j>/)' },
   'eval-fraction': { kind: 'value', help: 'hold out this share of --data rows (seeded split, 0 < F < 1) for every metric; instead of --eval-data' },
@@ -70,85 +70,6 @@ function intInRange(f: Flags, name: string, lo: number, hi: number, fallback?: n
   if (v === undefined) throw new InputError(`ensemble: --${name} is required (an integer in ${lo}..${hi})`);
   if (v < lo || v > hi) throw new InputError(`--${name}: expected an integer in ${lo}..${hi}, got ${v}`);
   return v;
-}
-
-/** One training job: members with these init seeds on one batch order, optionally on a boosting residual. */
-interface Job {
-  config: Partial<TrainConfig>;
-  seeds: number[];
-  batchOrderSeed: number;
-  residualOf: Sae[];
-}
-
-interface JobResult {
-  saes: Sae[];
-  config: ResolvedConfig;
-  /** Last step's stats per member. */
-  final: StepStats[];
-  trainSeconds: number;
-}
-
-interface Engine {
-  run(job: Job, data: Dataset, quiet: boolean): Promise<JobResult>;
-  close(): void;
-}
-
-function cpuEngine(): Engine {
-  return {
-    async run(job, data, quiet) {
-      const input = job.residualOf.length > 0 ? boostingResidual(job.residualOf, data) : data;
-      const trainers = job.seeds.map((seed) => createTrainer(input, { ...job.config, seed }, { batchOrderSeed: job.batchOrderSeed }));
-      const steps = trainers[0].config.steps;
-      const progress = createProgress(steps, quiet);
-      const final: StepStats[] = [];
-      const t0 = performance.now();
-      for (let i = 0; i < steps; i++) {
-        trainers.forEach((t, m) => {
-          const s = t.trainStep();
-          final[m] = s;
-          if (m === 0) progress(s);
-        });
-        if (i % 50 === 49) await new Promise((r) => setImmediate(r));
-      }
-      return { saes: trainers.map((t) => t.sae), config: trainers[0].config, final, trainSeconds: (performance.now() - t0) / 1000 };
-    },
-    close() {},
-  };
-}
-
-async function gpuEngine(gpu: GPU, isSoftware: boolean, data: Dataset, config: Partial<TrainConfig>, members: number): Promise<Engine> {
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) throw new InputError('--backend webgpu: the adapter went away; rerun, or use --backend cpu');
-  // Every job of a run has this config and at most `members` members (boosting: one stage at a time).
-  const needed = gpuTrainerLimits(config, data.dIn, data.rows, members, adapter.limits);
-  const { device } = await acquireDevice(gpu, needed, (info) => process.stderr.write(`sae-workbench: WebGPU device lost (${info.reason}): ${info.message}\n`));
-  return {
-    async run(job, d, quiet) {
-      const trainer = await createGpuTrainer(device, d, { ...job.config, seed: job.seeds[0] }, { seeds: job.seeds, batchOrderSeed: job.batchOrderSeed, residualOf: job.residualOf, isSoftware });
-      try {
-        const steps = trainer.config.steps;
-        const progress = createProgress(steps, quiet);
-        const final: StepStats[] = [];
-        const chunk = Math.max(1, Math.min(HISTORY_CAPACITY, Math.ceil(steps / 20)));
-        const t0 = performance.now();
-        while (trainer.step < steps) {
-          trainer.trainSteps(Math.min(chunk, steps - trainer.step));
-          const stats = await trainer.readStats();
-          stats.forEach((perMember, m) => {
-            if (perMember.length > 0) final[m] = perMember[perMember.length - 1];
-          });
-          for (const s of stats[0]) progress(s);
-        }
-        const saes = await trainer.readSaes();
-        return { saes, config: trainer.config, final, trainSeconds: (performance.now() - t0) / 1000 };
-      } finally {
-        trainer.destroy();
-      }
-    },
-    close() {
-      device.destroy();
-    },
-  };
 }
 
 interface Member {
@@ -168,37 +89,64 @@ export async function runEnsemble(f: Flags): Promise<Record<string, unknown>> {
   // Everything checkable without data first, so bad input fails fast.
   const method = oneOf(f, 'method', ENSEMBLE_METHODS);
   if (!method) throw new InputError(`ensemble: --method is required: one of ${ENSEMBLE_METHODS.join(', ')}`);
-  const J = intInRange(f, 'members', 1, MAX_MEMBERS);
+  const J = intInRange(f, 'members', 1, MAX_ENSEMBLE_MEMBERS);
   const R = intInRange(f, 'repeats', 1, MAX_REPEATS, 1);
   const dataSpec = str(f, 'data');
   if (!dataSpec) throw new InputError('ensemble: --data SPEC is required (a .npy/.safetensors/raw f32 file, builtin:NAME or synthetic:PRESET[:SEED])');
-  const requestedBackend = oneOf(f, 'backend', ['cpu', 'webgpu']);
   const base = configFromFlags(f);
   const seed0 = base.seed ?? DEFAULT_CONFIG.seed;
   const arch = base.arch ?? DEFAULT_CONFIG.arch;
   const usesK = arch === 'topk' || arch === 'batchtopk';
-  // The expanded SAE's J· latents (and J·k) exactly as the app's runs get them.
-  const memberConfig: Partial<TrainConfig> = planEnsemble({ dataset: dataSpec, config: base, ensemble: { method, members: J } }).config;
+  // Repeat r's plan, exactly as the app's startRun makes it: seeds seed0 + 1000·r + j (expanded: J· latents and J·k).
+  const planOf = (r: number): EnsemblePlan => planEnsemble({ dataset: dataSpec, config: { ...base, seed: seed0 + 1000 * r }, ensemble: { method, members: J } });
+  const memberConfig: Partial<TrainConfig> = planOf(0).config;
 
-  const loaded = loadData(dataSpec, { tensor: str(f, 'tensor'), shape: str(f, 'shape') });
   const evalSpec = str(f, 'eval-data');
   const evalFraction = num(f, 'eval-fraction');
   if (evalFraction !== undefined && evalSpec) throw new InputError('--eval-fraction and --eval-data both say where the held-out rows are: give one');
   if (evalFraction !== undefined && !(evalFraction > 0 && evalFraction < 1)) throw new InputError(`--eval-fraction: expected a number strictly between 0 and 1 (0.2 holds out 20% of rows), got ${evalFraction}`);
-  // A seeded split keeps labels and the spurious marker's flags with their rows (split seed 0, as the app's default).
-  const split = evalFraction !== undefined ? splitTrainEval(loaded, evalFraction, 0, perRowFields(loaded)) : null;
-  const data = split ? split.train : loaded;
-  const evalData = evalSpec ? loadData(evalSpec, { tensor: str(f, 'eval-tensor') ?? str(f, 'tensor'), shape: str(f, 'eval-shape') }) : split ? split.eval : data;
-  if (evalData.dIn !== data.dIn) {
-    throw new InputError(`--eval-data ${evalSpec}: dIn: expected ${data.dIn} (the training data's width), got ${evalData.dIn}`);
+  const { factory, backend } = await openTraining(backendFlag(f), memberConfig);
+  try {
+    const lmDevice = (): Promise<GPUDevice | null> => factory.hardwareDevice();
+    const loaded = await loadData(dataSpec, { tensor: str(f, 'tensor'), shape: str(f, 'shape') }, lmDevice);
+    // A seeded split keeps labels and the spurious marker's flags with their rows (split seed 0, as the app's default).
+    const split = evalFraction !== undefined ? splitTrainEval(loaded, evalFraction, 0, perRowFields(loaded)) : null;
+    const data = split ? split.train : loaded;
+    const evalData = evalSpec ? await loadData(evalSpec, { tensor: str(f, 'eval-tensor') ?? str(f, 'tensor'), shape: str(f, 'eval-shape') }, lmDevice) : split ? split.eval : data;
+    if (evalData.dIn !== data.dIn) {
+      throw new InputError(`--eval-data ${evalSpec}: dIn: expected ${data.dIn} (the training data's width), got ${evalData.dIn}`);
+    }
+    if (data.truth && evalSpec && !evalData.truth) evalData.truth = data.truth;
+    // Every problem with the member config before any training, as the app's startRun checks it.
+    const resolved = resolveConfig(checkPlan(planOf(0), data.dIn, data.rows), data.dIn);
+    return await trainAndReport({ f, t0, method, J, R, dataSpec, evalSpec, evalFraction, split: split !== null, data, evalData, resolved, usesK, planOf, factory, backend });
+  } finally {
+    factory.dispose();
   }
-  if (data.truth && evalSpec && !evalData.truth) evalData.truth = data.truth;
-  // Validate the member config before any training, listing every problem as createTrainer does.
-  const full: TrainConfig = { ...DEFAULT_CONFIG, ...memberConfig };
-  const problems = validateConfig(full, data.dIn, data.rows);
-  if (problems.length > 0) throw new InputError(`invalid training config${method === 'expanded' ? ` (expanded: ${J}× latents${usesK ? ' and k' : ''})` : ''}: ${problems.join('; ')}`);
-  const resolved = resolveConfig(full, data.dIn);
+}
 
+interface TrainAndReport {
+  f: Flags;
+  t0: number;
+  method: EnsembleCliMethod;
+  J: number;
+  R: number;
+  dataSpec: string;
+  evalSpec: string | undefined;
+  evalFraction: number | undefined;
+  split: boolean;
+  data: Dataset;
+  evalData: Dataset;
+  resolved: ResolvedConfig;
+  usesK: boolean;
+  planOf: (r: number) => EnsemblePlan;
+  factory: TrainerFactory;
+  backend: BackendInfo;
+}
+
+/** Trains the R ensembles through the engine's training layer, then evaluates, exports and reports them. */
+async function trainAndReport(a: TrainAndReport): Promise<Record<string, unknown>> {
+  const { f, t0, method, J, R, dataSpec, evalSpec, evalFraction, split, data, evalData, resolved, usesK, planOf, factory, backend } = a;
   // Refuse to overwrite before any training, not after (writeSaeFolder checks again when writing).
   const exportDir = str(f, 'export');
   const force = f.get('force') === true;
@@ -218,37 +166,20 @@ export async function runEnsemble(f: Flags): Promise<Record<string, unknown>> {
   const say = (line: string): void => {
     if (!quiet) process.stderr.write(`sae-workbench ensemble: ${line}\n`);
   };
-  const backend = await chooseBackend(requestedBackend);
-  const gpuMembers = method === 'bagging' ? J : 1;
-  const engine = backend.gpu ? await gpuEngine(backend.gpu, backend.isSoftware === true, data, memberConfig, gpuMembers) : cpuEngine();
   say(
     `${method}, J=${J}${R > 1 ? `, R=${R} repeats` : ''}: ${resolved.arch} dSae=${resolved.dSae}${usesK ? ` k=${resolved.k}` : ''} on ${data.name} [${data.rows}, ${data.dIn}], ` +
-      `${resolved.steps} steps × ${resolved.batch} tokens; ${backend.note}`,
+      `${resolved.steps} steps × ${resolved.batch} tokens; ${backend.why}`,
   );
 
   // ---- training: runs[r] = the members of repeat r, in order ----
   const runs: Member[][] = [];
-  try {
-    for (let r = 0; r < R; r++) {
-      const s = seed0 + 1000 * r;
-      const rep = R > 1 ? `repeat ${r}: ` : '';
-      const members: Member[] = [];
-      if (method === 'boosting') {
-        for (let j = 0; j < J; j++) {
-          say(`${rep}stage ${j + 1}/${J} (seed ${s + j}) on the residual of ${j} frozen stage${j === 1 ? '' : 's'}`);
-          const out = await engine.run({ config: memberConfig, seeds: [s + j], batchOrderSeed: s + j, residualOf: members.map((m) => m.sae) }, data, quiet);
-          members.push({ sae: out.saes[0], seed: s + j, config: out.config, final: out.final[0], trainSeconds: out.trainSeconds });
-        }
-      } else {
-        const seeds = method === 'bagging' ? Array.from({ length: J }, (_, j) => s + j) : [s];
-        say(`${rep}${method === 'bagging' ? `${J} members (seeds ${seeds[0]}..${seeds[seeds.length - 1]}) on one batch order` : `one SAE of ${resolved.dSae} latents (seed ${s})`}`);
-        const out = await engine.run({ config: memberConfig, seeds, batchOrderSeed: s, residualOf: [] }, data, quiet);
-        out.saes.forEach((sae, j) => members.push({ sae, seed: seeds[j], config: out.config, final: out.final[j], trainSeconds: out.trainSeconds }));
-      }
-      runs.push(members);
-    }
-  } finally {
-    engine.close();
+  for (let r = 0; r < R; r++) {
+    const plan = planOf(r);
+    const rep = R > 1 ? `repeat ${r}: ` : '';
+    const seeds = plan.seeds;
+    if (method !== 'boosting') say(`${rep}${method === 'bagging' ? `${J} members (seeds ${seeds[0]}..${seeds[seeds.length - 1]}) on one batch order` : `one SAE of ${resolved.dSae} latents (seed ${seeds[0]})`}`);
+    const out = await trainPlan(factory, backend.kind, plan, data, quiet, (line) => say(`${rep}${line}`));
+    runs.push(out.saes.map((sae, j) => ({ sae, seed: seeds[j], config: out.config, final: out.finals[j], trainSeconds: out.trainSeconds[j] })));
   }
 
   // ---- metrics per J', on the members as exported (input scale folded) ----
@@ -299,18 +230,15 @@ export async function runEnsemble(f: Flags): Promise<Record<string, unknown>> {
         if (method === 'boosting' && j > 0) input = boostingResidual([members[j - 1].sae], input);
         const report = evaluateSae(m.sae, input);
         const dir = memberDir(r, j);
-        const provenance = {
-          trainer: TRAINER,
-          training_architecture: m.config.arch,
-          dataset_path: data.name,
+        const provenance = provenanceOf({
+          dataset: dataSpec,
           seed: m.seed,
           steps: m.config.steps,
           batch: m.config.batch,
-          ensemble_method: method,
-          ensemble_members: J,
-          ensemble_member: j + 1,
-          ensemble_repeat: r,
-        };
+          backend: backend.kind,
+          ensemble: { method: method === 'bagging' && J === 1 ? 'single' : method, members: J, member: j + 1, repeat: r },
+          sparsitySource: `eval rows of ${evalSpec ?? dataSpec}${j > 0 && method === 'boosting' ? ` (the residual of stages 1..${j})` : ''} (${report.tokens} tokens)`,
+        });
         writeSaeFolder(dir, toSaeLens(m.sae, { provenance, logDensity: report.logDensity }), force);
         folders.push(dir);
       });
@@ -344,7 +272,7 @@ export async function runEnsemble(f: Flags): Promise<Record<string, unknown>> {
         }
       : {}),
     seeds: runs.map((members) => members.map((m) => m.seed)),
-    backend: { kind: backend.kind, adapter: backend.adapter, isSoftware: backend.isSoftware, note: backend.note },
+    backend: backendJson(backend),
     data: { spec: dataSpec, rows: data.rows, dIn: data.dIn },
     evalData: evalSpec
       ? { spec: evalSpec, rows: evalData.rows, dIn: evalData.dIn }
@@ -401,8 +329,8 @@ async function evaluateSaved(f: Flags, from: string): Promise<Record<string, unk
   const dataSpec = str(f, 'eval-data') ?? str(f, 'data');
   if (!dataSpec) throw new InputError(`ensemble --from: --data SPEC (or --eval-data) is required: the rows to evaluate it on (it was trained on ${manifest.dataset || 'unknown data'})`);
   const evalData = str(f, 'eval-data')
-    ? loadData(dataSpec, { tensor: str(f, 'eval-tensor') ?? str(f, 'tensor'), shape: str(f, 'eval-shape') })
-    : loadData(dataSpec, { tensor: str(f, 'tensor'), shape: str(f, 'shape') });
+    ? await loadData(dataSpec, { tensor: str(f, 'eval-tensor') ?? str(f, 'tensor'), shape: str(f, 'eval-shape') })
+    : await loadData(dataSpec, { tensor: str(f, 'tensor'), shape: str(f, 'shape') });
   if (evalData.dIn !== saes[0].dIn) throw new InputError(`${dataSpec}: dIn: expected ${saes[0].dIn} (the ensemble's d_in), got ${evalData.dIn}`);
   const method: EnsembleMethod = manifest.method === 'boosting' ? 'boosting' : 'bagging';
   const one = manifest.method === 'single' || manifest.method === 'expanded';

@@ -16,14 +16,14 @@ export const EVAL_FLAGS: Record<string, FlagSpec> = {
   json: { kind: 'value', help: 'also write the JSON results to this file' },
 };
 
-export function runEval(f: Flags): Record<string, unknown> {
+export async function runEval(f: Flags): Promise<Record<string, unknown>> {
   const t0 = performance.now();
   const dir = str(f, 'sae');
   const spec = str(f, 'data');
   if (!dir) throw new InputError('eval: --sae DIR is required (a SAELens folder)');
   if (!spec) throw new InputError('eval: --data SPEC is required');
   const sae = readSaeFolder(dir);
-  const data = loadData(spec, { tensor: str(f, 'tensor'), shape: str(f, 'shape') });
+  const data = await loadData(spec, { tensor: str(f, 'tensor'), shape: str(f, 'shape') });
   if (data.dIn !== sae.dIn) throw new InputError(`${spec}: dIn: expected ${sae.dIn} (the SAE's d_in), got ${data.dIn}`);
   const report = evaluateRaw(sae, data);
   return {

@@ -59,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'eval': {
         if (wantsHelp) return print(usage('sae-workbench eval', 'evaluate a SAELens folder and report JSON', EVAL_FLAGS));
         const f = parseFlags(rest, EVAL_FLAGS, 'eval');
-        process.stdout.write(writeJson(f, runEval(f)));
+        process.stdout.write(writeJson(f, await runEval(f)));
         return 0;
       }
       case 'lm':

@@ -1,23 +1,24 @@
-// `sae-workbench train`: trains one SAE on the WGSL engine (WebGPU: Dawn in Node) or the CPU reference,
-// evaluates it as exported, optionally writes a SAELens folder, and reports JSON. Node only.
+// `sae-workbench train`: trains one SAE through the engine's training layer (cli/engine.ts: the app's
+// backend policy, trainer factory and run loop), evaluates it as exported, optionally writes a SAELens
+// folder, and reports JSON. Node only.
 
 import { writeFileSync } from 'node:fs';
-import type { BDecInit, InputScaling, ResolvedConfig, TrainConfig } from '../core/sae/config.ts';
+import type { BDecInit, InputScaling, TrainConfig } from '../core/sae/config.ts';
+import { resolveConfig } from '../core/sae/config.ts';
 import { InputError } from '../core/errors.ts';
 import { evaluateSae } from '../core/sae/evaluate.ts';
-import { TRAINER, toSaeLens } from '../core/formats/saelens.ts';
+import { toSaeLens } from '../core/formats/saelens.ts';
 import type { StepStats } from '../core/sae/train.ts';
-import { createTrainer } from '../core/sae/train.ts';
-import type { Dataset, Sae } from '../core/sae/types.ts';
 import { ARCHS } from '../core/sae/types.ts';
-import { HISTORY_CAPACITY, createGpuTrainer, gpuTrainerLimits } from '../engine/training/gpuTrainer.ts';
-import { acquireDevice } from '../gpu/device.ts';
-import { createNodeGpu } from '../gpu/node.ts';
+import type { BackendInfo, BackendRequest } from '../engine/api.ts';
+import { provenanceOf } from '../engine/exports.ts';
+import { BACKEND_REQUESTS } from '../engine/training/backend.ts';
+import { checkPlan, planEnsemble } from '../engine/training/ensemblePlan.ts';
 import type { FlagSpec, Flags } from './args.ts';
 import { num, oneOf, str } from './args.ts';
 import { loadData } from './data.ts';
 import { writeSaeFolder } from './folder.ts';
-import { createProgress } from './progress.ts';
+import { openTraining, trainPlan } from './engine.ts';
 import { evalReportJson } from './report.ts';
 
 export const TRAIN_FLAGS: Record<string, FlagSpec> = {
@@ -47,7 +48,10 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   'adam-beta2': { kind: 'value', help: 'Adam β2 (default 0.999)' },
   'adam-eps': { kind: 'value', help: 'Adam ε (default 1e-8)' },
   'grad-clip': { kind: 'value', help: 'global gradient-norm clip, 0 = off (default 1)' },
-  backend: { kind: 'value', help: 'cpu|webgpu (default: webgpu when an adapter exists, SwiftShader included; else cpu)' },
+  backend: {
+    kind: 'value',
+    help: "auto|webgpu|cpu (default auto, as in the app: the WGSL engine on a hardware GPU; the CPU reference without one or when the only adapter is a software one such as SwiftShader, which is slower than the reference; webgpu forces WGSL)",
+  },
   export: { kind: 'value', help: 'write the trained SAE as a SAELens folder here' },
   force: { kind: 'switch', help: 'overwrite an SAE already in --export DIR' },
   json: { kind: 'value', help: 'also write the JSON results to this file' },
@@ -83,152 +87,81 @@ export function configFromFlags(f: Flags): Partial<TrainConfig> {
   return c;
 }
 
-/** Which engine trains, and why (a line for the JSON and the log). */
-export interface BackendChoice {
-  kind: 'cpu' | 'webgpu';
-  adapter: string | null;
-  isSoftware: boolean | null;
-  note: string;
-}
-
-/**
- * --backend webgpu: the WGSL engine (an error when no adapter is found). --backend cpu: the reference.
- * No flag: the WGSL engine whenever an adapter exists — on a machine without a GPU that is SwiftShader,
- * found by src/gpu/node.ts and named in the log and the JSON — else the CPU reference.
- */
-export async function chooseBackend(requested: 'cpu' | 'webgpu' | undefined): Promise<BackendChoice & { gpu: GPU | null }> {
-  if (requested === 'cpu') return { kind: 'cpu', adapter: null, isSoftware: null, note: 'CPU reference (src/core), as requested', gpu: null };
-  let node: Awaited<ReturnType<typeof createNodeGpu>> | null = null;
-  let why = '';
-  try {
-    node = await createNodeGpu();
-  } catch (e) {
-    why = (e as Error).message;
-  }
-  if (!node) {
-    if (requested === 'webgpu') throw new InputError(`--backend webgpu: no WebGPU adapter: ${why}`);
-    return { kind: 'cpu', adapter: null, isSoftware: null, note: `CPU reference: no WebGPU adapter (${why})`, gpu: null };
-  }
-  const soft = node.isSoftware ? ' (a software adapter: correct but slow; --backend cpu may be faster)' : '';
-  return { kind: 'webgpu', adapter: node.adapterName, isSoftware: node.isSoftware, note: `WGSL engine on ${node.adapterName}${soft}`, gpu: node.gpu };
-}
-
-interface Trained {
-  sae: Sae;
-  config: ResolvedConfig;
-  history: StepStats[];
-  trainSeconds: number;
-}
-
-async function trainOnCpu(data: Dataset, config: Partial<TrainConfig>, quiet: boolean, log: (c: ResolvedConfig) => void): Promise<Trained> {
-  const trainer = createTrainer(data, config);
-  log(trainer.config);
-  const progress = createProgress(trainer.config.steps, quiet);
-  const history: StepStats[] = [];
-  const t0 = performance.now();
-  for (let i = 0; i < trainer.config.steps; i++) {
-    const s = trainer.trainStep();
-    history.push(s);
-    progress(s);
-    // Yield now and then so Ctrl-C and stderr flushes are handled promptly.
-    if (i % 50 === 49) await new Promise((r) => setImmediate(r));
-  }
-  return { sae: trainer.sae, config: trainer.config, history, trainSeconds: (performance.now() - t0) / 1000 };
-}
-
-async function trainOnGpu(gpu: GPU, isSoftware: boolean, data: Dataset, config: Partial<TrainConfig>, quiet: boolean, log: (c: ResolvedConfig) => void): Promise<Trained> {
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) throw new InputError('--backend webgpu: the adapter went away; rerun, or use --backend cpu');
-  const needed = gpuTrainerLimits(config, data.dIn, data.rows, 1, adapter.limits);
-  const { device } = await acquireDevice(gpu, needed, (info) => process.stderr.write(`sae-workbench: WebGPU device lost (${info.reason}): ${info.message}\n`));
-  try {
-    const trainer = await createGpuTrainer(device, data, config, { isSoftware });
-    log(trainer.config);
-    const steps = trainer.config.steps;
-    const progress = createProgress(steps, quiet);
-    const history: StepStats[] = [];
-    // Submit in chunks and read the metric history between them: the GPU never waits on the CPU
-    // inside a chunk, and progress still shows.
-    const chunk = Math.max(1, Math.min(HISTORY_CAPACITY, Math.ceil(steps / 20)));
-    const t0 = performance.now();
-    while (trainer.step < steps) {
-      trainer.trainSteps(Math.min(chunk, steps - trainer.step));
-      const [stats] = await trainer.readStats();
-      for (const s of stats) {
-        history.push(s);
-        progress(s);
-      }
-    }
-    const [sae] = await trainer.readSaes();
-    const trainSeconds = (performance.now() - t0) / 1000;
-    trainer.destroy();
-    return { sae, config: trainer.config, history, trainSeconds };
-  } finally {
-    device.destroy();
-  }
-}
-
 export async function runTrain(f: Flags): Promise<Record<string, unknown>> {
   const t0 = performance.now();
   const dataSpec = str(f, 'data');
   if (!dataSpec) throw new InputError('train: --data SPEC is required (a .npy/.safetensors/raw f32 file or synthetic:PRESET[:SEED])');
   const config = configFromFlags(f);
-  const data = loadData(dataSpec, { tensor: str(f, 'tensor'), shape: str(f, 'shape') });
-  const evalSpec = str(f, 'eval-data');
-  const evalData = evalSpec ? loadData(evalSpec, { tensor: str(f, 'eval-tensor') ?? str(f, 'tensor'), shape: str(f, 'eval-shape') }) : data;
-  if (evalData.dIn !== data.dIn) {
-    throw new InputError(`--eval-data ${evalSpec}: dIn: expected ${data.dIn} (the training data's width), got ${evalData.dIn}`);
+  const { factory, backend } = await openTraining(backendFlag(f), config);
+  try {
+    const lmDevice = (): Promise<GPUDevice | null> => factory.hardwareDevice();
+    const data = await loadData(dataSpec, { tensor: str(f, 'tensor'), shape: str(f, 'shape') }, lmDevice);
+    const evalSpec = str(f, 'eval-data');
+    const evalData = evalSpec ? await loadData(evalSpec, { tensor: str(f, 'eval-tensor') ?? str(f, 'tensor'), shape: str(f, 'eval-shape') }, lmDevice) : data;
+    if (evalData.dIn !== data.dIn) {
+      throw new InputError(`--eval-data ${evalSpec}: dIn: expected ${data.dIn} (the training data's width), got ${evalData.dIn}`);
+    }
+    if (data.truth && evalSpec && !evalData.truth) evalData.truth = data.truth;
+
+    const quiet = f.get('quiet') === true;
+    // One SAE is the plan of a 'single' run, exactly as the app's startRun makes it.
+    const plan = planEnsemble({ dataset: dataSpec, config, ensemble: { method: 'single', members: 1 } });
+    const resolved = resolveConfig(checkPlan(plan, data.dIn, data.rows), data.dIn);
+    if (!quiet) {
+      process.stderr.write(
+        `sae-workbench train: ${resolved.arch} dSae=${resolved.dSae} on ${data.name} [${data.rows}, ${data.dIn}], ${resolved.steps} steps × ${resolved.batch} tokens; ${backend.why}\n`,
+      );
+    }
+    const trained = await trainPlan(factory, backend.kind, plan, data, quiet, () => undefined);
+    const sae = trained.saes[0];
+    const trainSeconds = trained.trainSeconds[0];
+    const c = trained.config;
+
+    const report = evaluateSae(sae, evalData);
+    const exportDir = str(f, 'export');
+    let exported: string[] | null = null;
+    if (exportDir) {
+      const provenance = provenanceOf({
+        dataset: dataSpec,
+        seed: c.seed,
+        steps: c.steps,
+        batch: c.batch,
+        backend: backend.kind,
+        ensemble: { method: 'single', members: 1, member: 1 },
+        sparsitySource: `eval rows of ${evalSpec ?? dataSpec} (${report.tokens} tokens)`,
+      });
+      exported = writeSaeFolder(exportDir, toSaeLens(sae, { provenance, logDensity: report.logDensity }), f.get('force') === true);
+    }
+
+    const tail = trained.tail;
+    const mean = (key: keyof StepStats): number => tail.reduce((a, s) => a + s[key], 0) / tail.length;
+    return {
+      command: 'train',
+      config: c,
+      backend: backendJson(backend),
+      data: { spec: dataSpec, rows: data.rows, dIn: data.dIn },
+      evalData: evalSpec ? { spec: evalSpec, rows: evalData.rows, dIn: evalData.dIn } : { spec: dataSpec, note: 'no --eval-data: evaluated on the training data' },
+      inputScale: sae.inputScale,
+      training: {
+        final: trained.finals[0],
+        lastTenthMean: { loss: mean('loss'), mse: mean('mse'), explainedVariance: mean('explainedVariance'), l0: mean('l0'), deadFraction: mean('deadFraction') },
+        stepsPerSecond: c.steps / trainSeconds,
+        tokensPerSecond: (c.steps * c.batch) / trainSeconds,
+      },
+      eval: evalReportJson(report),
+      export: exported ? { dir: exportDir, files: exported } : null,
+      wallSeconds: (performance.now() - t0) / 1000,
+    };
+  } finally {
+    factory.dispose();
   }
-  if (data.truth && evalSpec && !evalData.truth) evalData.truth = data.truth;
-
-  const quiet = f.get('quiet') === true;
-  const backend = await chooseBackend(oneOf(f, 'backend', ['cpu', 'webgpu']));
-  const log = (c: ResolvedConfig): void => {
-    if (quiet) return;
-    process.stderr.write(
-      `sae-workbench train: ${c.arch} dSae=${c.dSae} on ${data.name} [${data.rows}, ${data.dIn}], ${c.steps} steps × ${c.batch} tokens; ${backend.note}\n`,
-    );
-  };
-  const trained = backend.gpu ? await trainOnGpu(backend.gpu, backend.isSoftware === true, data, config, quiet, log) : await trainOnCpu(data, config, quiet, log);
-  const { sae, history, trainSeconds } = trained;
-  const trainer = { sae, config: trained.config };
-
-  const report = evaluateSae(trainer.sae, evalData);
-  const provenance = {
-    trainer: TRAINER,
-    training_architecture: trainer.config.arch,
-    dataset_path: data.name,
-    seed: trainer.config.seed,
-    steps: trainer.config.steps,
-    batch: trainer.config.batch,
-  };
-  const exportDir = str(f, 'export');
-  let exported: string[] | null = null;
-  if (exportDir) {
-    exported = writeSaeFolder(exportDir, toSaeLens(trainer.sae, { provenance, logDensity: report.logDensity }), f.get('force') === true);
-  }
-
-  const last = history[history.length - 1];
-  const tail = history.slice(-Math.max(1, Math.floor(history.length / 10)));
-  const mean = (key: keyof StepStats): number => tail.reduce((a, s) => a + s[key], 0) / tail.length;
-  return {
-    command: 'train',
-    config: trainer.config,
-    backend: { kind: backend.kind, adapter: backend.adapter, isSoftware: backend.isSoftware, note: backend.note },
-    data: { spec: dataSpec, rows: data.rows, dIn: data.dIn },
-    evalData: evalSpec ? { spec: evalSpec, rows: evalData.rows, dIn: evalData.dIn } : { spec: dataSpec, note: 'no --eval-data: evaluated on the training data' },
-    inputScale: trainer.sae.inputScale,
-    training: {
-      final: last,
-      lastTenthMean: { loss: mean('loss'), mse: mean('mse'), explainedVariance: mean('explainedVariance'), l0: mean('l0'), deadFraction: mean('deadFraction') },
-      stepsPerSecond: trainer.config.steps / trainSeconds,
-      tokensPerSecond: (trainer.config.steps * trainer.config.batch) / trainSeconds,
-    },
-    eval: evalReportJson(report),
-    export: exported ? { dir: exportDir, files: exported } : null,
-    wallSeconds: (performance.now() - t0) / 1000,
-  };
 }
+
+/** --backend as the engine's BackendRequest (default 'auto'). */
+export const backendFlag = (f: Flags): BackendRequest => oneOf(f, 'backend', BACKEND_REQUESTS) ?? 'auto';
+
+/** The backend block of the JSON: which engine trained, on which adapter, and why (the engine's words). */
+export const backendJson = (b: BackendInfo): Record<string, unknown> => ({ kind: b.kind, adapter: b.adapter, isSoftware: b.isSoftware, note: b.why });
 
 export function writeJson(f: Flags, result: Record<string, unknown>): string {
   const text = JSON.stringify(result, null, 2) + '\n';

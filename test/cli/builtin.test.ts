@@ -6,8 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { BUILTINS, BUILTIN_DATA_DIR, loadBuiltin } from '../../src/cli/builtin.ts';
+import { BUILTIN_DATA_DIR, loadBuiltin } from '../../src/cli/builtin.ts';
+import { DIGITS_SOURCE } from '../../src/core/formats/csv.ts';
 import { InputError } from '../../src/core/errors.ts';
+import { GLOVE_SOURCE } from '../../src/core/formats/glove.ts';
+import { FASHION_MNIST_SOURCE } from '../../src/core/formats/idx.ts';
+import { BUILTINS } from '../../src/engine/datasets.ts';
 
 const BIN = join(__dirname, '../../bin/sae-workbench.js');
 const dir = mkdtempSync(join(tmpdir(), 'sae-builtin-'));
@@ -78,17 +82,22 @@ describe('CSV and IDX files as --data', () => {
   });
 });
 
-describe('loadBuiltin', () => {
-  it('finds public/data relative to its own source file', () => {
-    for (const b of Object.values(BUILTINS)) for (const f of b.files) expect(existsSync(join(BUILTIN_DATA_DIR, f))).toBe(true);
+describe('loadBuiltin (the engine\'s loader, reading public/data/ next to the CLI\'s source)', () => {
+  it('finds public/data relative to its own source file: every shipped built-in loads with the catalogue\'s shape', async () => {
+    for (const b of BUILTINS.filter((x) => x.id.startsWith('builtin:') && !x.id.startsWith('builtin:stories-'))) {
+      const d = await loadBuiltin(b.id);
+      expect([d.all.rows, d.all.dIn], b.id).toEqual([...b.shape]);
+      for (const f of d.info.files) expect(existsSync(join(BUILTIN_DATA_DIR, f)), f).toBe(true);
+    }
   });
 
-  it('returns labelled data with source and licence metadata', () => {
-    const d = loadBuiltin('builtin:digits');
-    expect([d.rows, d.dIn, d.labels.length]).toEqual([1797, 64, 1797]);
-    expect(BUILTINS.digits.licence).toMatch(/BSD-3-Clause/);
-    expect(BUILTINS['fashion-mnist'].licence).toMatch(/MIT/);
-    expect(BUILTINS['glove-50d'].licence).toMatch(/PDDL/);
-    expect(() => loadBuiltin('builtin:toString')).toThrow(InputError);
+  it('returns labelled data with source and licence metadata', async () => {
+    const d = await loadBuiltin('builtin:digits');
+    expect([d.all.rows, d.all.dIn, (d.all as { labels?: unknown[] }).labels?.length]).toEqual([1797, 64, 1797]);
+    expect(d.info.card.licence).toMatch(/BSD-3-Clause/);
+    expect(DIGITS_SOURCE.licence).toMatch(/BSD-3-Clause/);
+    expect(FASHION_MNIST_SOURCE.licence).toMatch(/MIT/);
+    expect(GLOVE_SOURCE.licence).toMatch(/PDDL/);
+    await expect(loadBuiltin('builtin:toString')).rejects.toThrow(InputError);
   });
 });

@@ -153,13 +153,13 @@ describe('sae-workbench train → export → independent recomputation', () => {
   ])('%s', (arch, extra) => {
     const out = join(dir, `sae-${arch}`);
     const json = join(dir, `${arch}.json`);
-    const r = cli(['train', '--data', npy, '--eval-data', evalNpy, '--arch', arch, '--latents', '24', '--steps', '150', '--batch', '64', '--seed', '3', '--input-scaling', 'expected-norm', '--export', out, '--json', json, '--quiet', ...extra]);
+    const r = cli(['train', '--data', npy, '--eval-data', evalNpy, '--arch', arch, '--latents', '24', '--steps', '150', '--batch', '64', '--seed', '3', '--input-scaling', 'expected-norm', '--export', out, '--json', json, '--quiet', '--backend', 'webgpu', ...extra]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const res = JSON.parse(readFileSync(json, 'utf8'));
     expect(JSON.parse(r.stdout)).toEqual(res);
     expect(res.config.arch).toBe(arch);
-    expect(res.backend.kind).toBe('webgpu'); // the default whenever an adapter exists (SwiftShader here)
+    expect(res.backend.kind).toBe('webgpu'); // asked for: the default on SwiftShader is the CPU reference (below)
     expect(res.backend.adapter).toMatch(/\S/);
     expect(res.eval.tokens).toBe(100);
     expect(res.training.final.step).toBe(150);
@@ -234,6 +234,20 @@ describe('sae-workbench train --backend webgpu (WGSL on SwiftShader here)', () =
     // and an independent reader recomputes the GPU run's reported metrics from its export
     const mine = recompute(outGpu, X.slice(500));
     for (const key of ['msePerToken', 'explainedVariance', 'cosine', 'l0'] as const) expect(rel(rg.eval[key], mine[key]), key).toBeLessThanOrEqual(1e-4);
+  });
+});
+
+describe('the backend policy: the CLI chooses as the app does (src/engine/training/backend.ts)', () => {
+  it('without --backend, a software adapter (SwiftShader here) gives the CPU reference and says why; --backend cpu skips WebGPU', () => {
+    const r = cli(['train', '--data', 'synthetic:small', '--steps', '3', '--batch', '16', '--latents', '8', '--k', '2', '--quiet']);
+    expect(r.code).toBe(0);
+    const res = JSON.parse(r.stdout);
+    expect(res.backend.kind).toBe('cpu');
+    expect(res.backend.isSoftware).toBe(true);
+    expect(res.backend.adapter).toMatch(/swiftshader/i);
+    expect(res.backend.note).toMatch(/software one .*slower than the reference; backend 'webgpu' forces it/);
+    const c = JSON.parse(cli(['train', '--data', 'synthetic:small', '--steps', '3', '--batch', '16', '--latents', '8', '--k', '2', '--quiet', '--backend', 'cpu']).stdout);
+    expect(c.backend).toMatchObject({ kind: 'cpu', adapter: null, note: 'the CPU reference (src/core), as requested' });
   });
 });
 

@@ -27,10 +27,10 @@ export interface Probe {
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
-/** Asks `gpu` for its high-performance adapter; never throws (no WebGPU is an answer, not an error). */
-export async function probeGpu(gpu: GPU | null | undefined): Promise<Probe> {
+/** Asks `gpu` for its high-performance adapter; never throws (no WebGPU is an answer, not an error). whyNone: the reason when there is no `gpu`. */
+export async function probeGpu(gpu: GPU | null | undefined, whyNone = 'WebGPU is not available here (navigator.gpu is undefined)'): Promise<Probe> {
   const none = (why: string): Probe => ({ adapter: null, name: null, isSoftware: null, why });
-  if (!gpu) return none('WebGPU is not available here (navigator.gpu is undefined)');
+  if (!gpu) return none(whyNone);
   try {
     const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
     if (!adapter) return none('WebGPU found no adapter');

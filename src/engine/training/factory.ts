@@ -85,11 +85,14 @@ export interface TrainerFactory {
   memberTrainer(backend: BackendKind, req: MemberTrainerRequest): Promise<MemberTrainer>;
   /** The shared device for other GPU work (the LM forward pass) on a hardware adapter; null otherwise. */
   hardwareDevice(): Promise<GPUDevice | null>;
+  /** Destroys the shared device (a CLI process that is done). Trainers made before are unusable after. */
+  dispose(): void;
 }
 
-export function createTrainerFactory(gpu: GPU | null | undefined): TrainerFactory {
+/** gpu: navigator.gpu, Dawn's GPU in Node, or null (whyNone says why: shown in BackendInfo.why). */
+export function createTrainerFactory(gpu: GPU | null | undefined, whyNone?: string): TrainerFactory {
   let probed: Promise<Probe> | null = null;
-  const probe = (): Promise<Probe> => (probed ??= probeGpu(gpu));
+  const probe = (): Promise<Probe> => (probed ??= probeGpu(gpu, whyNone));
   const devices: DeviceHolder | null = gpu ? createDeviceHolder(gpu) : null;
   return {
     probe,
@@ -107,6 +110,9 @@ export function createTrainerFactory(gpu: GPU | null | undefined): TrainerFactor
     async hardwareDevice() {
       const p = await probe();
       return devices && p.adapter && p.isSoftware === false ? (await devices.get({})).device : null;
+    },
+    dispose() {
+      devices?.release();
     },
   };
 }

@@ -18,6 +18,8 @@ export interface HeldDevice {
 
 export interface DeviceHolder {
   get(needed: NeededLimits): Promise<HeldDevice>;
+  /** Destroys the held device (a process that is done with WebGPU: the CLI), so nothing keeps it alive. */
+  release(): void;
 }
 
 /**
@@ -69,6 +71,13 @@ export function createDeviceHolder(gpu: GPU): DeviceHolder {
       });
       held = h;
       return h;
+    },
+    release() {
+      if (held && !held.gone) {
+        held.destroyedByUs = true;
+        held.device.destroy();
+      }
+      held = null;
     },
   };
 }
