@@ -35,8 +35,18 @@ import type { ArchPlan, PlanContext, StepBuffers, StepShape } from './gpu/plan.t
 import { createTopkPlan } from './gpu/topkPlan.ts';
 import { computeResidualData } from './residual.ts';
 
+/** The step plan of each architecture the GPU trainer implements (src/engine/training/gpu/plan.ts). */
+const PLANS = {
+  topk: createTopkPlan,
+  batchtopk: createBatchTopkPlan,
+  relu: (ctx: PlanContext) => createDensePlan(ctx, 'relu'),
+  jumprelu: (ctx: PlanContext) => createDensePlan(ctx, 'jumprelu'),
+} satisfies Partial<Record<Arch, (ctx: PlanContext) => Promise<ArchPlan>>>;
+type GpuArch = keyof typeof PLANS;
+const isGpuArch = (arch: Arch): arch is GpuArch => Object.hasOwn(PLANS, arch);
+
 /** Architectures the GPU trainer implements (the rest train on the CPU reference). */
-export const GPU_ARCHS: readonly Arch[] = ['topk', 'batchtopk', 'relu', 'jumprelu'];
+export const GPU_ARCHS: readonly Arch[] = Object.keys(PLANS) as GpuArch[];
 
 /** Steps of history kept on the GPU between reads; older ones are overwritten. */
 export const HISTORY_CAPACITY = 1024;
@@ -127,31 +137,14 @@ export function gpuTrainerLimits(config: Partial<TrainConfig>, dIn: number, rows
   };
 }
 
-/** The step plan of an architecture, chosen once (src/engine/training/gpu/plan.ts). */
-function createPlan(ctx: PlanContext): Promise<ArchPlan> {
-  const arch = ctx.config.arch;
-  switch (arch) {
-    case 'topk':
-      return createTopkPlan(ctx);
-    case 'batchtopk':
-      return createBatchTopkPlan(ctx);
-    case 'relu':
-    case 'jumprelu':
-      return createDensePlan(ctx, arch);
-    default:
-      throw new InputError(`--backend webgpu trains ${GPU_ARCHS.join(', ')} SAEs so far; ${arch} runs on --backend cpu`);
-  }
-}
-
 /** Creates the trainer: initialises every member on the CPU (core/sae/init.ts), uploads, compiles, binds. */
 export async function createGpuTrainer(device: GPUDevice, input: Dataset, config: Partial<TrainConfig>, opts: GpuTrainerOptions = {}): Promise<GpuTrainer> {
   const data = opts.residualOf?.length ? await computeResidualData(device, opts.residualOf, input, { isSoftware: opts.isSoftware }) : input;
   const full: TrainConfig = { ...DEFAULT_CONFIG, ...config };
   const problems = validateConfig(full, data.dIn, data.rows);
   if (problems.length > 0) throw new InputError(`invalid training config: ${problems.join('; ')}`);
-  if (!GPU_ARCHS.includes(full.arch)) {
-    throw new InputError(`--backend webgpu trains ${GPU_ARCHS.join(', ')} SAEs so far; ${full.arch} runs on --backend cpu`);
-  }
+  const arch = full.arch;
+  if (!isGpuArch(arch)) throw new InputError(`--backend webgpu trains ${GPU_ARCHS.join(', ')} SAEs so far; ${arch} runs on --backend cpu`);
   const c = resolveConfig(full, data.dIn);
   const seeds = opts.seeds && opts.seeds.length > 0 ? [...opts.seeds] : [c.seed];
   const M = seeds.length;
@@ -228,7 +221,7 @@ export async function createGpuTrainer(device: GPUDevice, input: Dataset, config
   const gemm = variant ? await compileEncode(device, variant) : (await chooseEncodeVariant(device, B, N, dIn)).gemm;
 
   // ---- the step, bound once: gather → bEff → z → (the plan: z → gradients) → optimiser; firing → metrics ----
-  const plan = await createPlan({ device, config: c, shape, software, kernels: { sparse, gemm }, params, step });
+  const plan = await PLANS[arch]({ device, config: c, shape, software, kernels: { sparse, gemm }, params, step });
   const gather = prepareGatherRows(device, gatherK, chunks, rowIdx, step.x, { batch: B, dIn, scale: inputScale });
   const encodeBias = prepareEncodeBias(device, encodeBiasK, { members: M, dSae, dIn }, { wEnc: wEnc.p, bEnc: bEnc.p, bDec: bDec.p, bEff });
   const encode = prepareEncode(device, gemm, { batch: B, N, dIn }, { x: step.x, wEnc: wEnc.p, bEff, z: step.z });
