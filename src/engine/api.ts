@@ -5,6 +5,7 @@
 // Comlink or WebGPU.
 
 import type { DatasetCard } from '../core/data/card.ts';
+import type { EnsembleMetrics } from '../core/ensemble/ensemble.ts';
 import type { ResolvedConfig, TrainConfig } from '../core/sae/config.ts';
 import type { ActivationHistogram, LatentRow, QuantileInterval, TopActivation } from '../core/inspect/inspect.ts';
 
@@ -419,23 +420,8 @@ export interface LatentDetail {
 // Prop. 3.1: the ensemble is one SAE with the members' decoder rows stacked). Cosines are signed cosines of
 // decoder rows (feature directions). Formulas: src/core/ensemble/ensemble.ts and src/core/ensemble/ensembleViews.ts.
 
-/** The ensemble metrics of src/core/ensemble/ensemble.ts EnsembleMetrics, on held-out rows, raw units. */
-export interface EnsembleMetricsDto {
-  /** (1/T) Σ_t ‖x_t − x̂_t‖²: sum over dims, mean over tokens (the paper's MSE). */
-  msePerToken: number;
-  /** Pooled: 1 − Σ‖x − x̂‖² / Σ‖x − μ‖². */
-  explainedVariance: number;
-  /** The paper's EV: mean over dims of 1 − Σ_t(x − x̂)²_d / Σ_t(x − μ)²_d. */
-  explainedVariancePerDim: number;
-  /** Aggregate L0 of the concatenated code: Σ_j L0_j. */
-  l0: number;
-  /** Features with no other feature at cos ≥ 0.7 anywhere in the ensemble: count and count/M. */
-  diversity: { count: number; fraction: number };
-  /** 1 − nnz(C)/M², C = Σ_t c_t c_tᵀ: the share of latent pairs that never co-fire. */
-  connectivity: number;
-  /** Against the synthetic ground truth (Hungarian on |cos|), when the dataset has one. */
-  mcc?: number;
-}
+/** The ensemble metrics on held-out rows, raw units: core's own type (src/core/ensemble/ensemble.ts, each formula there). */
+export type { EnsembleMetrics } from '../core/ensemble/ensemble.ts';
 
 /** evaluateEnsemble: the metrics of the first J' members for J' = 1..J (expanded and single: J' = J only). */
 export interface EnsembleEvaluation {
@@ -451,7 +437,7 @@ export interface EnsembleEvaluation {
   split: 'eval' | 'train';
   /** Rows the metrics are over (the first ≤ 4096 of the split). */
   rows: number;
-  perJ: { members: number; latents: number; metrics: EnsembleMetricsDto }[];
+  perJ: { members: number; latents: number; metrics: EnsembleMetrics }[];
   /** Prop. 3.1 checked on these rows: max |g_Ens(x) − (D·c̃ + b)| over every value (f32 rounding, ~1e-6 of the values). */
   prop31Gap: number;
 }

@@ -5,7 +5,7 @@
 
 import { hasLabels } from '../core/data/card.ts';
 import { scrClassPair, sparseProbing, spuriousCorrelationRemoval } from '../core/ensemble/downstream.ts';
-import type { EnsembleMethod, EnsembleMetrics } from '../core/ensemble/ensemble.ts';
+import type { EnsembleMethod } from '../core/ensemble/ensemble.ts';
 import { concatenatedView, evaluateEnsemble, proposition31Gap } from '../core/ensemble/ensemble.ts';
 import { UNIQUE_TAU, crossMemberCosines, latentStability, matchedPairs, pcaMap, uniqueFeatures } from '../core/ensemble/ensembleViews.ts';
 import { InputError } from '../core/errors.ts';
@@ -16,7 +16,6 @@ import type {
   DownstreamRequest,
   EnsembleEvaluation,
   EnsembleMethodName,
-  EnsembleMetricsDto,
   EnsembleViews,
   EnsembleViewsRequest,
   ProbingResultDto,
@@ -42,19 +41,6 @@ export function ensembleRows(d: LoadedDataset, maxRows = ENSEMBLE_EVAL_MAX_ROWS)
 /** bagging/boosting combine members as the paper says; one SAE (single, expanded) is J' = 1 of either. */
 export const coreMethod = (m: EnsembleMethodName): EnsembleMethod => (m === 'boosting' ? 'boosting' : 'bagging');
 
-function metricsDto(m: EnsembleMetrics): EnsembleMetricsDto {
-  const out: EnsembleMetricsDto = {
-    msePerToken: m.msePerToken,
-    explainedVariance: m.explainedVariance,
-    explainedVariancePerDim: m.explainedVariancePerDim,
-    l0: m.l0,
-    diversity: { ...m.diversity },
-    connectivity: m.connectivity,
-  };
-  if (m.mcc !== undefined) out.mcc = m.mcc;
-  return out;
-}
-
 /**
  * The metrics of the first J' SAEs for J' = 1..(SAEs trained so far) — for single/expanded the one SAE at
  * its J — and Prop. 3.1's gap on the same rows.
@@ -70,7 +56,7 @@ export function evaluateRunEnsemble(info: RunInfo, w: RunWeights, d: LoadedDatas
     return {
       members: one ? info.ensemble.members : k,
       latents: members.reduce((a, s) => a + s.dSae, 0),
-      metrics: metricsDto(evaluateEnsemble(method, members, data)),
+      metrics: evaluateEnsemble(method, members, data), // plain data: core's EnsembleMetrics
     };
   });
   return {

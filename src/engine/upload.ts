@@ -12,26 +12,14 @@ import { InputError, formatError } from '../core/errors.ts';
 import { parseIdx } from '../core/formats/idx.ts';
 import { parseNpy } from '../core/formats/npy.ts';
 import { parseSafetensors } from '../core/formats/safetensors.ts';
-import type { DatasetProgress } from './api.ts';
+import type { DatasetProgress, StreamedFile, UploadStart } from './api.ts';
+
+export type { StreamedFile, UploadStart };
 
 /** Largest dataset a load may produce: rows·dIn floats (1 GiB of f32). */
 export const MAX_ELEMENTS = 1 << 28;
 /** Chunk size the client reads and transfers (8 MiB). */
 export const UPLOAD_CHUNK_BYTES = 8 << 20;
-
-/** Opens a chunked upload (plain data): the file's name picks the parser, size is File.size. */
-export interface UploadStart {
-  name: string;
-  size: number;
-  /** 'labels': one label or context per row (or IDX labels), assembled whole. Default 'data'. */
-  role?: 'data' | 'labels';
-}
-
-/** A file already sent with beginUpload/uploadChunk, named by its handle (in place of `bytes`). */
-export interface StreamedFile {
-  name: string;
-  upload: string;
-}
 
 /** What a finished stream holds: a parsed CSV table, or the assembled bytes for the one-shot readers. */
 export type Received = { name: string; table: CsvTable; bytes?: undefined } | { name: string; bytes: Uint8Array; table?: undefined };

@@ -2,13 +2,13 @@
 // replaced) the ensemble metrics of its first J′ members, J′ = 1..J, as small line plots overlaid and
 // coloured by method ("bagging J=4 · run 3"); single and expanded runs are one point at their J. Plus the
 // Prop. 3.1 check of the latest evaluation and a table of every run at its full J. Formulas
-// (seed-papers.md §2.7, api.ts EnsembleMetricsDto) are the tooltips. Reads the store; re-renders only
+// (seed-papers.md §2.7, core's EnsembleMetrics) are the tooltips. Reads the store; re-renders only
 // when an evaluation arrives. Imports plotly (through EnsemblePlot), React, the store.
 
 import type { PlotObject } from 'plotly.js-dist-min';
 import { useMemo } from 'react';
 import { useStore } from 'zustand';
-import type { EnsembleEvaluation, EnsembleMetricsDto } from '../../engine/api.ts';
+import type { EnsembleEvaluation, EnsembleMetrics } from '../../engine/api.ts';
 import type { AppStore } from '../store.ts';
 import { methodLabel } from '../store/ensembleDraft.ts';
 import { EnsemblePlot } from './EnsemblePlot.tsx';
@@ -19,7 +19,7 @@ interface MetricSpec {
   label: string;
   /** The tooltip: the definition, as computed (src/core/ensemble/ensemble.ts). */
   formula: string;
-  value: (m: EnsembleMetricsDto) => number | undefined;
+  value: (m: EnsembleMetrics) => number | undefined;
   digits: number;
   /** Which way is better, said in the plot title. */
   better: 'lower' | 'higher' | null;
