@@ -16,6 +16,7 @@ const GPU = [
   'test/gpu/**/*.test.ts',
   'test/engine/api.test.ts',
   'test/engine/datasetsGpu.test.ts',
+  'test/engine/devices.test.ts',
   'test/engine/ensembleRun.test.ts',
   'test/engine/lmGpu.test.ts',
   'test/engine/parity.test.ts',

@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import type { ResolvedConfig, TrainConfig } from '../core/sae/config.ts';
 import { DEFAULT_CONFIG, MAX_ENSEMBLE_MEMBERS, resolveConfig } from '../core/sae/config.ts';
 import { boostingResidual } from '../core/ensemble/boosting.ts';
-import type { EnsembleMethod, EnsembleMetrics, Stability } from '../core/ensemble/ensemble.ts';
+import type { EnsembleMethod, EnsembleMethodName, EnsembleMetrics, Stability } from '../core/ensemble/ensemble.ts';
+import { ENSEMBLE_METHOD_NAMES } from '../core/ensemble/ensemble.ts';
 import { concatenatedView, evaluateEnsemble, sharedFractionCurve, stability } from '../core/ensemble/ensemble.ts';
 import { InputError } from '../core/errors.ts';
 import type { EnsembleManifest } from '../core/formats/ensembleFile.ts';
@@ -38,7 +39,8 @@ import { readSaeFolder, writeSaeFolder } from './folder.ts';
 import { TRAIN_FLAGS, backendFlag, backendJson, configFromFlags } from './train.ts';
 import { openTraining, trainPlan } from './engine.ts';
 
-export const ENSEMBLE_METHODS = ['bagging', 'boosting', 'expanded'] as const;
+/** The methods a CLI run trains ('single' is `sae-workbench train`). */
+export const ENSEMBLE_METHODS = ENSEMBLE_METHOD_NAMES.filter((m): m is Exclude<EnsembleMethodName, 'single'> => m !== 'single');
 export type EnsembleCliMethod = (typeof ENSEMBLE_METHODS)[number];
 
 /** Most repeats accepted (members: the engine's MAX_ENSEMBLE_MEMBERS, as in the app). */

@@ -5,7 +5,7 @@
 // Comlink or WebGPU.
 
 import type { DatasetCard } from '../core/data/card.ts';
-import type { EnsembleMetrics } from '../core/ensemble/ensemble.ts';
+import type { EnsembleMethodName, EnsembleMetrics } from '../core/ensemble/ensemble.ts';
 import type { ResolvedConfig, TrainConfig } from '../core/sae/config.ts';
 import type { ActivationHistogram, LatentRow, QuantileInterval, TopActivation } from '../core/inspect/inspect.ts';
 
@@ -48,12 +48,12 @@ export interface StartRunRequest {
   ensemble?: EnsembleSpec;
 }
 
-/** How a run's members make one model. 'single': one SAE (a 1-member ensemble). */
-export type EnsembleMethodName = 'single' | 'bagging' | 'boosting' | 'expanded';
+/** How a run's members make one model. 'single': one SAE (a 1-member ensemble). Core's type (src/core/ensemble/ensemble.ts). */
+export type { EnsembleMethodName } from '../core/ensemble/ensemble.ts';
 
 export interface EnsembleSpec {
   method: EnsembleMethodName;
-  /** J, 1..16 (expanded: the latent multiplier; single: 1). */
+  /** J, 1..MAX_ENSEMBLE_MEMBERS (16, src/core/sae/config.ts; expanded: the latent multiplier; single: 1). */
   members: number;
 }
 

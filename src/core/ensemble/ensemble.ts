@@ -20,6 +20,13 @@ import type { Dataset, Sae } from '../sae/types.ts';
 /** bagging: α_j = 1/J, every member encodes x. boosting: α_j = 1, member j encodes the residual r⁽ʲ⁾. */
 export type EnsembleMethod = 'bagging' | 'boosting';
 
+/**
+ * How a run's SAEs make one model, as runs, files, the app and the CLI name it: 'single' (one SAE),
+ * 'bagging' and 'boosting' (combined by EnsembleMethod), 'expanded' (one SAE of J·dSae latents, the baseline).
+ */
+export const ENSEMBLE_METHOD_NAMES = ['single', 'bagging', 'boosting', 'expanded'] as const;
+export type EnsembleMethodName = (typeof ENSEMBLE_METHOD_NAMES)[number];
+
 /** Diversity's cosine threshold τ (§2.7). */
 export const DIVERSITY_TAU = 0.7;
 

@@ -9,6 +9,9 @@ import { unzipMember, listZip } from './inflate.ts';
 import type { SaeLensFolder } from './saelens.ts';
 import { CFG_FILE, SPARSITY_FILE, WEIGHTS_FILE, fromSaeLens } from './saelens.ts';
 import type { Sae } from '../sae/types.ts';
+import { MAX_ENSEMBLE_MEMBERS } from '../sae/config.ts';
+import type { EnsembleMethodName } from '../ensemble/ensemble.ts';
+import { ENSEMBLE_METHOD_NAMES } from '../ensemble/ensemble.ts';
 import type { ZipEntry } from './zip.ts';
 import { writeZip } from './zip.ts';
 
@@ -17,15 +20,12 @@ export const ENSEMBLE_FORMAT = 'sae-workbench-ensemble';
 export const ENSEMBLE_FORMAT_VERSION = 1;
 
 /** 'single' and 'expanded' hold one SAE; bagging and boosting hold `saes` = J members. */
-export type SavedEnsembleMethod = 'single' | 'bagging' | 'boosting' | 'expanded';
-const METHODS: readonly SavedEnsembleMethod[] = ['single', 'bagging', 'boosting', 'expanded'];
-/** Most member folders a manifest may name. */
-export const MAX_SAVED_MEMBERS = 64;
+const METHODS: readonly EnsembleMethodName[] = ENSEMBLE_METHOD_NAMES;
 
 export interface EnsembleManifest {
   format: typeof ENSEMBLE_FORMAT;
   version: number;
-  method: SavedEnsembleMethod;
+  method: EnsembleMethodName;
   /** J as trained (expanded: the latent multiplier of its one SAE). */
   members: number;
   /** Member folders, in ensemble order (boosting: stage order). */
@@ -60,12 +60,12 @@ export function parseEnsembleManifest(text: string, source: string): EnsembleMan
   const o = v as Record<string, unknown>;
   if (o.format !== ENSEMBLE_FORMAT) throw formatError(source, 'format', `"${ENSEMBLE_FORMAT}"`, JSON.stringify(o.format));
   if (o.version !== ENSEMBLE_FORMAT_VERSION) throw formatError(source, 'version', String(ENSEMBLE_FORMAT_VERSION), `${JSON.stringify(o.version)}: written by a newer SAE Workbench? update this one`);
-  if (!METHODS.includes(o.method as SavedEnsembleMethod)) throw formatError(source, 'method', METHODS.join(' | '), JSON.stringify(o.method));
-  const method = o.method as SavedEnsembleMethod;
+  if (!METHODS.includes(o.method as EnsembleMethodName)) throw formatError(source, 'method', METHODS.join(' | '), JSON.stringify(o.method));
+  const method = o.method as EnsembleMethodName;
   if (!Number.isSafeInteger(o.members) || (o.members as number) < 1) throw formatError(source, 'members', 'an integer ≥ 1', JSON.stringify(o.members));
   const folders = o.folders;
-  if (!Array.isArray(folders) || folders.length < 1 || folders.length > MAX_SAVED_MEMBERS || !folders.every((f) => typeof f === 'string' && /^[A-Za-z0-9._-]+$/.test(f))) {
-    throw formatError(source, 'folders', `1..${MAX_SAVED_MEMBERS} folder names (letters, digits, . _ -)`, JSON.stringify(folders)?.slice(0, 120) ?? String(folders));
+  if (!Array.isArray(folders) || folders.length < 1 || folders.length > MAX_ENSEMBLE_MEMBERS || !folders.every((f) => typeof f === 'string' && /^[A-Za-z0-9._-]+$/.test(f))) {
+    throw formatError(source, 'folders', `1..${MAX_ENSEMBLE_MEMBERS} folder names (letters, digits, . _ -)`, JSON.stringify(folders)?.slice(0, 120) ?? String(folders));
   }
   const single = method === 'single' || method === 'expanded';
   if (single && folders.length !== 1) throw formatError(source, 'folders', `one folder for method ${method}`, `${folders.length}`);

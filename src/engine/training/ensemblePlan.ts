@@ -6,7 +6,9 @@ import type { TrainConfig } from '../../core/sae/config.ts';
 import { DEFAULT_CONFIG, MAX_ENSEMBLE_MEMBERS, validateConfig } from '../../core/sae/config.ts';
 import { InputError } from '../../core/errors.ts';
 import type { Sae } from '../../core/sae/types.ts';
-import type { EnsembleMethodName, StartRunRequest } from '../api.ts';
+import type { EnsembleMethodName } from '../../core/ensemble/ensemble.ts';
+import { ENSEMBLE_METHOD_NAMES } from '../../core/ensemble/ensemble.ts';
+import type { StartRunRequest } from '../api.ts';
 
 /** Every SAE of a run at one step: boosting's frozen stages first. tokens[j]: training tokens SAE j saw. */
 export interface RunWeights {
@@ -26,7 +28,7 @@ export interface EnsemblePlan {
   seeds: number[];
 }
 
-const METHODS: readonly EnsembleMethodName[] = ['single', 'bagging', 'boosting', 'expanded'];
+const METHODS: readonly EnsembleMethodName[] = ENSEMBLE_METHOD_NAMES;
 
 /**
  * What a run request trains. Without `ensemble`: the seeds given (default [config.seed]), bagging when

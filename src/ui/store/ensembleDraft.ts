@@ -3,17 +3,19 @@
 // given (then J = their count); single trains one; boosting's stage j and expanded use seed + j / seed and
 // take no seed list. Pure functions over the draft (seed-papers.md §2.3–2.4, api.ts EnsembleSpec): the
 // ensemble slice's rules, shared by the store (experiment.ts, run.ts), TrainPanel.tsx and urlState.ts.
-// Imports only types: no engine, gpu or core values, and no other store module (urlState.ts imports it).
+// Imports core's method names and member limit, engine types only, and no other store module (urlState.ts imports it).
 
+import { ENSEMBLE_METHOD_NAMES } from '../../core/ensemble/ensemble.ts';
 import type { TrainConfig } from '../../core/sae/config.ts';
+import { MAX_ENSEMBLE_MEMBERS } from '../../core/sae/config.ts';
 import type { EnsembleMethodName, EnsembleSpec, StartRunRequest } from '../../engine/api.ts';
 
 /** The experiment fields these rules read (experiment.ts Draft has them all). */
 export type EnsembleDraftFields = Pick<TrainConfig, 'seed' | 'dSae' | 'k' | 'arch' | 'steps'> & { seeds: number[] | null; ensemble: EnsembleSpec };
 
-export const METHODS: readonly EnsembleMethodName[] = ['single', 'bagging', 'boosting', 'expanded'];
-/** J's range (api.ts EnsembleSpec.members). */
-export const MAX_J = 16;
+export const METHODS: readonly EnsembleMethodName[] = ENSEMBLE_METHOD_NAMES;
+/** J's range: the engine's (core config), so the form never offers what startRun refuses. */
+export const MAX_J = MAX_ENSEMBLE_MEMBERS;
 /** J a method gets when picked from 'single' (J = 1). */
 export const DEFAULT_J = 4;
 export const DEFAULT_ENSEMBLE: EnsembleSpec = { method: 'single', members: 1 };

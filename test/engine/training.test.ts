@@ -1,0 +1,112 @@
+// The training layer (src/engine/training/) on its own, CPU reference: the one backend policy as a table
+// over every request and adapter kind, the trainer factory's refusals, the ensemble trainer's boosting
+// stages against src/core run by hand, the run loop's stop, and device-loss listeners that a finished run
+// no longer holds. The Workbench and the CLI are tested driving it elsewhere (workbench, ensembleRun, cli).
+
+import { describe, expect, it } from 'vitest';
+import { boostingResidual } from '../../src/core/ensemble/boosting.ts';
+import { generateSynthetic, parseSyntheticSpec } from '../../src/core/data/synthetic.ts';
+import { createTrainer } from '../../src/core/sae/train.ts';
+import type { Arch, Sae } from '../../src/core/sae/types.ts';
+import type { Probe } from '../../src/engine/training/backend.ts';
+import { chooseBackend } from '../../src/engine/training/backend.ts';
+import { planEnsemble } from '../../src/engine/training/ensemblePlan.ts';
+import { checkPlan } from '../../src/engine/training/ensemblePlan.ts';
+import { createEnsembleTrainer } from '../../src/engine/training/ensembleTrainer.ts';
+import { createTrainerFactory, familyOf, gpuArchsFor } from '../../src/engine/training/factory.ts';
+import { trainUntil } from '../../src/engine/training/runLoop.ts';
+
+const adapter = {} as GPUAdapter; // chooseBackend only asks whether there is one
+const hardware: Probe = { adapter, name: 'acme gpu', isSoftware: false, why: '' };
+const software: Probe = { adapter, name: 'google swiftshader', isSoftware: true, why: '' };
+const none: Probe = { adapter: null, name: null, isSoftware: null, why: 'WebGPU found no adapter' };
+const ALL: readonly Arch[] = ['topk', 'batchtopk', 'relu', 'jumprelu'];
+
+describe('chooseBackend: one policy for the app and the CLI', () => {
+  it.each([
+    ['auto', hardware, 'webgpu', /^the WGSL engine on acme gpu$/],
+    ['auto', software, 'cpu', /only adapter is a software one \(google swiftshader\).*backend 'webgpu' forces it/],
+    ['auto', none, 'cpu', /^the CPU reference: WebGPU found no adapter$/],
+    ['cpu', hardware, 'cpu', /as requested/],
+    ['webgpu', hardware, 'webgpu', /as requested$/],
+    ['webgpu', software, 'webgpu', /as requested \(a software adapter: correct but slower than the CPU reference\)/],
+  ] as const)('%s on %o → %s', (requested, probe, kind, why) => {
+    const b = chooseBackend(requested, 'topk', probe, ALL);
+    expect(b.kind).toBe(kind);
+    expect(b.why).toMatch(why);
+    expect(b.adapter).toBe(probe.name);
+    expect(b.isSoftware).toBe(probe.isSoftware);
+  });
+
+  it("refuses 'webgpu' without an adapter or for an architecture the WGSL engine lacks, and unknown requests, naming the fix", () => {
+    expect(() => chooseBackend('webgpu', 'topk', none, ALL)).toThrow(/backend 'webgpu' was requested but WebGPU found no adapter: use backend 'cpu' or 'auto'/);
+    expect(() => chooseBackend('webgpu', 'relu', hardware, ['topk'])).toThrow(/trains topk so far; relu runs on backend 'cpu' or 'auto'/);
+    expect(chooseBackend('auto', 'relu', hardware, ['topk'])).toMatchObject({ kind: 'cpu', why: expect.stringMatching(/trains topk so far \(relu runs on the CPU\)/) });
+    expect(() => chooseBackend('gpu' as never, 'topk', hardware, ALL)).toThrow(/backend: expected one of auto, webgpu, cpu, got "gpu"/);
+  });
+});
+
+describe('the trainer factory', () => {
+  it('maps every architecture to the SAE family, which the WGSL engine trains with sgd', () => {
+    for (const arch of ALL) expect(familyOf(arch)).toBe('sae');
+    expect([...gpuArchsFor({ trainer: 'sgd' })].sort()).toEqual([...ALL].sort());
+    expect(() => familyOf('kmeans' as Arch)).toThrow(/arch "kmeans" is unknown: use one of topk, batchtopk, relu, jumprelu/);
+    expect(() => gpuArchsFor({ trainer: 'adagrad' as never })).toThrow(/trainer "adagrad" does not train sae models \(topk\): use one of sgd/);
+  });
+
+  it('without a GPU: the backend is the CPU reference with the reason given, and webgpu trainers are refused', async () => {
+    const f = createTrainerFactory(null, 'no Dawn here');
+    expect(await f.backend('auto', {})).toEqual({ kind: 'cpu', adapter: null, isSoftware: null, why: 'the CPU reference: no Dawn here' });
+    const data = generateSynthetic(parseSyntheticSpec('synthetic:small'));
+    await expect(f.memberTrainer('webgpu', { data, config: { steps: 2, batch: 8 }, seeds: [0] })).rejects.toThrow(/backend 'webgpu': no Dawn here: use backend 'cpu' or 'auto'/);
+    expect(await f.hardwareDevice()).toBeNull();
+  });
+
+  it('rejects a config with an unknown trainer before anything trains, naming the allowed ones', () => {
+    const plan = planEnsemble({ dataset: 'x', config: { trainer: 'pam' as never } });
+    expect(() => checkPlan(plan, 16, 100)).toThrow(/trainer "pam" is unknown: use one of sgd/);
+  });
+});
+
+describe('the ensemble trainer and the run loop (CPU reference)', () => {
+  const data = generateSynthetic(parseSyntheticSpec('synthetic:small:3'));
+  const config = { dSae: 16, k: 2, steps: 30, batch: 32, seed: 5 };
+
+  it('boosting: J stages in turn, each the core trainer on the residual of the frozen ones; steps are global', async () => {
+    const plan = planEnsemble({ dataset: 'd', config, ensemble: { method: 'boosting', members: 3 } });
+    const t = await createEnsembleTrainer(plan, data, createTrainerFactory(null), 'cpu');
+    expect([t.steps, t.stageSteps, t.liveSaes]).toEqual([90, 30, 1]);
+    const stageStarts: number[] = [];
+    await trainUntil(t, t.steps, { running: () => true, onChunk: () => undefined, afterStage: () => void stageStarts.push(t.step) }, 1);
+    expect(stageStarts).toEqual([30, 60]);
+    expect([t.step, t.boosting?.stage, t.boosting?.frozenLast.map((s) => s.step)]).toEqual([90, 2, [30, 30]]);
+    const w = t.runWeights(await t.readLive());
+    expect(w.step).toBe(90);
+    // By hand: stage j is createTrainer on the residual of stages < j, seed 5 + j, its own batch order.
+    const byHand: Sae[] = [];
+    for (let j = 0; j < 3; j++) {
+      const tr = createTrainer(j === 0 ? data : boostingResidual(byHand, data), { ...config, seed: 5 + j }, { batchOrderSeed: 5 + j });
+      for (let i = 0; i < 30; i++) tr.trainStep();
+      byHand.push(tr.sae);
+    }
+    w.saes.forEach((sae, j) => expect(sae.wDec, `stage ${j}`).toEqual(byHand[j].wDec));
+    t.free();
+    expect(t.live).toBeNull();
+    await expect(t.readLive()).rejects.toThrow(/freed/);
+  });
+
+  it('the loop stops when running() turns false, mid-plan, and resumes where it stopped', async () => {
+    const plan = planEnsemble({ dataset: 'd', config, seeds: [1, 2] });
+    expect(plan.method).toBe('bagging');
+    const t = await createEnsembleTrainer(plan, data, createTrainerFactory(null), 'cpu');
+    let chunks = 0;
+    await trainUntil(t, t.steps, { running: () => chunks < 3, onChunk: () => void chunks++ }, 0);
+    expect(chunks).toBe(3);
+    expect(t.step).toBe(3); // a 0 ms budget: one step per chunk
+    await trainUntil(t, 20, { running: () => true, onChunk: () => undefined });
+    expect(t.step).toBe(20);
+    const w = t.runWeights(await t.readLive());
+    expect(w.saes).toHaveLength(2);
+    expect(w.tokens).toEqual([20 * 32, 20 * 32]);
+  });
+});
