@@ -8,7 +8,7 @@
 
 import * as Comlink from 'comlink';
 import type { BlobFile, DatasetInfo, DatasetRequest, Snapshot, SnapshotListener, Workbench } from './engine/api.ts';
-import type { LoadRequest, StreamedFile, UploadStart } from './engine/datasets.ts';
+import type { LoadRequest, StreamedFile, UploadStart } from './engine/data/datasets.ts';
 
 /** Bytes per transferred upload chunk (upload.ts's UPLOAD_CHUNK_BYTES; a value import would pull engine code in). */
 export const CHUNK_BYTES = 8 << 20;

@@ -1,12 +1,12 @@
 // The CLI's built-in datasets: `builtin:NAME` and `synthetic:PRESET[:SEED]` load through the engine's own
-// loader (src/engine/datasets.ts, the app's), reading the shipped files from public/data/ next to this
+// loader (src/engine/data/datasets.ts, the app's), reading the shipped files from public/data/ next to this
 // source file (not the working directory). Node only; imports the engine's dataset loader, not its trainers.
 
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { InputError, formatError } from '../core/errors.ts';
-import type { DataReader, LoadedDataset } from '../engine/datasets.ts';
-import { BUILTINS, loadDatasetFrom } from '../engine/datasets.ts';
+import type { DataReader, LoadedDataset } from '../engine/data/datasets.ts';
+import { BUILTINS, loadDatasetFrom } from '../engine/data/datasets.ts';
 
 /** public/data/ of this checkout (src/cli/builtin.ts → ../../public/data/). */
 export const BUILTIN_DATA_DIR = fileURLToPath(new URL('../../public/data/', import.meta.url));

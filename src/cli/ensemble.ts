@@ -33,7 +33,7 @@ import type { TrainerFactory } from '../engine/training/factory.ts';
 import type { FlagSpec, Flags } from './args.ts';
 import { num, oneOf, str } from './args.ts';
 import { loadData } from './data.ts';
-import { downstreamOf } from '../engine/ensembleRun.ts';
+import { downstreamOf } from '../engine/ensemble/ensembleRun.ts';
 import { perRowFields, splitTrainEval } from '../core/data/preprocess.ts';
 import { readSaeFolder, writeSaeFolder } from './folder.ts';
 import { TRAIN_FLAGS, backendFlag, backendJson, configFromFlags } from './train.ts';

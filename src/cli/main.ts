@@ -28,6 +28,11 @@ SPEC: FILE.npy (2-D f32/f64/f16) | FILE.safetensors --tensor NAME | FILE.f32 --s
       | builtin:stories-resid-L (L = 0..5) | builtin:stories-mlp-L (L = 1..5)   stories260K activations over TinyStories
       | builtin:fashion-mnist | builtin:digits | builtin:glove-50d
       | synthetic:PRESET[:SEED]   presets: small (16-d, 32 features), medium (64-d, 256), large (256-d, 2048)
+
+--backend auto|webgpu|cpu   which engine trains, chosen as the app chooses (src/engine/training/backend.ts):
+      auto (default): the WGSL engine on a hardware GPU; the CPU reference when there is no WebGPU adapter or
+      only a software one (SwiftShader, lavapipe: CPU emulations, slower than the reference); webgpu forces
+      the WGSL engine (on SwiftShader too); cpu never loads WebGPU. The JSON's backend.note says which and why.
 `;
 
 /** Runs the CLI; returns the exit code. */

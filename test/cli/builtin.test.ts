@@ -11,7 +11,7 @@ import { DIGITS_SOURCE } from '../../src/core/formats/csv.ts';
 import { InputError } from '../../src/core/errors.ts';
 import { GLOVE_SOURCE } from '../../src/core/formats/glove.ts';
 import { FASHION_MNIST_SOURCE } from '../../src/core/formats/idx.ts';
-import { BUILTINS } from '../../src/engine/datasets.ts';
+import { BUILTINS } from '../../src/engine/data/datasets.ts';
 
 const BIN = join(__dirname, '../../bin/sae-workbench.js');
 const dir = mkdtempSync(join(tmpdir(), 'sae-builtin-'));

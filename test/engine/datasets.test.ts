@@ -12,8 +12,8 @@ import { writeSafetensors } from '../../src/core/formats/safetensors.ts';
 import type { Snapshot, SyntheticKnobs, Workbench } from '../../src/engine/api.ts';
 import { buildContexts, collectActivations } from '../../src/core/lm/activations.ts';
 import { parseLmModel } from '../../src/core/lm/model.ts';
-import type { DataReader } from '../../src/engine/datasets.ts';
-import { MAX_STORIES_TOKENS, MAX_TEXT_CHARS, loadDatasetFrom } from '../../src/engine/datasets.ts';
+import type { DataReader } from '../../src/engine/data/datasets.ts';
+import { MAX_STORIES_TOKENS, MAX_TEXT_CHARS, loadDatasetFrom } from '../../src/engine/data/datasets.ts';
 import { createWorkbench } from '../../src/engine/workbench.ts';
 
 const DATA_DIR = new URL('../../public/data/', import.meta.url);

@@ -7,8 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { DatasetProgress } from '../../src/engine/api.ts';
-import type { DataReader } from '../../src/engine/datasets.ts';
-import { describeRows, loadDatasetFrom } from '../../src/engine/datasets.ts';
+import type { DataReader } from '../../src/engine/data/datasets.ts';
+import { describeRows, loadDatasetFrom } from '../../src/engine/data/datasets.ts';
 import { expectClose } from '../helpers/close.ts';
 import { useGpu, withErrorScope } from '../helpers/gpu.ts';
 

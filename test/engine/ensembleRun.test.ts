@@ -6,7 +6,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import type { DataReader } from '../../src/engine/datasets.ts';
+import type { DataReader } from '../../src/engine/data/datasets.ts';
 import { boostingResidual } from '../../src/core/ensemble/boosting.ts';
 import { evaluateEnsemble } from '../../src/core/ensemble/ensemble.ts';
 import { createTrainer } from '../../src/core/sae/train.ts';

@@ -13,8 +13,8 @@ import { splitTrainEval } from '../../src/core/data/preprocess.ts';
 import { fromSaeLens } from '../../src/core/formats/saelens.ts';
 import type { Sae } from '../../src/core/sae/types.ts';
 import type { DatasetRequest, InspectingWorkbench, Snapshot, SyntheticKnobs } from '../../src/engine/api.ts';
-import type { DataReader } from '../../src/engine/datasets.ts';
-import { loadDatasetFrom } from '../../src/engine/datasets.ts';
+import type { DataReader } from '../../src/engine/data/datasets.ts';
+import { loadDatasetFrom } from '../../src/engine/data/datasets.ts';
 import { createWorkbench } from '../../src/engine/workbench.ts';
 
 const DATA_DIR = new URL('../../public/data/', import.meta.url);

@@ -1,4 +1,4 @@
-// The stories260K forward pass on WebGPU (src/engine/lmGpu.ts, shaders/lm*.wgsl) against the core reference
+// The stories260K forward pass on WebGPU (src/engine/data/lmGpu.ts, shaders/lm*.wgsl) against the core reference
 // (src/core/lm/forward.ts, one token at a time with a KV cache, f64 sums): every site of contexts of 1, 63, 64, 65
 // and 256 tokens, several contexts packed into one run (no attention across them), grids folded into 2-D,
 // greedy next-token argmax, and collectActivationsGpu against collectActivations (values and bookkeeping).
@@ -26,7 +26,7 @@ import { createLmState, forwardToken, logitsFromResidual } from '../../src/core/
 import { argmax } from '../../src/core/lm/generate.ts';
 import { BOS, parseLmModel } from '../../src/core/lm/model.ts';
 import { encode } from '../../src/core/lm/tokenizer.ts';
-import { collectActivationsGpu, createLmGpu, type LmGpu } from '../../src/engine/lmGpu.ts';
+import { collectActivationsGpu, createLmGpu, type LmGpu } from '../../src/engine/data/lmGpu.ts';
 import { expectClose } from '../helpers/close.ts';
 import { useGpu, withErrorScope } from '../helpers/gpu.ts';
 

@@ -1,4 +1,4 @@
-// Chunked uploads (src/engine/upload.ts, src/client.ts): a CSV, .npy, .safetensors, IDX and gzip CSV
+// Chunked uploads (src/engine/data/upload.ts, src/client.ts): a CSV, .npy, .safetensors, IDX and gzip CSV
 // sent in chunks split at awkward places (inside a number, a UTF-8 character, a header) load exactly as
 // the one-shot read of the same bytes; progress reaches 100%; a malformed chunk stream is rejected with
 // the core reader's message at the chunk that shows it, a header claiming more than the memory cap
@@ -11,8 +11,8 @@ import { writeNpy } from '../../src/core/formats/npy.ts';
 import { writeSafetensors } from '../../src/core/formats/safetensors.ts';
 import { blobChunks, streamBlob } from '../../src/client.ts';
 import type { DatasetProgress, SyntheticKnobs } from '../../src/engine/api.ts';
-import type { DataReader, LoadedDataset, LoadRequest } from '../../src/engine/datasets.ts';
-import { MAX_ELEMENTS, createUploadStreams, loadDatasetFrom } from '../../src/engine/datasets.ts';
+import type { DataReader, LoadedDataset, LoadRequest } from '../../src/engine/data/datasets.ts';
+import { MAX_ELEMENTS, createUploadStreams, loadDatasetFrom } from '../../src/engine/data/datasets.ts';
 import { createWorkbench } from '../../src/engine/workbench.ts';
 
 const noData: DataReader = (file) => Promise.reject(new Error(`no ${file}`));

@@ -8,7 +8,7 @@
 // builtin:digits-marked.
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import type { DataReader } from '../../src/engine/datasets.ts';
+import type { DataReader } from '../../src/engine/data/datasets.ts';
 import { createWorkbench } from '../../src/engine/workbench.ts';
 import { describeEnsemble, ensembleProblems, requestOf, seedsOf, withEnsemble, withSeeds } from '../../src/ui/store/ensembleDraft.ts';
 import { createAppStore, type AppStore } from '../../src/ui/store.ts';

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { listZip } from '../../src/core/formats/inflate.ts';
-import type { DataReader } from '../../src/engine/datasets.ts';
+import type { DataReader } from '../../src/engine/data/datasets.ts';
 import { createWorkbench } from '../../src/engine/workbench.ts';
 import { createAppStore } from '../../src/ui/store.ts';
 import { DEFAULT_DRAFT } from '../../src/ui/store/experiment.ts';

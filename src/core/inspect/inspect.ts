@@ -1,4 +1,4 @@
-// Feature inspection, the two passes the inspector runs (src/engine/inspectRun.ts adapts them to the
+// Feature inspection, the two passes the inspector runs (src/engine/inspect/inspectRun.ts adapts them to the
 // Workbench): inspectAll — one chunked pass over a dataset giving every latent's table row (density,
 // mean/max activation, encoder–decoder cosine, nearest latent, best true feature) and its top rows — and
 // latentDetail — one latent's histogram, interval samples, top rows, decoder row and nearest latents. The

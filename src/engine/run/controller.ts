@@ -7,7 +7,7 @@ import { InputError } from '../../core/errors.ts';
 import { logDensityOf } from '../../core/sae/metrics.ts';
 import type { StepStats } from '../../core/sae/train.ts';
 import type { DatasetProgress, RunInfo, RunStatus, StartRunRequest } from '../api.ts';
-import type { LoadedDataset } from '../datasets.ts';
+import type { LoadedDataset } from '../data/datasets.ts';
 import type { RunWeights } from '../training/ensemblePlan.ts';
 import { checkPlan, planEnsemble } from '../training/ensemblePlan.ts';
 import { createEnsembleTrainer } from '../training/ensembleTrainer.ts';

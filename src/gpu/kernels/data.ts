@@ -52,7 +52,7 @@ export function prepareGatherRows(
 
 /**
  * Records the same gather once, binding on the spot into the caller's 32-byte uniforms `params` (one
- * per chunk): for one-shot callers (the LM forward pass, src/engine/lmGpu.ts). A trainer uses prepareGatherRows.
+ * per chunk): for one-shot callers (the LM forward pass, src/engine/data/lmGpu.ts). A trainer uses prepareGatherRows.
  */
 export function recordGatherRows(
   device: GPUDevice,

@@ -30,7 +30,7 @@ describe('tokenContext', () => {
   });
 
   it('one context id for two adjacent contexts: the restart of positions ends the window', () => {
-    // src/engine/inspectRun.ts passes the document as the context id: contexts of one document restart at 0 or 1.
+    // src/engine/inspect/inspectRun.ts passes the document as the context id: contexts of one document restart at 0 or 1.
     const same = { context: new Int32Array(7), position: where.position };
     expect(tokenContext(tokens, same, 4, 5).tokens.map((t) => t.row)).toEqual([4, 5, 6]);
     expect(tokenContext(tokens, same, 3, 5).tokens.map((t) => t.row)).toEqual([0, 1, 2, 3]);

@@ -2,8 +2,8 @@
 // run's is kept), loaded one at a time (datasets.ts does the loading), with their progress reported to
 // the caller. Imports src/core and engine only.
 
-import { InputError } from '../core/errors.ts';
-import type { DatasetProgress, DatasetRequest } from './api.ts';
+import { InputError } from '../../core/errors.ts';
+import type { DatasetProgress, DatasetRequest } from '../api.ts';
 import type { DataReader, LoadOptions, LoadedDataset } from './datasets.ts';
 import { createUploadStreams, loadDatasetFrom } from './datasets.ts';
 import type { UploadStreams } from './upload.ts';

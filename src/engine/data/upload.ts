@@ -6,13 +6,13 @@
 // Parsing is src/core's (the final parse gives the reader's own message). No DOM, Comlink, Node or
 // WebGPU imports.
 
-import type { CsvParser, CsvTable } from '../core/formats/csv.ts';
-import { createCsvParser, delimiterFromName } from '../core/formats/csv.ts';
-import { InputError, formatError } from '../core/errors.ts';
-import { parseIdx } from '../core/formats/idx.ts';
-import { parseNpy } from '../core/formats/npy.ts';
-import { parseSafetensors } from '../core/formats/safetensors.ts';
-import type { DatasetProgress, StreamedFile, UploadStart } from './api.ts';
+import type { CsvParser, CsvTable } from '../../core/formats/csv.ts';
+import { createCsvParser, delimiterFromName } from '../../core/formats/csv.ts';
+import { InputError, formatError } from '../../core/errors.ts';
+import { parseIdx } from '../../core/formats/idx.ts';
+import { parseNpy } from '../../core/formats/npy.ts';
+import { parseSafetensors } from '../../core/formats/safetensors.ts';
+import type { DatasetProgress, StreamedFile, UploadStart } from '../api.ts';
 
 export type { StreamedFile, UploadStart };
 

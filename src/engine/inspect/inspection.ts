@@ -3,13 +3,13 @@
 // last inspectRun cached for latentDetail on the same weights. The numbers are inspectRun.ts's (core's).
 // Imports src/core and engine only.
 
-import { boostingResidual } from '../core/ensemble/boosting.ts';
-import { InputError } from '../core/errors.ts';
-import type { InspectRunRequest, InspectScope, LatentDetail, LatentDetailRequest, RunInspection } from './api.ts';
-import type { LoadedDataset } from './datasets.ts';
+import { boostingResidual } from '../../core/ensemble/boosting.ts';
+import { InputError } from '../../core/errors.ts';
+import type { InspectRunRequest, InspectScope, LatentDetail, LatentDetailRequest, RunInspection } from '../api.ts';
+import type { LoadedDataset } from '../data/datasets.ts';
 import type { CodesCache } from './inspectRun.ts';
 import { DEFAULT_TOP_N, inspectMember, latentDetailOf } from './inspectRun.ts';
-import type { RunController } from './run/controller.ts';
+import type { RunController } from '../run/controller.ts';
 
 export interface Inspection {
   inspectRun(req?: InspectRunRequest): Promise<RunInspection>;

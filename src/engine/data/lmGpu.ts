@@ -11,15 +11,15 @@
 // resid: [nLayers + 1, R, dim] (resid:L at L·R·dim), mlp: [nLayers, R, hiddenDim] (mlp:L at (L−1)·R·hiddenDim).
 // One submit and one readback per run.
 
-import type { ActivationOptions, LmActivations } from '../core/lm/activations.ts';
-import { buildContexts, DEFAULT_CONTEXT_TOKENS } from '../core/lm/activations.ts';
-import type { LmSite } from '../core/lm/forward.ts';
-import { parseSite, RMS_EPS } from '../core/lm/forward.ts';
-import type { LmModel } from '../core/lm/model.ts';
-import { InputError } from '../core/errors.ts';
-import { compileKernel } from '../gpu/kernel.ts';
-import { GATHER_ROWS, GATHER_WG, recordGatherRows } from '../gpu/kernels/data.ts';
-import { compileLmKernels, LM_HEAD_MAX, recordAttention, recordLinear, recordQkvRope, recordRmsNorm, ropeTable } from '../gpu/kernels/lm.ts';
+import type { ActivationOptions, LmActivations } from '../../core/lm/activations.ts';
+import { buildContexts, DEFAULT_CONTEXT_TOKENS } from '../../core/lm/activations.ts';
+import type { LmSite } from '../../core/lm/forward.ts';
+import { parseSite, RMS_EPS } from '../../core/lm/forward.ts';
+import type { LmModel } from '../../core/lm/model.ts';
+import { InputError } from '../../core/errors.ts';
+import { compileKernel } from '../../gpu/kernel.ts';
+import { GATHER_ROWS, GATHER_WG, recordGatherRows } from '../../gpu/kernels/data.ts';
+import { compileLmKernels, LM_HEAD_MAX, recordAttention, recordLinear, recordQkvRope, recordRmsNorm, ropeTable } from '../../gpu/kernels/lm.ts';
 
 export interface LmGpuOptions {
   /** Fold dispatch grids into 2-D past this many workgroups (default 65,535; tests lower it to reach the fold cheaply). */

@@ -3,14 +3,14 @@
 // downstream.ts); this file picks the rows, caps their number and shapes api.ts's DTOs.
 // Imports src/core and engine types only: no DOM, React, Comlink, Node or WebGPU.
 
-import { hasLabels } from '../core/data/card.ts';
-import { scrClassPair, sparseProbing, spuriousCorrelationRemoval } from '../core/ensemble/downstream.ts';
-import type { EnsembleMethod } from '../core/ensemble/ensemble.ts';
-import { concatenatedView, evaluateEnsemble, proposition31Gap } from '../core/ensemble/ensemble.ts';
-import { UNIQUE_TAU, crossMemberCosines, latentStability, matchedPairs, pcaMap, uniqueFeatures } from '../core/ensemble/ensembleViews.ts';
-import { InputError } from '../core/errors.ts';
-import { perRowFields, takeRows } from '../core/data/preprocess.ts';
-import type { Dataset, Sae } from '../core/sae/types.ts';
+import { hasLabels } from '../../core/data/card.ts';
+import { scrClassPair, sparseProbing, spuriousCorrelationRemoval } from '../../core/ensemble/downstream.ts';
+import type { EnsembleMethod } from '../../core/ensemble/ensemble.ts';
+import { concatenatedView, evaluateEnsemble, proposition31Gap } from '../../core/ensemble/ensemble.ts';
+import { UNIQUE_TAU, crossMemberCosines, latentStability, matchedPairs, pcaMap, uniqueFeatures } from '../../core/ensemble/ensembleViews.ts';
+import { InputError } from '../../core/errors.ts';
+import { perRowFields, takeRows } from '../../core/data/preprocess.ts';
+import type { Dataset, Sae } from '../../core/sae/types.ts';
 import type {
   DownstreamReport,
   DownstreamRequest,
@@ -21,9 +21,9 @@ import type {
   ProbingResultDto,
   RunInfo,
   ScrResultDto,
-} from './api.ts';
-import type { LoadedDataset } from './datasets.ts';
-import type { RunWeights } from './training/ensemblePlan.ts';
+} from '../api.ts';
+import type { LoadedDataset } from '../data/datasets.ts';
+import type { RunWeights } from '../training/ensemblePlan.ts';
 
 // ---- evaluation ------------------------------------------------------------------------------------
 

@@ -6,14 +6,14 @@
 // with core's inputRef and tokenContext. Every number is core's; nothing here computes one. Imports
 // src/core and datasets.ts types only: no DOM, React, Comlink, Node or WebGPU.
 
-import { InputError } from '../core/errors.ts';
-import { inspectAll, latentDetail } from '../core/inspect/inspect.ts';
-import type { TopActivation } from '../core/inspect/inspect.ts';
-import { inputRef, tokenContext } from '../core/inspect/inputs.ts';
-import { splitTrainEval } from '../core/data/preprocess.ts';
-import type { Dataset, Sae } from '../core/sae/types.ts';
-import type { InputView, InspectScope, LatentDetail, RunInspection, TokenView } from './api.ts';
-import type { LoadedDataset } from './datasets.ts';
+import { InputError } from '../../core/errors.ts';
+import { inspectAll, latentDetail } from '../../core/inspect/inspect.ts';
+import type { TopActivation } from '../../core/inspect/inspect.ts';
+import { inputRef, tokenContext } from '../../core/inspect/inputs.ts';
+import { splitTrainEval } from '../../core/data/preprocess.ts';
+import type { Dataset, Sae } from '../../core/sae/types.ts';
+import type { InputView, InspectScope, LatentDetail, RunInspection, TokenView } from '../api.ts';
+import type { LoadedDataset } from '../data/datasets.ts';
 
 /** Rows an inspection scans at most (the first ones of the split): bounds its time and the cached codes. */
 export const INSPECT_MAX_ROWS = 8192;
