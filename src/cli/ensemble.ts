@@ -14,9 +14,9 @@ import { join } from 'node:path';
 import type { ResolvedConfig, TrainConfig } from '../core/sae/config.ts';
 import { DEFAULT_CONFIG, MAX_ENSEMBLE_MEMBERS, resolveConfig } from '../core/sae/config.ts';
 import { boostingResidual } from '../core/ensemble/boosting.ts';
-import type { EnsembleMethod, EnsembleMethodName, EnsembleMetrics, Stability } from '../core/ensemble/ensemble.ts';
+import type { EnsembleMethodName, EnsembleMetrics, Stability } from '../core/ensemble/ensemble.ts';
 import { ENSEMBLE_METHOD_NAMES } from '../core/ensemble/ensemble.ts';
-import { concatenatedView, evaluateEnsemble, sharedFractionCurve, stability } from '../core/ensemble/ensemble.ts';
+import { combinationOf, concatenatedView, metricsPerJ, sharedFractionCurve, stability } from '../core/ensemble/ensemble.ts';
 import { InputError } from '../core/errors.ts';
 import type { EnsembleManifest } from '../core/formats/ensembleFile.ts';
 import { ENSEMBLE_MANIFEST, checkEnsembleMembers, manifestOf, parseEnsembleManifest, readEnsembleZip } from '../core/formats/ensembleFile.ts';
@@ -187,12 +187,14 @@ async function trainAndReport(a: TrainAndReport): Promise<Record<string, unknown
   // ---- metrics per J', on the members as exported (input scale folded) ----
   say('evaluating');
   const exported = runs.map((members) => members.map((m) => exportForm(m.sae)));
-  const evalMethod: EnsembleMethod = method === 'boosting' ? 'boosting' : 'bagging';
-  const sizes = method === 'expanded' ? [1] : Array.from({ length: J }, (_, j) => j + 1);
-  const perJ = sizes.map((n) => {
-    const metrics = exported.map((members) => evaluateEnsemble(evalMethod, members.slice(0, n), evalData));
-    const dictionaries = exported.map((members) => concatenatedView(evalMethod, members.slice(0, n)).dictionary);
-    const latents = exported[0].slice(0, n).reduce((a, m) => a + m.dSae, 0);
+  const named = method === 'bagging' && J === 1 ? 'single' : method;
+  // The metric-vs-J curve of every repeat (core's, as the app's Ensemble panel draws it), point by point.
+  const curves = exported.map((members) => metricsPerJ(named, J, members, evalData));
+  const perJ = curves[0].map((point, i) => {
+    const n = method === 'expanded' ? 1 : i + 1;
+    const metrics = curves.map((c) => c[i].metrics);
+    const dictionaries = exported.map((members) => concatenatedView(combinationOf(method), members.slice(0, n)).dictionary);
+    const latents = point.latents;
     let stab: Stability | null = null;
     let pwMcc: { mean: number; pairs: number[] } | null = null;
     let sharedFraction: { thresholds: number[]; repeat0VsRepeat1: number[] } | null = null;
@@ -204,7 +206,7 @@ async function trainAndReport(a: TrainAndReport): Promise<Record<string, unknown
       pwMcc = { mean: pairs.reduce((x, y) => x + y, 0) / pairs.length, pairs };
     }
     return {
-      members: method === 'expanded' ? J : n,
+      members: point.members,
       latents,
       metrics,
       mean: R > 1 ? meanMetrics(metrics) : metrics[0],
@@ -334,13 +336,7 @@ async function evaluateSaved(f: Flags, from: string): Promise<Record<string, unk
     ? await loadData(dataSpec, { tensor: str(f, 'eval-tensor') ?? str(f, 'tensor'), shape: str(f, 'eval-shape') })
     : await loadData(dataSpec, { tensor: str(f, 'tensor'), shape: str(f, 'shape') });
   if (evalData.dIn !== saes[0].dIn) throw new InputError(`${dataSpec}: dIn: expected ${saes[0].dIn} (the ensemble's d_in), got ${evalData.dIn}`);
-  const method: EnsembleMethod = manifest.method === 'boosting' ? 'boosting' : 'bagging';
-  const one = manifest.method === 'single' || manifest.method === 'expanded';
-  const sizes = one ? [1] : saes.map((_, j) => j + 1);
-  const perJ = sizes.map((n) => {
-    const metrics = evaluateEnsemble(method, saes.slice(0, n), evalData);
-    return { members: one ? manifest.members : n, latents: saes.slice(0, n).reduce((a, s) => a + s.dSae, 0), metrics: [metrics], mean: metrics, stability: null, pwMcc: null };
-  });
+  const perJ = metricsPerJ(manifest.method, manifest.members, saes, evalData).map((p) => ({ ...p, metrics: [p.metrics], mean: p.metrics, stability: null, pwMcc: null }));
   return {
     command: 'ensemble',
     from,

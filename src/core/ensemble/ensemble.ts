@@ -27,6 +27,9 @@ export type EnsembleMethod = 'bagging' | 'boosting';
 export const ENSEMBLE_METHOD_NAMES = ['single', 'bagging', 'boosting', 'expanded'] as const;
 export type EnsembleMethodName = (typeof ENSEMBLE_METHOD_NAMES)[number];
 
+/** How a named method's SAEs combine: boosting sums stages; bagging averages; one SAE (single, expanded) is J' = 1 of either. */
+export const combinationOf = (m: EnsembleMethodName): EnsembleMethod => (m === 'boosting' ? 'boosting' : 'bagging');
+
 /** Diversity's cosine threshold τ (§2.7). */
 export const DIVERSITY_TAU = 0.7;
 
@@ -284,6 +287,26 @@ export function evaluateEnsemble(method: EnsembleMethod, members: readonly Sae[]
   };
   if (data.truth) out.mcc = featureRecovery(view.dictionary, view.latents, data.truth, dIn).mcc;
   return out;
+}
+
+/** One point of a metric-vs-J curve: the first J' SAEs (for one SAE: reported at its J), their latents, their metrics. */
+export interface MetricsAtJ {
+  members: number;
+  latents: number;
+  metrics: EnsembleMetrics;
+}
+
+/**
+ * The metric-vs-J curve of a run's SAEs (§2.7): evaluateEnsemble of the first J' for J' = 1..saes.length;
+ * 'single' and 'expanded' hold one SAE, reported once at J = `members` (expanded: the latent multiplier).
+ */
+export function metricsPerJ(method: EnsembleMethodName, members: number, saes: readonly Sae[], data: Dataset): MetricsAtJ[] {
+  const one = method === 'single' || method === 'expanded';
+  const sizes = one ? [1] : saes.map((_, j) => j + 1);
+  return sizes.map((k) => {
+    const first = saes.slice(0, k);
+    return { members: one ? members : k, latents: first.reduce((a, s) => a + s.dSae, 0), metrics: evaluateEnsemble(combinationOf(method), first, data) };
+  });
 }
 
 /** Aggregate L0: (1/T) Σ_t #{i : c_{t,i} > 0}. codes: [rows, M]. 0 for no rows. */

@@ -5,8 +5,7 @@
 
 import { hasLabels } from '../../core/data/card.ts';
 import { scrClassPair, sparseProbing, spuriousCorrelationRemoval } from '../../core/ensemble/downstream.ts';
-import type { EnsembleMethod } from '../../core/ensemble/ensemble.ts';
-import { concatenatedView, evaluateEnsemble, proposition31Gap } from '../../core/ensemble/ensemble.ts';
+import { combinationOf, concatenatedView, metricsPerJ, proposition31Gap } from '../../core/ensemble/ensemble.ts';
 import { UNIQUE_TAU, crossMemberCosines, latentStability, matchedPairs, pcaMap, uniqueFeatures } from '../../core/ensemble/ensembleViews.ts';
 import { InputError } from '../../core/errors.ts';
 import { perRowFields, takeRows } from '../../core/data/preprocess.ts';
@@ -38,8 +37,6 @@ export function ensembleRows(d: LoadedDataset, maxRows = ENSEMBLE_EVAL_MAX_ROWS)
   return { data: takeRows(src, Int32Array.from({ length: maxRows }, (_, i) => i), src.name, perRowFields(src)), split };
 }
 
-/** bagging/boosting combine members as the paper says; one SAE (single, expanded) is J' = 1 of either. */
-export const coreMethod = (m: EnsembleMethodName): EnsembleMethod => (m === 'boosting' ? 'boosting' : 'bagging');
 
 /**
  * The metrics of the first J' SAEs for J' = 1..(SAEs trained so far) — for single/expanded the one SAE at
@@ -47,18 +44,8 @@ export const coreMethod = (m: EnsembleMethodName): EnsembleMethod => (m === 'boo
  */
 export function evaluateRunEnsemble(info: RunInfo, w: RunWeights, d: LoadedDataset): EnsembleEvaluation {
   const { data, split } = ensembleRows(d);
-  const method = coreMethod(info.ensemble.method);
   const n = w.saes.length;
-  const one = info.ensemble.method === 'single' || info.ensemble.method === 'expanded';
-  const sizes = one ? [1] : Array.from({ length: n }, (_, j) => j + 1);
-  const perJ = sizes.map((k) => {
-    const members = w.saes.slice(0, k);
-    return {
-      members: one ? info.ensemble.members : k,
-      latents: members.reduce((a, s) => a + s.dSae, 0),
-      metrics: evaluateEnsemble(method, members, data), // plain data: core's EnsembleMetrics
-    };
-  });
+  const perJ = metricsPerJ(info.ensemble.method, info.ensemble.members, w.saes, data);
   return {
     run: info.run,
     method: info.ensemble.method,
@@ -69,7 +56,7 @@ export function evaluateRunEnsemble(info: RunInfo, w: RunWeights, d: LoadedDatas
     split,
     rows: data.rows,
     perJ,
-    prop31Gap: data.rows > 0 ? proposition31Gap(method, w.saes, data.x, data.rows) : 0,
+    prop31Gap: data.rows > 0 ? proposition31Gap(combinationOf(info.ensemble.method), w.saes, data.x, data.rows) : 0,
   };
 }
 
@@ -103,7 +90,7 @@ export function runEnsembleViews(info: RunInfo, w: RunWeights, req: EnsembleView
   const pairs = matchedPairs(dicts[a], sizes[a], dicts[b], sizes[b], dIn);
   const stab = latentStability(dicts, dIn);
   const unique = uniqueFeatures(dicts, dIn, tau);
-  const view = concatenatedView(coreMethod(info.ensemble.method), w.saes);
+  const view = concatenatedView(combinationOf(info.ensemble.method), w.saes);
   const map = pcaMap(view.dictionary, view.latents, dIn, view.member);
   const latent = Int32Array.from(view.member, (j, i) => i - offsets[j]);
   return {
@@ -136,7 +123,7 @@ export function downstreamOf(
 ): Omit<DownstreamReport, 'run' | 'members' | 'dataset'> {
   if (typeof req !== 'object' || req === null) throw new InputError(`downstream: expected { kps?, scrClasses?, ns? }, got ${String(req)}`);
   const why: string[] = [];
-  const m = coreMethod(method);
+  const m = combinationOf(method);
   const classIds = hasLabels(data) && data.labels instanceof Int32Array ? data : null;
   let probing: ProbingResultDto[] | null = null;
   if (!classIds) {

@@ -14,6 +14,7 @@ import {
   ensembleCodes,
   ensembleReconstruct,
   evaluateEnsemble,
+  metricsPerJ,
   proposition31Gap,
   sharedFractionCurve,
   stability,
@@ -231,5 +232,23 @@ describe('stability and shared fraction, hand-worked', () => {
     expect(sharedFractionCurve(run0, run1, 2, [0.5, 0.7, 1])).toEqual([1, 0.5, 0.5]);
     // run2 vs run0: [−1,0] → 0, [0.8,0.6] → 0.8
     expect(sharedFractionCurve(run2, run0, 2, [-0.5, 0.5, 0.9])).toEqual([1, 0.5, 0]);
+  });
+});
+
+describe('metricsPerJ: the metric-vs-J curve the app and the CLI report', () => {
+  it('bagging/boosting: J\' = 1..J over the first J\' SAEs; single/expanded: one point at J', () => {
+    const rng = createRng(11);
+    const saes = [3, 4, 5].map((dSae) => randomSae('topk', 4, dSae, 2, 1, rng));
+    const data = randomData(25, 4, rng);
+    for (const method of ['bagging', 'boosting'] as const) {
+      const curve = metricsPerJ(method, 3, saes, data);
+      expect(curve.map((p) => [p.members, p.latents])).toEqual([[1, 3], [2, 7], [3, 12]]);
+      curve.forEach((p, i) => expect(p.metrics).toEqual(evaluateEnsemble(method, saes.slice(0, i + 1), data)));
+    }
+    // A second SAE's metrics differ from the first's: the curve is not one point repeated.
+    expect(metricsPerJ('bagging', 3, saes, data)[1].metrics.l0).not.toBe(metricsPerJ('bagging', 3, saes, data)[0].metrics.l0);
+    const expanded = metricsPerJ('expanded', 4, saes.slice(2), data);
+    expect(expanded).toEqual([{ members: 4, latents: 5, metrics: evaluateEnsemble('bagging', saes.slice(2), data) }]);
+    expect(metricsPerJ('single', 1, saes.slice(0, 1), data).map((p) => p.members)).toEqual([1]);
   });
 });
