@@ -10,12 +10,22 @@ export type BDecInit = 'geometric-median' | 'mean' | 'zeros';
 export type InputScaling = 'none' | 'expected-norm';
 
 /**
- * How the parameters are fitted. 'sgd': Adam on the whole loss (sae-libraries §3.4). The engine's trainer
- * factory (src/engine/training/factory.ts) has one entry per trainer; PAM-SGD (SplInterp §3.6, issue #11)
- * is the next value.
+ * How the parameters are fitted. 'sgd': Adam on the whole loss (sae-libraries §3.4). 'pam-sgd': SplInterp's
+ * proximal alternating method (seed-papers §3.6, src/core/sae/pamTrain.ts): Adam on the encoder with a
+ * stay-close term, the decoder solved in closed form once per epoch. The engine's trainer factory
+ * (src/engine/training/factory.ts) has one entry per trainer.
  */
-export const TRAINERS = ['sgd'] as const;
+export const TRAINERS = ['sgd', 'pam-sgd'] as const;
 export type TrainerName = (typeof TRAINERS)[number];
+
+/** pam-sgd: when the decoder solve runs in each epoch (seed-papers §3.6–3.7). */
+export const PAM_ORDERS = ['encoder-first', 'decoder-first'] as const;
+export type PamOrder = (typeof PAM_ORDERS)[number];
+/** pam-sgd: 'exact' = the joint ridge/proximal closed form of §3.6; 'uncentred' = the MNIST script's least squares. */
+export const PAM_SOLVES = ['exact', 'uncentred'] as const;
+export type PamSolve = (typeof PAM_SOLVES)[number];
+/** Architectures PAM-SGD trains (BatchTopK's batch-level codes have no per-row form for the streamed solve). */
+export const PAM_ARCHS: readonly Arch[] = ['topk', 'relu', 'jumprelu'];
 
 /** Most SAEs one run holds (bagging members, boosting stages) and the largest expanded multiplier J. */
 export const MAX_ENSEMBLE_MEMBERS = 16;
@@ -62,6 +72,27 @@ export interface TrainConfig {
   inputScaling: InputScaling;
   /** Seeds init and batch order. */
   seed: number;
+  // ---- pam-sgd only (seed-papers §3.6; ignored by sgd) ----
+  // Scaling: every coefficient below multiplies a term of the objective written as a MEAN over rows, the
+  // same convention as our loss (mse = (1/B)·Σ_t ‖x_t − x̂_t‖², summed over dims):
+  //   encoder block: (1/B)·Σ_batch ‖x − x̂‖² (+ sparsity) + pamProxEnc·(‖E − E_t‖² + ‖b_enc − b_enc,t‖²)
+  //   decoder block: (1/N)·Σ_rows ‖x − D·z − b_dec‖² + pamRidge·(‖D‖² + ‖b_dec‖²)
+  //                  + pamProxDec·(‖D − D_t‖² + ‖b_dec − b_dec,t‖²)
+  // The paper's F sums over the N rows, so its α, β, μ, ν are ours times N (§3.6). The scripts' loss is
+  // MSELoss (a mean over rows AND dims), so a script coefficient c equals ours / dIn (ours = dIn·c), and the
+  // scripts' ridge ε on ZᵀZ (a sum) equals N·pamRidge. Coefficients here do not change with the data size.
+  /** Per epoch: 'encoder-first' (the paper's iteration and the MNIST script: encoder pass, then solve) or 'decoder-first' (the LLM script: solve, then encoder pass; also before the first). */
+  pamOrder: PamOrder;
+  /** μ_enc = ν_enc: the encoder's stay-close weight to its value at the start of the epoch; 0 = off. */
+  pamProxEnc: number;
+  /** μ_dec = ν_dec: the decoder's stay-close weight to its value before the solve; 0 = off (the scripts). */
+  pamProxDec: number;
+  /** α = β: ridge on the decoder and its bias. Keeps the solve definite when latents are dead. */
+  pamRidge: number;
+  /** Adam updates per encoder batch (the scripts' sgd_updates_per_batch); each counts once in steps. */
+  pamUpdatesPerBatch: number;
+  /** The decoder solve: 'exact' (§3.6 joint closed form) or 'uncentred' (MNIST script: D = (ZᵀZ/N + αI)⁻¹ZᵀX/N, b_dec = mean residual; pamProxDec adds μ to the ridge and μ·D_t to the right side, β and ν unused). */
+  pamSolve: PamSolve;
 }
 
 export const DEFAULT_CONFIG: TrainConfig = {
@@ -89,7 +120,16 @@ export const DEFAULT_CONFIG: TrainConfig = {
   bDecInit: 'geometric-median',
   inputScaling: 'none',
   seed: 0,
+  pamOrder: 'encoder-first',
+  pamProxEnc: 1e-3,
+  pamProxDec: 1e-3,
+  pamRidge: 1e-6,
+  pamUpdatesPerBatch: 1,
+  pamSolve: 'exact',
 };
+
+/** Most Adam updates per encoder batch PAM-SGD allows (the scripts' ablation goes to 10). */
+export const MAX_PAM_UPDATES_PER_BATCH = 100;
 
 /** A config with every `null` replaced by its derived value for this dataset width. */
 export type ResolvedConfig = {
@@ -164,5 +204,26 @@ export function validateConfig(c: TrainConfig, dIn: number, rows: number): strin
   if (!['none', 'expected-norm'].includes(c.inputScaling)) e.push(`inputScaling must be none or expected-norm, got ${String(c.inputScaling)}`);
   if (!isInt(c.seed) || c.seed < 0 || c.seed > 0xffffffff) e.push(`seed must be an integer in [0, 2^32), got ${c.seed}`);
   if (!isInt(dIn) || dIn < 1) e.push(`data width dIn must be ≥ 1, got ${dIn}`);
+  e.push(...validatePam(c, rows));
+  return e;
+}
+
+const finiteNonNeg = (v: number): boolean => Number.isFinite(v) && v >= 0;
+
+/** The PAM-SGD settings' problems (always checked, so a bad value is caught before the trainer is switched). */
+function validatePam(c: TrainConfig, rows: number): string[] {
+  const e: string[] = [];
+  if (!(PAM_ORDERS as readonly string[]).includes(c.pamOrder)) e.push(`pamOrder "${String(c.pamOrder)}" is unknown: use one of ${PAM_ORDERS.join(', ')}`);
+  if (!(PAM_SOLVES as readonly string[]).includes(c.pamSolve)) e.push(`pamSolve "${String(c.pamSolve)}" is unknown: use one of ${PAM_SOLVES.join(', ')}`);
+  if (!finiteNonNeg(c.pamProxEnc)) e.push(`pamProxEnc (μ_enc) must be a finite number ≥ 0, got ${c.pamProxEnc}: use 0 to turn the encoder's stay-close term off, 1e-3 is the LLM script's`);
+  if (!finiteNonNeg(c.pamProxDec)) e.push(`pamProxDec (μ_dec) must be a finite number ≥ 0, got ${c.pamProxDec}: use 0 to turn the decoder's stay-close term off`);
+  if (!finiteNonNeg(c.pamRidge)) e.push(`pamRidge (α) must be a finite number ≥ 0, got ${c.pamRidge}: use a small positive ridge such as 1e-6`);
+  if (!isInt(c.pamUpdatesPerBatch) || c.pamUpdatesPerBatch < 1 || c.pamUpdatesPerBatch > MAX_PAM_UPDATES_PER_BATCH)
+    e.push(`pamUpdatesPerBatch must be an integer in [1, ${MAX_PAM_UPDATES_PER_BATCH}], got ${c.pamUpdatesPerBatch}`);
+  if (c.trainer !== 'pam-sgd') return e;
+  if (!PAM_ARCHS.includes(c.arch)) e.push(`trainer pam-sgd does not train ${String(c.arch)} SAEs (its decoder solve needs per-row codes): use arch ${PAM_ARCHS.join(', ')} or trainer sgd`);
+  // Σzzᵀ has rank ≤ rows: with fewer rows than latents and no ridge or stay-close term the solve is singular.
+  if (c.pamRidge === 0 && c.pamProxDec === 0 && rows < c.dSae)
+    e.push(`pamRidge 0 and pamProxDec 0 with fewer training rows (${rows}) than latents (dSae=${c.dSae}) make the decoder solve singular: set pamRidge > 0 (e.g. 1e-6) or use more rows`);
   return e;
 }
