@@ -48,7 +48,10 @@ const MAX_REPEATS = 32;
 /** Cosine thresholds τ of the shared-fraction curve (the share of repeat 0's features repeat 1 has at cos ≥ τ). */
 const SHARED_THRESHOLDS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
 
-const SHARED = ['data', 'tensor', 'shape', 'eval-data', 'eval-tensor', 'eval-shape', 'arch', 'latents', 'k', 'l1', 'steps', 'batch', 'lr', 'seed', 'backend'] as const;
+const SHARED = [
+  'data', 'tensor', 'shape', 'eval-data', 'eval-tensor', 'eval-shape', 'arch', 'trainer', 'latents', 'k', 'l1', 'steps', 'batch', 'lr', 'seed', 'backend',
+  'pam-order', 'prox-enc', 'prox-dec', 'ridge', 'updates-per-batch', 'pam-solve',
+] as const;
 
 export const ENSEMBLE_FLAGS: Record<string, FlagSpec> = {
   ...Object.fromEntries(SHARED.map((k) => [k, TRAIN_FLAGS[k]])),
@@ -236,6 +239,7 @@ async function trainAndReport(a: TrainAndReport): Promise<Record<string, unknown
         const dir = memberDir(r, j);
         const provenance = provenanceOf({
           dataset: dataSpec,
+          trainer: m.config.trainer,
           seed: m.seed,
           steps: m.config.steps,
           batch: m.config.batch,

@@ -4,7 +4,7 @@
 
 import { writeFileSync } from 'node:fs';
 import type { BDecInit, InputScaling, TrainConfig } from '../core/sae/config.ts';
-import { resolveConfig } from '../core/sae/config.ts';
+import { CONFIG_CHOICES, MAX_PAM_UPDATES_PER_BATCH, PAM_ORDERS, PAM_SOLVES, TRAINERS, resolveConfig } from '../core/sae/config.ts';
 import { InputError } from '../core/errors.ts';
 import { evaluateSae } from '../core/sae/evaluate.ts';
 import { toSaeLens } from '../core/formats/saelens.ts';
@@ -29,6 +29,16 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   'eval-tensor': { kind: 'value', help: 'tensor name in a .safetensors --eval-data (default: --tensor)' },
   'eval-shape': { kind: 'value', help: 'ROWS,DIN of a raw f32 --eval-data' },
   arch: { kind: 'value', help: `architecture: ${ARCHS.join('|')} (default topk)` },
+  trainer: {
+    kind: 'value',
+    help: `how the SAE is fitted: ${TRAINERS.join('|')} (default sgd). pam-sgd (SplInterp): Adam on the encoder with a stay-close term, the decoder solved in closed form once per epoch (topk, relu, jumprelu)`,
+  },
+  'pam-order': { kind: 'value', help: `pam-sgd: ${PAM_ORDERS.join('|')}: the decoder solve after each epoch's encoder pass (MNIST script) or before it (LLM script) (default encoder-first)` },
+  'prox-enc': { kind: 'value', help: 'pam-sgd: encoder stay-close coefficient μ_enc = ν_enc, per row-mean loss (default 1e-3)' },
+  'prox-dec': { kind: 'value', help: 'pam-sgd: decoder stay-close coefficient μ_dec = ν_dec (default 1e-3)' },
+  ridge: { kind: 'value', help: 'pam-sgd: decoder ridge α = β (default 1e-6; > 0 keeps the solve definite with dead latents)' },
+  'updates-per-batch': { kind: 'value', help: `pam-sgd: Adam updates of the encoder per batch, 1..${MAX_PAM_UPDATES_PER_BATCH} (default 1)` },
+  'pam-solve': { kind: 'value', help: `pam-sgd: ${PAM_SOLVES.join('|')}: the joint closed form of the paper, or the MNIST script's uncentred least squares (default exact)` },
   latents: { kind: 'value', help: 'number of latents dSae (default 64)' },
   k: { kind: 'value', help: 'active latents per token, topk/batchtopk (default 4)' },
   l1: { kind: 'value', help: 'sparsity coefficient: L1 for relu, L0 for jumprelu (default 1e-3)' },
@@ -65,6 +75,13 @@ export function configFromFlags(f: Flags): Partial<TrainConfig> {
     if (v !== undefined) c[k] = v;
   };
   set('arch', oneOf(f, 'arch', ARCHS));
+  set('trainer', oneOf(f, 'trainer', CONFIG_CHOICES.trainer));
+  set('pamOrder', oneOf(f, 'pam-order', CONFIG_CHOICES.pamOrder));
+  set('pamProxEnc', num(f, 'prox-enc'));
+  set('pamProxDec', num(f, 'prox-dec'));
+  set('pamRidge', num(f, 'ridge'));
+  set('pamUpdatesPerBatch', num(f, 'updates-per-batch', true));
+  set('pamSolve', oneOf(f, 'pam-solve', CONFIG_CHOICES.pamSolve));
   set('dSae', num(f, 'latents', true));
   set('k', num(f, 'k', true));
   set('l1Coefficient', num(f, 'l1'));
@@ -72,8 +89,8 @@ export function configFromFlags(f: Flags): Partial<TrainConfig> {
   set('batch', num(f, 'batch', true));
   set('lr', num(f, 'lr'));
   set('seed', num(f, 'seed', true));
-  set('inputScaling', oneOf<InputScaling>(f, 'input-scaling', ['none', 'expected-norm']));
-  set('bDecInit', oneOf<BDecInit>(f, 'bdec-init', ['geometric-median', 'mean', 'zeros']));
+  set('inputScaling', oneOf<InputScaling>(f, 'input-scaling', CONFIG_CHOICES.inputScaling));
+  set('bDecInit', oneOf<BDecInit>(f, 'bdec-init', CONFIG_CHOICES.bDecInit));
   set('deadWindowTokens', num(f, 'dead-window'));
   set('auxkCoefficient', num(f, 'auxk-coefficient'));
   set('kAux', num(f, 'kaux', true));
@@ -123,6 +140,7 @@ export async function runTrain(f: Flags): Promise<Record<string, unknown>> {
     if (exportDir) {
       const provenance = provenanceOf({
         dataset: dataSpec,
+        trainer: c.trainer,
         seed: c.seed,
         steps: c.steps,
         batch: c.batch,

@@ -6,7 +6,7 @@ import { manifestOf, writeEnsembleZip } from '../core/formats/ensembleFile.ts';
 import type { Provenance, SaeLensFolder } from '../core/formats/saelens.ts';
 import { toSaeLens } from '../core/formats/saelens.ts';
 import { writeZip } from '../core/formats/zip.ts';
-import type { ResolvedConfig } from '../core/sae/config.ts';
+import type { ResolvedConfig, TrainerName } from '../core/sae/config.ts';
 import { logDensityOf } from '../core/sae/metrics.ts';
 import type { Sae } from '../core/sae/types.ts';
 import type { BackendKind, EnsembleMethodName, EnsembleZip, RunExport, RunInfo, RunZip } from './api.ts';
@@ -16,6 +16,8 @@ import type { RunWeights } from './training/ensemblePlan.ts';
 export interface ProvenanceInput {
   /** The dataset id or CLI data spec it trained on. */
   dataset: string;
+  /** How it was fitted (config.trainer: 'sgd', 'pam-sgd'). */
+  trainer: TrainerName;
   seed: number;
   /** Steps trained (boosting: global, over the stages so far). */
   steps: number;
@@ -30,6 +32,8 @@ export interface ProvenanceInput {
 export function provenanceOf(p: ProvenanceInput): Provenance {
   return {
     dataset_path: p.dataset,
+    // `trainer` is the exporter's own key (the tool and its version), so the fitting method gets its own.
+    training_algorithm: p.trainer,
     seed: p.seed,
     steps: p.steps,
     batch: p.batch,
@@ -47,6 +51,7 @@ export function runFolder(info: RunInfo, dataset: string, w: RunWeights, j: numb
   return toSaeLens(w.saes[j], {
     provenance: provenanceOf({
       dataset,
+      trainer: info.config.trainer,
       seed: info.seeds[j],
       steps: w.step,
       batch: info.config.batch,

@@ -6,18 +6,14 @@
 // Imports only core/config values, the Draft type (store/experiment.ts) and the ensemble draft rules
 // (store/ensembleDraft.ts): never the store itself (store.ts imports this file).
 
-import { DEFAULT_CONFIG, type TrainConfig } from '../core/sae/config.ts';
-import { ARCHS } from '../core/sae/types.ts';
+import { CONFIG_CHOICES, DEFAULT_CONFIG, type TrainConfig } from '../core/sae/config.ts';
 import type { EnsembleMethodName } from '../engine/api.ts';
 import { ensembleProblems, METHODS } from './store/ensembleDraft.ts';
 import type { Draft } from './store/experiment.ts';
 
 const NULLABLE: readonly (keyof TrainConfig)[] = ['l1WarmupSteps', 'lr', 'lrWarmupSteps', 'lrDecaySteps', 'kAux', 'deadWindowTokens'];
-const CHOICES: Partial<Record<keyof TrainConfig, readonly string[]>> = {
-  arch: ARCHS,
-  bDecInit: ['geometric-median', 'mean', 'zeros'],
-  inputScaling: ['none', 'expected-norm'],
-};
+/** The string fields and their values: core's one list (a link with trainer=pam-sgd or pamOrder=… restores them). */
+const CHOICES: Partial<Record<keyof TrainConfig, readonly string[]>> = CONFIG_CHOICES;
 /** Dataset ids a link may name: the catalog's built-ins and synthetic presets (uploads stay on their machine). */
 const SHAREABLE = /^(builtin|synthetic):[A-Za-z0-9._:-]+$/;
 

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { boostingResidual } from '../../src/core/ensemble/boosting.ts';
 import { generateSynthetic, parseSyntheticSpec } from '../../src/core/data/synthetic.ts';
+import { createPamTrainer } from '../../src/core/sae/pamTrain.ts';
 import { createTrainer } from '../../src/core/sae/train.ts';
 import type { Arch, Sae } from '../../src/core/sae/types.ts';
 import type { Probe } from '../../src/engine/training/backend.ts';
@@ -51,7 +52,28 @@ describe('the trainer factory', () => {
     for (const arch of ALL) expect(familyOf(arch)).toBe('sae');
     expect([...gpuArchsFor({ trainer: 'sgd' })].sort()).toEqual([...ALL].sort());
     expect(() => familyOf('kmeans' as Arch)).toThrow(/arch "kmeans" is unknown: use one of topk, batchtopk, relu, jumprelu/);
-    expect(() => gpuArchsFor({ trainer: 'adagrad' as never })).toThrow(/trainer "adagrad" does not train sae models \(topk\): use one of sgd/);
+    expect(() => gpuArchsFor({ trainer: 'adagrad' as never })).toThrow(/trainer "adagrad" does not train sae models \(topk\): use one of sgd, pam-sgd/);
+  });
+
+  it('pam-sgd: a second trainer is one table entry; the CPU reference trains it and says why not WebGPU', async () => {
+    expect(gpuArchsFor({ trainer: 'pam-sgd' })).toEqual([]);
+    expect(chooseBackend('auto', 'topk', hardware, [], 'pam-sgd')).toMatchObject({ kind: 'cpu', why: 'the CPU reference: the WGSL engine does not run trainer pam-sgd yet (topk runs on the CPU)' });
+    expect(() => chooseBackend('webgpu', 'topk', hardware, [], 'pam-sgd')).toThrow(/the WGSL engine does not run trainer pam-sgd yet; topk runs on backend 'cpu' or 'auto'/);
+    const data = generateSynthetic(parseSyntheticSpec('synthetic:small:2'));
+    // 70 steps of batch 64 over 800 rows: epochs of 13 steps, the last one partial.
+    const plan = planEnsemble({ dataset: 'd', config: { trainer: 'pam-sgd', dSae: 16, k: 2, steps: 70, batch: 64, seed: 3, pamProxDec: 0 } });
+    const t = await createEnsembleTrainer(plan, data, createTrainerFactory(null), 'cpu');
+    await trainUntil(t, t.steps, { running: () => true, onChunk: () => undefined });
+    // finish(): the decoder is re-solved for the final encoder, so another solve now changes nothing.
+    const final = t.runWeights(await t.readLive()).saes[0];
+    const core = createPamTrainer(data, { ...plan.config, seed: 3 }, { batchOrderSeed: 3 });
+    for (let i = 0; i < 70; i++) core.trainStep();
+    expect(core.solves.at(-1)?.step).not.toBe(70); // 70 is not an epoch boundary: core alone leaves the decoder stale
+    core.solveDecoderNow();
+    expect(final.wDec).toEqual(core.sae.wDec);
+    expect(final.bDec).toEqual(core.sae.bDec);
+    core.solveDecoderNow(); // with pamProxDec 0 the solve is the exact minimiser: solving again is a fixed point
+    for (let i = 0; i < final.wDec.length; i += 7) expect(Math.abs(core.sae.wDec[i] - final.wDec[i])).toBeLessThan(1e-5);
   });
 
   it('without a GPU: the backend is the CPU reference with the reason given, and webgpu trainers are refused', async () => {

@@ -128,6 +128,19 @@ export const DEFAULT_CONFIG: TrainConfig = {
   pamSolve: 'exact',
 };
 
+/**
+ * The allowed values of every string field of TrainConfig: one list for validation, the CLI's flags, the
+ * app's selects and the URL hash.
+ */
+export const CONFIG_CHOICES = {
+  arch: ARCHS,
+  trainer: TRAINERS,
+  bDecInit: ['geometric-median', 'mean', 'zeros'],
+  inputScaling: ['none', 'expected-norm'],
+  pamOrder: PAM_ORDERS,
+  pamSolve: PAM_SOLVES,
+} as const satisfies { [K in keyof TrainConfig]?: readonly TrainConfig[K][] };
+
 /** Most Adam updates per encoder batch PAM-SGD allows (the scripts' ablation goes to 10). */
 export const MAX_PAM_UPDATES_PER_BATCH = 100;
 
@@ -200,8 +213,8 @@ export function validateConfig(c: TrainConfig, dIn: number, rows: number): strin
   if (!(c.jumpreluInitThreshold > 0)) e.push(`jumpreluInitThreshold must be > 0, got ${c.jumpreluInitThreshold}`);
   if (!(c.jumpreluBandwidth > 0)) e.push(`jumpreluBandwidth must be > 0, got ${c.jumpreluBandwidth}`);
   if (!(c.batchTopkThresholdRate > 0 && c.batchTopkThresholdRate <= 1)) e.push(`batchTopkThresholdRate must be in (0, 1], got ${c.batchTopkThresholdRate}`);
-  if (!['geometric-median', 'mean', 'zeros'].includes(c.bDecInit)) e.push(`bDecInit must be geometric-median, mean or zeros, got ${String(c.bDecInit)}`);
-  if (!['none', 'expected-norm'].includes(c.inputScaling)) e.push(`inputScaling must be none or expected-norm, got ${String(c.inputScaling)}`);
+  if (!(CONFIG_CHOICES.bDecInit as readonly string[]).includes(c.bDecInit)) e.push(`bDecInit must be geometric-median, mean or zeros, got ${String(c.bDecInit)}`);
+  if (!(CONFIG_CHOICES.inputScaling as readonly string[]).includes(c.inputScaling)) e.push(`inputScaling must be none or expected-norm, got ${String(c.inputScaling)}`);
   if (!isInt(c.seed) || c.seed < 0 || c.seed > 0xffffffff) e.push(`seed must be an integer in [0, 2^32), got ${c.seed}`);
   if (!isInt(dIn) || dIn < 1) e.push(`data width dIn must be ≥ 1, got ${dIn}`);
   e.push(...validatePam(c, rows));

@@ -8,6 +8,7 @@
 // reason when no adapter can be had, and runs on a software adapter when asked (tests, parity checks).
 
 import { InputError } from '../../core/errors.ts';
+import type { TrainerName } from '../../core/sae/config.ts';
 import type { Arch } from '../../core/sae/types.ts';
 import { describeAdapter, isSoftwareAdapter } from '../../gpu/device.ts';
 import type { BackendInfo, BackendRequest } from '../api.ts';
@@ -44,18 +45,19 @@ export async function probeGpu(gpu: GPU | null | undefined, whyNone = 'WebGPU is
  * The engine for a run of `arch` given what the probe found. `gpuArchs`: what the WGSL engine trains
  * (the trainer factory's answer for this trainer), so 'auto' falls back to the reference for the rest.
  */
-export function chooseBackend(requested: BackendRequest, arch: Arch, p: Probe, gpuArchs: readonly Arch[]): BackendInfo {
+export function chooseBackend(requested: BackendRequest, arch: Arch, p: Probe, gpuArchs: readonly Arch[], trainer: TrainerName = 'sgd'): BackendInfo {
+  const covers = gpuArchs.length === 0 ? `does not run trainer ${trainer} yet` : `trains ${gpuArchs.join(', ')}${trainer === 'sgd' ? '' : ` with ${trainer}`} so far`;
   const at = { adapter: p.name, isSoftware: p.isSoftware };
   if (requested === 'cpu') return { kind: 'cpu', ...at, why: 'the CPU reference (src/core), as requested' };
   if (requested === 'webgpu') {
     if (!p.adapter) throw new InputError(`backend 'webgpu' was requested but ${p.why}: use backend 'cpu' or 'auto'`);
-    if (!gpuArchs.includes(arch)) throw new InputError(`backend 'webgpu' trains ${gpuArchs.join(', ')} so far; ${arch} runs on backend 'cpu' or 'auto'`);
+    if (!gpuArchs.includes(arch)) throw new InputError(`backend 'webgpu': the WGSL engine ${covers}; ${arch} runs on backend 'cpu' or 'auto'`);
     const slow = p.isSoftware ? ' (a software adapter: correct but slower than the CPU reference)' : '';
     return { kind: 'webgpu', ...at, why: `the WGSL engine on ${p.name}, as requested${slow}` };
   }
   if (requested !== 'auto') throw new InputError(`backend: expected one of ${BACKEND_REQUESTS.join(', ')}, got ${JSON.stringify(requested)}`);
   if (!p.adapter) return { kind: 'cpu', ...at, why: `the CPU reference: ${p.why}` };
-  if (!gpuArchs.includes(arch)) return { kind: 'cpu', ...at, why: `the CPU reference: the WGSL engine trains ${gpuArchs.join(', ')} so far (${arch} runs on the CPU)` };
+  if (!gpuArchs.includes(arch)) return { kind: 'cpu', ...at, why: `the CPU reference: the WGSL engine ${covers} (${arch} runs on the CPU)` };
   if (p.isSoftware) return { kind: 'cpu', ...at, why: `the CPU reference: the only adapter is a software one (${p.name}), slower than the reference; backend 'webgpu' forces it` };
   return { kind: 'webgpu', ...at, why: `the WGSL engine on ${p.name}` };
 }

@@ -64,6 +64,8 @@ export async function createEnsembleTrainer(plan: EnsemblePlan, data: Dataset, f
   const boosting: FrozenStages | null = isBoosting ? { stage: 0, frozen: [], frozenLast: [] } : null;
   /** The live stage's last stats of its SAE 0 (boosting: what a frozen stage reports). */
   let lastOfStage: StepStats | null = null;
+  /** The live trainer's finish() has run (it trained all its steps). */
+  let finished = false;
   const listeners = new Set<(info: LostInfo) => void>();
   let offLive = live.onLost((info) => listeners.forEach((l) => l(info)));
   const offset = (): number => (boosting ? boosting.stage * stageSteps : 0);
@@ -93,6 +95,10 @@ export async function createEnsembleTrainer(plan: EnsemblePlan, data: Dataset, f
       const stats = await live.trainChunk(Math.min(maxSteps, stageSteps - live.step), budgetMs);
       const first = stats[0];
       if (first.length > 0) lastOfStage = first[first.length - 1];
+      if (live.step >= stageSteps && !finished) {
+        finished = true;
+        await live.finish?.();
+      }
       return stats;
     },
     async nextStage() {
@@ -110,6 +116,7 @@ export async function createEnsembleTrainer(plan: EnsemblePlan, data: Dataset, f
         [plan.seeds[boosting.stage]],
       );
       live = next;
+      finished = false;
       offLive = next.onLost((info) => listeners.forEach((l) => l(info)));
     },
     readLive() {

@@ -14,6 +14,7 @@ import { ARCHS } from '../../core/sae/types.ts';
 import type { BackendInfo, BackendKind, BackendRequest } from '../api.ts';
 import type { Probe } from './backend.ts';
 import { chooseBackend, probeGpu } from './backend.ts';
+import { createPamTrainer } from '../../core/sae/pamTrain.ts';
 import { createCpuTrainer } from './cpuTrainer.ts';
 import { GPU_ARCHS } from './gpuTrainer.ts';
 import type { MemberTrainer } from './memberTrainer.ts';
@@ -54,6 +55,13 @@ const TRAINER_TABLE: readonly TrainerEntry[] = [
     trainer: 'sgd',
     cpu: (r) => Promise.resolve(createCpuTrainer(r.data, r.config, r.seeds, r.residualOf)),
     webgpu: { archs: GPU_ARCHS, make: (r, gpu) => createWebGpuTrainer(r.data, r.config, r.seeds, gpu, r.residualOf) },
+  },
+  {
+    // PAM-SGD (SplInterp §3.6): Adam on the encoder, the decoder in closed form each epoch (src/core/sae/pamTrain.ts).
+    family: 'sae',
+    trainer: 'pam-sgd',
+    cpu: (r) => Promise.resolve(createCpuTrainer(r.data, r.config, r.seeds, r.residualOf, createPamTrainer)),
+    webgpu: null,
   },
 ];
 
@@ -98,7 +106,7 @@ export function createTrainerFactory(gpu: GPU | null | undefined, whyNone?: stri
     probe,
     async backend(requested, config) {
       const arch = config.arch ?? DEFAULT_CONFIG.arch;
-      return chooseBackend(requested, arch, await probe(), gpuArchsFor(config));
+      return chooseBackend(requested, arch, await probe(), gpuArchsFor(config), config.trainer ?? DEFAULT_CONFIG.trainer);
     },
     async memberTrainer(backend, req) {
       const entry = entryFor(req.config);

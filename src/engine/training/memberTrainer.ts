@@ -35,6 +35,12 @@ export interface MemberTrainer {
   /** The members' weights now (a GPU readback on webgpu). */
   readWeights(): Promise<Weights>;
   /**
+   * Called once when the trainer has trained all its steps, before its weights are final: a trainer whose
+   * model is stale between updates brings it up to date (PAM-SGD solves the decoder for the final encoder
+   * unless the last step just did, seed-papers §3.6). Absent: nothing to do.
+   */
+  finish?(): Promise<void>;
+  /**
    * Calls `listener` if the device is lost by anything but destroy() (a driver reset, the GPU removed…);
    * returns the unsubscribe. Never called on the CPU. destroy() unsubscribes every listener, so a finished
    * run holds nothing on a shared device.
