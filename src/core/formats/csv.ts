@@ -5,7 +5,8 @@
 
 import type { DatasetSource, LabelledDataset } from '../data/card.ts';
 import { InputError, formatError } from '../errors.ts';
-import { maybeGunzip } from './inflate.ts';
+import { inflateStream, isGzip, maybeGunzip } from './inflate.ts';
+import { MAX_CSV_LINE_CHARS, MAX_DECOMPRESSED_BYTES, MAX_ELEMENTS, MAX_TEXT_BYTES, checkElements } from './limits.ts';
 import type { Dataset } from '../sae/types.ts';
 
 /** ',' comma, '\t' tab, ';' semicolon, ' ' runs of spaces (whitespace-separated columns). */
@@ -24,6 +25,8 @@ export interface CsvOptions {
   totalBytes?: number;
   /** Called after each chunk with the bytes consumed so far and totalBytes (NaN when unknown). */
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
+  /** Values to allocate at the start (an upper bound from countCsvNumbers): no regrowth, no copies. */
+  capacity?: number;
 }
 
 export interface CsvTable {
@@ -106,7 +109,7 @@ export function createCsvParser(source: string, opts: CsvOptions = {}): CsvParse
   let headerDecided = opts.header === false;
   let cols = -1;
   let rows = 0;
-  let x = new Float32Array(1024);
+  let x = new Float32Array(Math.min(MAX_ELEMENTS, Math.max(1024, opts.capacity ?? 0)));
   let n = 0; // values stored
   let carry = ''; // an incomplete last line
   let line = 0; // 1-based number of the last completed line
@@ -136,7 +139,8 @@ export function createCsvParser(source: string, opts: CsvOptions = {}): CsvParse
       throw formatError(source, `line ${line}`, `${cols} columns (as on the first ${header ? 'line' : 'row'})`, `${cells.length}: every row needs the same number of cells`);
     }
     if (n + cols > x.length) {
-      const bigger = new Float32Array(Math.max(x.length * 2, n + cols));
+      checkElements(source, `line ${line}: values (rows × columns so far)`, n + cols);
+      const bigger = new Float32Array(Math.min(MAX_ELEMENTS, Math.max(x.length * 2, n + cols)));
       bigger.set(x.subarray(0, n));
       x = bigger;
     }
@@ -159,13 +163,20 @@ export function createCsvParser(source: string, opts: CsvOptions = {}): CsvParse
     rows++;
   };
 
+  // One row of 10^6 values once took 3.4 GB (its cells as strings): a line is refused at
+  // MAX_CSV_LINE_CHARS, checked before it is split, and the unfinished line held is never longer.
+  const tooLong = (chars: number): never => {
+    throw formatError(source, `line ${line + 1}`, `at most ${MAX_CSV_LINE_CHARS} characters per row (about ${MAX_CSV_LINE_CHARS >> 3} numbers)`, `${chars} or more: is this one row of a huge table, or not a CSV file? put one row per line`);
+  };
   const consume = (text: string): void => {
     let start = 0;
     for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      if (carry.length + nl - start > MAX_CSV_LINE_CHARS) tooLong(carry.length + nl - start);
       emit(carry + text.slice(start, nl));
       carry = '';
       start = nl + 1;
     }
+    if (carry.length + text.length - start > MAX_CSV_LINE_CHARS) tooLong(carry.length + text.length - start);
     carry += text.slice(start);
   };
 
@@ -190,25 +201,67 @@ export function createCsvParser(source: string, opts: CsvOptions = {}): CsvParse
       if (rows === 0) {
         throw formatError(source, 'rows', 'at least 1 row of numbers', header ? 'only a header line' : 'an empty file');
       }
-      return { rows, cols, x: x.slice(0, n), header, delimiter: delimiter ?? ',' };
+      // Exactly full (a capacity from countCsvNumbers is tight up to a header row): no copy.
+      const out = n === x.length || x.length - n <= x.length >> 4 ? x.subarray(0, n) : x.slice(0, n);
+      return { rows, cols, x: out, header, delimiter: delimiter ?? ',' };
+    },
+  };
+}
+
+/**
+ * Counts the numbers in CSV text chunk by chunk without storing them: an upper bound on the values the
+ * parser will store (each number is one run of the bytes 0-9 . e E + -). Refuses as soon as the count
+ * passes MAX_ELEMENTS, so a table too big to hold is refused before any of it is allocated.
+ */
+export function createCsvCounter(source: string): { push(chunk: Uint8Array): void; readonly count: number } {
+  let count = 0;
+  let inRun = false;
+  return {
+    push(chunk) {
+      let c = count;
+      let r = inRun;
+      for (let i = 0; i < chunk.length; i++) {
+        const b = chunk[i];
+        const numeric = (b >= 0x30 && b <= 0x39) || b === 0x2e || b === 0x2b || b === 0x2d || b === 0x65 || b === 0x45;
+        if (numeric && !r) c++;
+        r = numeric;
+      }
+      count = c;
+      inRun = r;
+      if (count > MAX_ELEMENTS) checkElements(source, 'values (numbers in its text so far)', count);
+    },
+    get count() {
+      return count;
     },
   };
 }
 
 /** Parses a whole CSV/TSV file (uncompressed), in chunks of `chunkBytes` with progress after each. */
 export function parseCsv(bytes: Uint8Array, source: string, opts: CsvOptions & { chunkBytes?: number } = {}): CsvTable {
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+  if (isGzip(bytes)) {
     throw new InputError(`${source}: is gzip-compressed: decompress it first (readCsv does, or gunzip the file)`);
   }
-  const parser = createCsvParser(source, { delimiter: delimiterFromName(source), ...opts, totalBytes: bytes.length });
+  const counter = createCsvCounter(source);
+  counter.push(bytes);
+  const parser = createCsvParser(source, { delimiter: delimiterFromName(source), capacity: counter.count, ...opts, totalBytes: bytes.length });
   const step = Math.max(1, opts.chunkBytes ?? 1 << 20);
   for (let o = 0; o < bytes.length; o += step) parser.push(bytes.subarray(o, Math.min(o + step, bytes.length)));
   return parser.end();
 }
 
-/** Parses a CSV/TSV file that may be gzip-compressed. */
+/**
+ * Parses a CSV/TSV file that may be gzip-compressed. Gzip is inflated twice, streaming, and never held
+ * whole: once to count its numbers (refused past MAX_ELEMENTS with nothing allocated; past
+ * MAX_DECOMPRESSED_BYTES while inflating), once into the parser at that capacity. A few MB of gzip that
+ * expand to GBs cost their own size and a scan.
+ */
 export async function readCsv(bytes: Uint8Array, source: string, opts: CsvOptions & { chunkBytes?: number } = {}): Promise<CsvTable> {
-  return parseCsv(await maybeGunzip(bytes, source), source, opts);
+  if (!isGzip(bytes)) return parseCsv(bytes, source, opts);
+  const counter = createCsvCounter(source);
+  const total = await inflateStream(bytes, 'gzip', source, MAX_DECOMPRESSED_BYTES, (c) => counter.push(c));
+  const parser = createCsvParser(source, { delimiter: delimiterFromName(source), capacity: counter.count, ...opts, totalBytes: total });
+  await inflateStream(bytes, 'gzip', source, total, (c) => parser.push(c));
+  return parser.end();
 }
 
 /** The table as a Dataset [rows, cols]. */
@@ -221,6 +274,7 @@ export function csvDataset(t: CsvTable, name: string): Dataset {
  * newline is optional. Must have exactly `rows` lines.
  */
 export function parseLabels(bytes: Uint8Array, source: string, rows: number): string[] {
+  if (bytes.length > MAX_TEXT_BYTES) throw formatError(source, 'size', `at most ${MAX_TEXT_BYTES} bytes of labels (the limit)`, `${bytes.length}: keep one short label per row`);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -270,7 +324,7 @@ export function splitLabelColumn(t: CsvTable, source: string, name: string, col 
 
 /** scikit-learn digits (digits.csv or .csv.gz): [1797, 64] pixels/16 in [0, 1], labels 0–9. */
 export async function readDigits(bytes: Uint8Array, source = 'digits.csv.gz', name = 'builtin:digits'): Promise<LabelledDataset> {
-  return parseDigits(await maybeGunzip(bytes, source), source, name);
+  return parseDigits(await maybeGunzip(bytes, source, 1 << 24), source, name); // 1797 rows: a few hundred KB
 }
 
 /** Synchronous readDigits over uncompressed CSV bytes. */

@@ -5,7 +5,7 @@
 // Imports only src/core: no Node, DOM or WebGPU (the CLI reads folders with node:fs and calls parse*).
 
 import { InputError, formatError } from '../errors.ts';
-import { unzipMember, listZip } from './inflate.ts';
+import { unzipMember, unzipText, listZip } from './inflate.ts';
 import type { SaeLensFolder } from './saelens.ts';
 import { CFG_FILE, SPARSITY_FILE, WEIGHTS_FILE, fromSaeLens } from './saelens.ts';
 import type { Sae } from '../sae/types.ts';
@@ -67,6 +67,12 @@ export function parseEnsembleManifest(text: string, source: string): EnsembleMan
   if (!Array.isArray(folders) || folders.length < 1 || folders.length > MAX_ENSEMBLE_MEMBERS || !folders.every((f) => typeof f === 'string' && /^[A-Za-z0-9._-]+$/.test(f))) {
     throw formatError(source, 'folders', `1..${MAX_ENSEMBLE_MEMBERS} folder names (letters, digits, . _ -)`, JSON.stringify(folders)?.slice(0, 120) ?? String(folders));
   }
+  // A folder is a name inside the ensemble's own folder: "." would be the ensemble itself and ".." its
+  // parent (a manifest must never send a reader outside the folder it came with); each member its own.
+  (folders as string[]).forEach((f, j) => {
+    if (f === '.' || f === '..') throw formatError(source, `folders[${j}]`, 'a folder name inside the ensemble (like "member-1")', `"${f}": re-export the ensemble`);
+    if (folders.indexOf(f) !== j) throw formatError(source, `folders[${j}]`, 'a folder not named before (one per member)', `"${f}" again: re-export the ensemble`);
+  });
   const single = method === 'single' || method === 'expanded';
   if (single && folders.length !== 1) throw formatError(source, 'folders', `one folder for method ${method}`, `${folders.length}`);
   if (method === 'bagging' && folders.length !== o.members) throw formatError(source, 'folders', `members = ${String(o.members)} folders for bagging`, `${folders.length}`);
@@ -123,14 +129,14 @@ export async function readEnsembleZip(zip: Uint8Array, source: string): Promise<
     throw formatError(source, 'members', `an ${ENSEMBLE_MANIFEST} (a saved ensemble: exportEnsemble, or \`sae-workbench ensemble --export DIR\` zipped)`, names.slice(0, 6).join(', ') || 'nothing');
   }
   const prefix = manifestName.slice(0, manifestName.length - ENSEMBLE_MANIFEST.length);
-  const text = new TextDecoder().decode(await unzipMember(zip, source, manifestName));
+  const text = await unzipText(zip, source, manifestName);
   const manifest = parseEnsembleManifest(text, `${source}: ${manifestName}`);
   const saes: Sae[] = [];
   for (const dir of manifest.folders) {
     const cfg = `${prefix}${dir}/${CFG_FILE}`;
     const weights = `${prefix}${dir}/${WEIGHTS_FILE}`;
     for (const n of [cfg, weights]) if (!names.includes(n)) throw formatError(source, 'members', `"${n}" (named by ${ENSEMBLE_MANIFEST})`, 'missing: the zip is incomplete');
-    const cfgText = new TextDecoder().decode(await unzipMember(zip, source, cfg));
+    const cfgText = await unzipText(zip, source, cfg);
     saes.push(fromSaeLens(cfgText, await unzipMember(zip, source, weights), `${source}: ${prefix}${dir}`));
   }
   checkEnsembleMembers(saes, source);

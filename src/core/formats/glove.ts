@@ -5,6 +5,7 @@
 import type { DatasetSource, LabelledDataset } from '../data/card.ts';
 import { formatError } from '../errors.ts';
 import { findZipMember, unzipMember } from './inflate.ts';
+import { MAX_TEXT_BYTES, checkElements } from './limits.ts';
 
 /** The one member of the shipped glove.6B.50d.10k.zip. */
 export const GLOVE_MEMBER = 'glove.6B.50d.10k.txt';
@@ -22,6 +23,7 @@ const F32_MAX = 3.4028234663852886e38;
  * count on line 1. A malformed line is an InputError naming its (1-based) line number.
  */
 export function parseGlove(bytes: Uint8Array, source: string, name = source, dim?: number): LabelledDataset {
+  if (bytes.length > MAX_TEXT_BYTES) throw formatError(source, 'size', `at most ${MAX_TEXT_BYTES} bytes of text (the limit)`, `${bytes.length}: keep fewer words`);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -44,7 +46,10 @@ export function parseGlove(bytes: Uint8Array, source: string, name = source, dim
       D = parts.length - 1;
       if (D < 1) throw formatError(source, at, '`word v1 … vD` with D ≥ 1', ln === '' ? 'an empty line' : `"${clip(ln)}"`);
     }
-    if (x.length === 0) x = new Float32Array(lines.length * D);
+    if (x.length === 0) {
+      checkElements(source, `${lines.length} lines × ${D} values`, lines.length * D);
+      x = new Float32Array(lines.length * D);
+    }
     const word = parts[0];
     if (word === '' || parts.length !== D + 1) {
       const got = ln.trim() === '' ? 'an empty line' : word === '' ? 'an empty word' : `${parts.length - 1} values`;
@@ -66,7 +71,7 @@ export function parseGlove(bytes: Uint8Array, source: string, name = source, dim
 /** Reads GloVe from a zip (the member `member`, or the only one), checked against its CRC-32. */
 export async function readGloveZip(zip: Uint8Array, source = 'glove.6B.50d.10k.zip', name = 'builtin:glove-50d', member?: string): Promise<LabelledDataset> {
   const m = findZipMember(zip, source, member);
-  return parseGlove(await unzipMember(zip, source, m.name), `${source}: ${m.name}`, name);
+  return parseGlove(await unzipMember(zip, source, m.name, MAX_TEXT_BYTES), `${source}: ${m.name}`, name);
 }
 
 function clip(s: string): string {

@@ -5,7 +5,8 @@
 
 import type { DatasetSource, LabelledDataset } from '../data/card.ts';
 import { InputError, formatError } from '../errors.ts';
-import { maybeGunzip } from './inflate.ts';
+import { gunzipSized, isGzip } from './inflate.ts';
+import { checkElements } from './limits.ts';
 import type { Dataset } from '../sae/types.ts';
 
 /**
@@ -34,12 +35,15 @@ export const FASHION_MNIST_SOURCE: DatasetSource = {
   licence: 'MIT, © 2017 Zalando SE',
 };
 
-/** Parses an uncompressed IDX file. Gzip input is refused with a hint (use readIdx). */
-export function parseIdx(bytes: Uint8Array, source: string): IdxArray {
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+/** An IDX header: dtype, dims and where the data starts (`bytes` may be just the file's head). */
+function parseIdxHeader(bytes: Uint8Array, source: string, partial: boolean): { dtype: IdxDtype; dims: number[]; headerBytes: number; count: number } | null {
+  if (isGzip(bytes)) {
     throw new InputError(`${source}: is gzip-compressed: decompress it first (readIdx does, or gunzip the file)`);
   }
-  if (bytes.length < 4) throw formatError(source, 'header', 'at least 4 bytes (the IDX magic number)', `${bytes.length} bytes`);
+  if (bytes.length < 4) {
+    if (partial) return null;
+    throw formatError(source, 'header', 'at least 4 bytes (the IDX magic number)', `${bytes.length} bytes`);
+  }
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = v.getUint32(0, false);
   const dtype = DTYPE_CODES[bytes[2]];
@@ -55,6 +59,7 @@ export function parseIdx(bytes: Uint8Array, source: string): IdxArray {
   if (ndim < 1) throw formatError(source, 'magic: number of dims', 'at least 1', '0');
   const headerBytes = 4 + 4 * ndim;
   if (bytes.length < headerBytes) {
+    if (partial) return null;
     throw formatError(source, 'header', `${headerBytes} bytes (magic + ${ndim} big-endian u32 dims)`, `${bytes.length} bytes: the file is truncated`);
   }
   const dims: number[] = [];
@@ -62,8 +67,23 @@ export function parseIdx(bytes: Uint8Array, source: string): IdxArray {
   for (let i = 0; i < ndim; i++) {
     const d = v.getUint32(4 + 4 * i, false);
     dims.push(d);
-    count *= d; // exact while ≤ 2^53; anything larger already exceeds every file below
+    count *= d; // exact while ≤ 2^53; anything larger is refused just below
   }
+  // Sizing a file before its bytes exist: the dims are all there is to check. A whole file is checked
+  // against its length first (parseIdx), the more precise message when the dims are simply wrong.
+  if (partial) checkElements(source, `dims [${dims.join(', ')}]`, count);
+  return { dtype, dims, headerBytes, count };
+}
+
+/** The byte length an IDX file's header declares, its element count checked; null while `head` is shorter than the header. */
+export function idxByteSize(head: Uint8Array, source: string): number | null {
+  const h = parseIdxHeader(head, source, true);
+  return h && h.headerBytes + h.count * ITEM_SIZE[h.dtype];
+}
+
+/** Parses an uncompressed IDX file. Gzip input is refused with a hint (use readIdx). */
+export function parseIdx(bytes: Uint8Array, source: string): IdxArray {
+  const { dtype, dims, headerBytes, count } = parseIdxHeader(bytes, source, false)!;
   const size = ITEM_SIZE[dtype];
   const dataBytes = count * size;
   if (!Number.isSafeInteger(dataBytes) || headerBytes + dataBytes !== bytes.length) {
@@ -75,6 +95,7 @@ export function parseIdx(bytes: Uint8Array, source: string): IdxArray {
       `${bytes.length} bytes: ${why}`,
     );
   }
+  checkElements(source, `dims [${dims.join(', ')}]`, count);
   return { dtype, dims, data: decodeBigEndian(bytes, headerBytes, count, dtype, source) };
 }
 
@@ -116,9 +137,17 @@ function decodeBigEndian(bytes: Uint8Array, offset: number, count: number, dtype
   }
 }
 
+/**
+ * Decompresses an IDX file if it is gzip-compressed: its header is read from the first decompressed bytes
+ * and its dims checked before the one buffer of its declared size is allocated (a bomb costs its header).
+ */
+export async function maybeGunzipIdx(bytes: Uint8Array, source: string): Promise<Uint8Array> {
+  return isGzip(bytes) ? gunzipSized(bytes, source, (head) => idxByteSize(head, source)) : bytes;
+}
+
 /** Parses an IDX file that may be gzip-compressed (detected by its magic bytes). */
 export async function readIdx(bytes: Uint8Array, source: string): Promise<IdxArray> {
-  return parseIdx(await maybeGunzip(bytes, source), source);
+  return parseIdx(await maybeGunzipIdx(bytes, source), source);
 }
 
 /**
@@ -187,7 +216,7 @@ export async function readIdxLabelledImages(
   name: string,
   labelNames?: string[],
 ): Promise<LabelledDataset> {
-  return idxLabelledImages(await maybeGunzip(images, sources.images), await maybeGunzip(labels, sources.labels), sources, name, labelNames);
+  return idxLabelledImages(await maybeGunzipIdx(images, sources.images), await maybeGunzipIdx(labels, sources.labels), sources, name, labelNames);
 }
 
 /** Fashion-MNIST from its two (possibly gzipped) IDX files: [n, 784] in [0, 1], labels 0–9 with class names. */

@@ -1,12 +1,20 @@
-// Compressed containers of the shipped data: gzip (async, via the platform DecompressionStream, which
-// browsers and Node ≥ 20 both have) and zip (the container parsed here, synchronously; the member is
-// then inflated by DecompressionStream('deflate-raw') or by any caller-supplied inflater, e.g. node:zlib).
+// Compressed containers of the shipped data and of uploads: gzip and raw DEFLATE (a zip member) through
+// the platform DecompressionStream (browsers and Node ≥ 20 both have it), streamed with a running cap:
+// every chunk is counted as it comes out and the stream is cancelled at the limit, so a bomb costs the
+// cap at most, never its full size. The zip container is parsed here, synchronously.
 // Imports only src/core (no node:zlib, no DOM beyond the standard streams): callers pass bytes.
+//
+// Why not fflate (npm)? Measured on Node 20 (this machine): Fashion-MNIST's 4.4 MB gzip → 7.8 MB in 62 ms
+// here vs 64 ms with fflate 0.8.3; a 256 MiB bomb at 365 MB/s here vs 242 MB/s. And a running cap: a 2 GiB
+// multi-member bomb stopped at 64 MiB with a peak RSS of 141 MB here (native zlib hands out ~64 KiB
+// chunks), while fflate, given the whole input in one push, builds a whole member's output before its
+// first callback (stopped at 128 MiB, 287 MB RSS): it needs its input fed in slices to bound memory.
+// Native, faster, bounded, and no dependency: we keep DecompressionStream.
 
 import { InputError, formatError } from '../errors.ts';
+import { MAX_DECOMPRESSED_BYTES, MAX_JSON_BYTES, decompressedPastLimit } from './limits.ts';
 
-/** Refuse to decompress past this many bytes by default (a zip/gzip bomb guard): 1 GiB. */
-export const MAX_DECOMPRESSED_BYTES = 1 << 30;
+export { MAX_DECOMPRESSED_BYTES };
 
 /** True when `bytes` start with the gzip magic 1f 8b. */
 export function isGzip(bytes: Uint8Array): boolean {
@@ -36,7 +44,20 @@ export function inflateRaw(bytes: Uint8Array, source: string, maxBytes = MAX_DEC
   return decompress(bytes, 'deflate-raw', source, maxBytes);
 }
 
-async function decompress(bytes: Uint8Array, format: 'gzip' | 'deflate-raw', source: string, maxBytes: number): Promise<Uint8Array> {
+/**
+ * Streams the decompressed bytes of `bytes` to `onChunk` as they come out, refusing (and cancelling the
+ * stream) as soon as the running total passes `maxBytes`; `limitName` says what that number is (the
+ * limit, a declared size). onChunk may throw (its InputError is passed on) or return false to stop early.
+ * Returns the bytes decompressed.
+ */
+export async function inflateStream(
+  bytes: Uint8Array,
+  format: 'gzip' | 'deflate-raw',
+  source: string,
+  maxBytes: number,
+  onChunk: (chunk: Uint8Array) => boolean | void,
+  limitName = 'the limit',
+): Promise<number> {
   if (typeof DecompressionStream === 'undefined') {
     throw new InputError(`${source}: ${format} data needs DecompressionStream, which this runtime lacks: use Node ≥ 20 or a current browser, or decompress the file first`);
   }
@@ -48,26 +69,71 @@ async function decompress(bytes: Uint8Array, format: 'gzip' | 'deflate-raw', sou
     .then(() => writer.close())
     .catch(() => undefined);
   const reader = ds.readable.getReader();
-  const chunks: Uint8Array[] = [];
   let total = 0;
+  const stop = async (): Promise<void> => {
+    await reader.cancel().catch(() => undefined);
+    await writer.abort().catch(() => undefined);
+  };
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       total += value.length;
       if (total > maxBytes) {
-        await reader.cancel().catch(() => undefined);
-        throw formatError(source, `${format} size`, `at most ${maxBytes} decompressed bytes`, `more`);
+        await stop();
+        const fix = limitName === 'the limit' ? undefined : 'the file is corrupt or hostile; re-create it';
+        throw decompressedPastLimit(source, `${format} data`, maxBytes, limitName, fix);
       }
-      chunks.push(value);
+      if (onChunk(value) === false) {
+        await stop();
+        return total;
+      }
     }
   } catch (e) {
-    if (e instanceof InputError) throw e;
+    if (e instanceof InputError) {
+      await stop();
+      throw e;
+    }
     const why = e instanceof Error ? e.message : String(e);
     throw formatError(source, `${format} data`, 'a complete, valid compressed stream', `a decoding error (${why}): the file is corrupt or truncated; download it again`);
   }
   await writing;
+  return total;
+}
+
+async function decompress(bytes: Uint8Array, format: 'gzip' | 'deflate-raw', source: string, maxBytes: number, limitName?: string): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  const total = await inflateStream(bytes, format, source, maxBytes, (c) => void chunks.push(c), limitName);
   return concat(chunks, total);
+}
+
+/**
+ * Gunzips a file whose own header says how long it is (IDX, .npy, .safetensors): the first decompressed
+ * bytes go to `sizeOf` (null: it needs more), which checks its limits and returns the file's byte length;
+ * only then is that one buffer allocated, and the stream is refused past it. A bomb costs its header.
+ */
+export async function gunzipSized(bytes: Uint8Array, source: string, sizeOf: (head: Uint8Array) => number | null, maxBytes = MAX_DECOMPRESSED_BYTES): Promise<Uint8Array> {
+  if (!isGzip(bytes)) throw formatError(source, 'gzip magic', '1f 8b', hexHead(bytes));
+  const st: { head: Uint8Array[]; headBytes: number; out: Uint8Array | null; at: number } = { head: [], headBytes: 0, out: null, at: 0 };
+  await inflateStream(bytes, 'gzip', source, maxBytes, (c) => {
+    if (!st.out) {
+      st.head.push(c);
+      st.headBytes += c.length;
+      const head = concat(st.head, st.headBytes);
+      st.head = [head];
+      const size = sizeOf(head);
+      if (size === null) return;
+      if (size > maxBytes) throw decompressedPastLimit(source, `gzip data (its header declares ${size} bytes)`, maxBytes);
+      st.out = new Uint8Array(size);
+      st.head = [];
+      c = head;
+    }
+    if (st.at + c.length > st.out.length) throw formatError(source, 'data size', `${st.out.length} bytes (as its header declares)`, 'more: trailing bytes, or the dims are wrong');
+    st.out.set(c, st.at);
+    st.at += c.length;
+  });
+  if (st.out) return st.out.subarray(0, st.at);
+  return concat(st.head, st.headBytes); // shorter than its header: the reader names what is missing
 }
 
 function concat(chunks: Uint8Array[], total: number): Uint8Array {
@@ -144,6 +210,7 @@ export function listZip(zip: Uint8Array, source: string): ZipMember[] {
     throw formatError(source, 'central directory', `to end before byte ${eocd}`, `offset ${cdOffset} + size ${cdSize}: the file is truncated`);
   }
   const members: ZipMember[] = [];
+  const seen = new Set<string>();
   let p = cdOffset;
   for (let i = 0; i < count; i++) {
     if (p + 46 > cdOffset + cdSize || v.getUint32(p, true) !== CDH_SIG) {
@@ -172,6 +239,9 @@ export function listZip(zip: Uint8Array, source: string): ZipMember[] {
     if (dataStart + csize > zip.length) {
       throw formatError(source, `${field}: data`, `${csize} compressed bytes from byte ${dataStart}`, `a file of ${zip.length} bytes: it is truncated`);
     }
+    // Other tools read the last of two same-named members, we would read the first: refuse the ambiguity.
+    if (seen.has(name)) throw formatError(source, field, 'each name once', 'it twice: other tools would read the last copy and this one the first; re-create the zip without duplicates');
+    seen.add(name);
     members.push({ name, method, compressed: zip.subarray(dataStart, dataStart + csize), size: usize, crc32: crc });
     p += 46 + nameLen + extraLen + commentLen;
   }
@@ -201,11 +271,24 @@ export function checkZipMember(m: ZipMember, data: Uint8Array, source: string): 
   return data;
 }
 
-/** Reads one member of a zip (stored or deflated), checked against its declared size and CRC-32. */
-export async function unzipMember(zip: Uint8Array, source: string, name?: string): Promise<Uint8Array> {
+/**
+ * Reads one member of a zip (stored or deflated), checked against its declared size and CRC-32. A member
+ * declaring more than `maxBytes` is refused before inflating; one that inflates past its declared size is
+ * refused while inflating (a bomb costs its declared size at most).
+ */
+export async function unzipMember(zip: Uint8Array, source: string, name?: string, maxBytes = MAX_DECOMPRESSED_BYTES): Promise<Uint8Array> {
   const m = findZipMember(zip, source, name);
-  const data = m.method === 0 ? m.compressed.slice() : await inflateRaw(m.compressed, `${source}: ${m.name}`, Math.min(MAX_DECOMPRESSED_BYTES, m.size + 1));
+  if (m.size > maxBytes) throw formatError(source, `member "${m.name}": size`, `at most ${maxBytes} bytes (the limit)`, `${m.size} declared: use a smaller file`);
+  if (m.method === 0 && m.compressed.length !== m.size) {
+    throw formatError(source, `member "${m.name}": size`, `${m.size} bytes (as declared; stored uncompressed)`, `${m.compressed.length}: the zip is corrupt`);
+  }
+  const data = m.method === 0 ? m.compressed.slice() : await decompress(m.compressed, 'deflate-raw', `${source}: ${m.name}`, m.size, `its declared size`);
   return checkZipMember(m, data, source);
+}
+
+/** A small JSON/text member (a manifest, a cfg) as a string, capped at MAX_JSON_BYTES. */
+export async function unzipText(zip: Uint8Array, source: string, name: string, maxBytes = MAX_JSON_BYTES): Promise<string> {
+  return new TextDecoder().decode(await unzipMember(zip, source, name, maxBytes));
 }
 
 function hex32(n: number): string {

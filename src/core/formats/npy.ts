@@ -3,6 +3,7 @@
 // Imports only src/core (no node:fs, no DOM): callers pass the file's bytes.
 
 import { InputError, assertFinite, formatError } from '../errors.ts';
+import { MAX_NPY_HEADER_BYTES, MAX_NPY_HEADER_DEPTH, checkElements } from './limits.ts';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
 /** numpy aligns the data section to 64 bytes (numpy.lib.format.ARRAY_ALIGN). */
@@ -73,11 +74,16 @@ function at(field: string, i: number, cols?: number): string {
 
 // ---------------------------------------------------------------------------------------------------
 // Python literal parser for the header dict (no eval): dicts, tuples, lists, strings, ints, True/False/None.
+// Recursive, but only MAX_NPY_HEADER_DEPTH brackets deep: a header of 10^5 nested tuples is refused here,
+// naming the key it sits under, instead of overflowing the stack.
 
 type PyValue = string | number | boolean | null | PyValue[] | Map<string | number, PyValue>;
 
 class PyLiteralParser {
   private pos = 0;
+  private depth = 0;
+  /** The top-level key whose value is being read (names the field in a depth error). */
+  private key: string | number | null = null;
   constructor(
     private readonly text: string,
     private readonly source: string,
@@ -107,9 +113,20 @@ class PyLiteralParser {
   private value(): PyValue {
     this.skipSpace();
     const c = this.text[this.pos];
-    if (c === '{') return this.dict();
-    if (c === '(') return this.sequence('(', ')');
-    if (c === '[') return this.sequence('[', ']');
+    if (c === '{' || c === '(' || c === '[') {
+      if (this.depth >= MAX_NPY_HEADER_DEPTH) {
+        throw formatError(
+          this.source,
+          this.key === null ? 'header' : String(this.key),
+          `at most ${MAX_NPY_HEADER_DEPTH} levels of nested brackets (a shape is a tuple of integers like (1000, 64))`,
+          `deeper nesting at character ${this.pos}: save the array again with numpy.save`,
+        );
+      }
+      this.depth++;
+      const v = c === '{' ? this.dict() : c === '(' ? this.sequence('(', ')') : this.sequence('[', ']');
+      this.depth--;
+      return v;
+    }
     if (c === "'" || c === '"') return this.string();
     if (c !== undefined && /[-+0-9]/.test(c)) return this.number();
     for (const [word, v] of [
@@ -139,7 +156,9 @@ class PyLiteralParser {
       this.skipSpace();
       if (this.text[this.pos] !== ':') this.fail("':'");
       this.pos++;
+      if (this.depth === 1) this.key = key;
       m.set(key, this.value());
+      if (this.depth === 1) this.key = null;
       this.skipSpace();
       if (this.text[this.pos] === ',') this.pos++;
       else if (this.text[this.pos] !== '}') this.fail("',' or '}'");
@@ -221,12 +240,23 @@ function describe(v: PyValue): string {
   return String(v);
 }
 
+interface NpyHeader {
+  dtype: NpyDtype;
+  rows: number;
+  cols: number;
+  /** Byte offset of the data; the file is dataStart + rows·cols·itemSize bytes long. */
+  dataStart: number;
+}
+
 /**
- * Parses a .npy file holding a 2-D float array.
- * Returns data: [rows, cols] row-major f32, shape [rows, cols].
+ * Parses an .npy file's magic, version and header dict (`bytes` may be just its head); checks the
+ * shape against MAX_ELEMENTS. Returns null when `bytes` end before the header does and `partial` is set.
  */
-export function parseNpy(bytes: Uint8Array, source: string): { shape: [number, number]; data: Float32Array } {
-  if (bytes.length < 10) throw formatError(source, 'file size', 'at least 10 bytes (an .npy header)', `${bytes.length} bytes`);
+function parseNpyHeader(bytes: Uint8Array, source: string, partial = false): NpyHeader | null {
+  if (bytes.length < 10) {
+    if (partial) return null;
+    throw formatError(source, 'file size', 'at least 10 bytes (an .npy header)', `${bytes.length} bytes`);
+  }
   for (let i = 0; i < MAGIC.length; i++) {
     if (bytes[i] !== MAGIC[i]) {
       const got = Array.from(bytes.subarray(0, 6), (b) => b.toString(16).padStart(2, '0')).join(' ');
@@ -245,12 +275,19 @@ export function parseNpy(bytes: Uint8Array, source: string): { shape: [number, n
     headerStart = 10;
     headerLen = view.getUint16(8, true);
   } else {
-    if (bytes.length < 12) throw formatError(source, 'file size', `at least 12 bytes (a v${major}.0 header)`, `${bytes.length} bytes`);
+    if (bytes.length < 12) {
+      if (partial) return null;
+      throw formatError(source, 'file size', `at least 12 bytes (a v${major}.0 header)`, `${bytes.length} bytes`);
+    }
     headerStart = 12;
     headerLen = view.getUint32(8, true);
   }
+  if (headerLen > MAX_NPY_HEADER_BYTES) {
+    throw formatError(source, 'header length', `at most ${MAX_NPY_HEADER_BYTES} bytes (numpy writes about 128)`, `${headerLen}: not an .npy file, or a hostile one`);
+  }
   const dataStart = headerStart + headerLen;
   if (dataStart > bytes.length) {
+    if (partial) return null;
     throw formatError(source, 'header length', `at most ${bytes.length - headerStart} bytes (the rest of the file)`, `${headerLen}`);
   }
   const headerBytes = bytes.subarray(headerStart, dataStart);
@@ -293,6 +330,28 @@ export function parseNpy(bytes: Uint8Array, source: string): { shape: [number, n
     throw formatError(source, 'shape', '2 dimensions [rows, dIn] (reshape with x.reshape(-1, dIn))', describe(dims));
   }
   const [rows, cols] = dims;
+  // Sizing a file before its bytes exist: the shape is all there is to check. A whole file is checked
+  // against its length first (parseNpy), the more precise message when the shape is simply wrong.
+  if (partial) checkElements(source, `shape (${rows}, ${cols})`, rows * cols);
+  return { dtype, rows, cols, dataStart };
+}
+
+/**
+ * The byte length an .npy file's header declares (magic, header and data), its shape checked against
+ * MAX_ELEMENTS; null while `head` ends before the header does. For callers that allocate the file's
+ * buffer before its bytes arrive (chunked uploads, a gunzip).
+ */
+export function npyByteSize(head: Uint8Array, source: string): number | null {
+  const h = parseNpyHeader(head, source, true);
+  return h && h.dataStart + h.rows * h.cols * ITEM_SIZE[h.dtype];
+}
+
+/**
+ * Parses a .npy file holding a 2-D float array.
+ * Returns data: [rows, cols] row-major f32, shape [rows, cols].
+ */
+export function parseNpy(bytes: Uint8Array, source: string): { shape: [number, number]; data: Float32Array } {
+  const { dtype, rows, cols, dataStart } = parseNpyHeader(bytes, source)!;
   const itemSize = ITEM_SIZE[dtype];
   const count = rows * cols;
   const expectedBytes = count * itemSize;
@@ -306,6 +365,7 @@ export function parseNpy(bytes: Uint8Array, source: string): { shape: [number, n
       `${gotBytes} bytes (${what})`,
     );
   }
+  checkElements(source, `shape (${rows}, ${cols})`, count);
   const data = decodeLittleEndian(bytes, dataStart, count, dtype, source, 'data', cols);
   return { shape: [rows, cols], data };
 }

@@ -3,6 +3,7 @@
 // Imports only src/core (no node:fs, no DOM): callers pass the file's bytes.
 
 import { assertFinite, formatError } from '../errors.ts';
+import { checkElements } from './limits.ts';
 import { decodeLittleEndian } from './npy.ts';
 
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16' | 'F64';
@@ -31,15 +32,22 @@ function fmt(v: unknown): string {
   return s === undefined ? String(v) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
+interface Entry {
+  name: string;
+  dtype: SafetensorsDtype;
+  shape: number[];
+  start: number;
+  end: number;
+}
+
 /**
- * Parses a .safetensors file: u64 LE header length N, N bytes of JSON header, then the data buffer.
- * Every tensor is converted to f32 and checked finite.
+ * The header of a .safetensors file (`bytes` may be just its head): every entry checked, the total
+ * element count against MAX_ELEMENTS. `sizing`: the data section has not arrived (offsets are not
+ * checked against it), and null is returned while `bytes` end before the header does.
  */
-export function parseSafetensors(
-  bytes: Uint8Array,
-  source: string,
-): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
+function parseHeader(bytes: Uint8Array, source: string, sizing: boolean): { headerLen: number; entries: Entry[]; metadata: Record<string, string> } | null {
   if (bytes.length < 8) {
+    if (sizing) return null;
     throw formatError(source, 'file size', 'at least 8 bytes (u64 header length)', `${bytes.length} bytes (truncated file)`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -50,8 +58,10 @@ export function parseSafetensors(
     throw formatError(source, 'header length', `at most ${MAX_HEADER_BYTES} bytes (not a safetensors file?)`, `${headerLen}`);
   }
   if (headerLen > bytes.length - 8) {
+    if (sizing) return null;
     throw formatError(source, 'header length', `at most ${bytes.length - 8} bytes (the rest of the file)`, `${headerLen} (truncated file?)`);
   }
+  const dataLen = sizing ? null : bytes.length - 8 - headerLen;
   let header: unknown;
   try {
     const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen));
@@ -63,11 +73,11 @@ export function parseSafetensors(
     throw formatError(source, 'header', 'a JSON object', fmt(header));
   }
 
-  const dataStart = 8 + headerLen;
-  const dataLen = bytes.length - dataStart;
-  const metadata: Record<string, string> = {};
-  const entries: { name: string; dtype: SafetensorsDtype; shape: number[]; start: number; end: number }[] = [];
-
+  // Own properties only, into objects without a prototype: a tensor named "constructor", "toString" or
+  // "__proto__" is a tensor like any other, never Object.prototype's member.
+  const metadata: Record<string, string> = Object.create(null) as Record<string, string>;
+  const entries: Entry[] = [];
+  let values = 0;
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
@@ -84,7 +94,7 @@ export function parseSafetensors(
     }
     const e = raw as Record<string, unknown>;
     const dtype = e.dtype;
-    if (typeof dtype !== 'string' || !(dtype in ITEM_SIZE)) {
+    if (typeof dtype !== 'string' || !Object.hasOwn(ITEM_SIZE, dtype)) {
       throw formatError(source, `${name}.dtype`, `${SUPPORTED} (convert the tensor to float32)`, fmt(dtype));
     }
     const shape = e.shape;
@@ -97,7 +107,7 @@ export function parseSafetensors(
     }
     const [start, end] = offsets as [number, number];
     if (end < start) throw formatError(source, `${name}.data_offsets`, `end ≥ start`, `[${start}, ${end}]`);
-    if (end > dataLen) {
+    if (dataLen !== null && end > dataLen) {
       throw formatError(
         source,
         `${name}.data_offsets`,
@@ -116,7 +126,33 @@ export function parseSafetensors(
       );
     }
     entries.push({ name, dtype: dtype as SafetensorsDtype, shape: shape as number[], start, end });
+    values += count;
   }
+
+  checkElements(source, 'tensors (all of them)', values);
+  return { headerLen, entries, metadata };
+}
+
+/**
+ * The byte length a .safetensors file's header declares (header and data), every entry checked and the
+ * element count against MAX_ELEMENTS; null while `head` ends before the header does.
+ */
+export function safetensorsByteSize(head: Uint8Array, source: string): number | null {
+  const h = parseHeader(head, source, true);
+  return h && 8 + h.headerLen + h.entries.reduce((m, e) => Math.max(m, e.end), 0);
+}
+
+/**
+ * Parses a .safetensors file: u64 LE header length N, N bytes of JSON header, then the data buffer.
+ * Every tensor is converted to f32 and checked finite. The records have no prototype (own names only).
+ */
+export function parseSafetensors(
+  bytes: Uint8Array,
+  source: string,
+): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
+  const { headerLen, entries, metadata } = parseHeader(bytes, source, false)!;
+  const dataStart = 8 + headerLen;
+  const dataLen = bytes.length - dataStart;
 
   // The reference implementation requires the tensors to tile the data section exactly.
   const sorted = [...entries].sort((a, b) => a.start - b.start || a.end - b.end);
@@ -136,7 +172,7 @@ export function parseSafetensors(
     throw formatError(source, 'data size', `${cursor} bytes (the end of the last tensor)`, `${dataLen} bytes (trailing bytes)`);
   }
 
-  const tensors: Record<string, Tensor> = {};
+  const tensors: Record<string, Tensor> = Object.create(null) as Record<string, Tensor>;
   for (const t of entries) {
     const count = (t.end - t.start) / ITEM_SIZE[t.dtype];
     const cols = t.shape.length === 2 ? t.shape[1] : undefined; // NaN reported as [row, col] for matrices
