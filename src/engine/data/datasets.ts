@@ -16,6 +16,7 @@ import { InputError } from '../../core/errors.ts';
 import { GLOVE_SOURCE, readGloveZip } from '../../core/formats/glove.ts';
 import { MARKED_BUILTINS, markImages } from '../../core/data/marked.ts';
 import { FASHION_MNIST_SOURCE, idxImages, idxLabels, readFashionMnist, readIdx } from '../../core/formats/idx.ts';
+import { MAX_TEXT_BYTES, namedReadError } from '../../core/formats/limits.ts';
 import { expectedNormScale, rowMean } from '../../core/sae/init.ts';
 import { maybeGunzip } from '../../core/formats/inflate.ts';
 import type { LmActivations } from '../../core/lm/activations.ts';
@@ -348,8 +349,16 @@ async function received(file: UploadSource, role: 'data' | 'labels', options: Lo
 
 const IDX_NAME = /(\.idx\d?|-ubyte)$/;
 
-/** An uploaded file, parsed by its name (.gz allowed for CSV/TSV and IDX). */
+/** An uploaded file, parsed by its name (.gz allowed for CSV/TSV and IDX). Every refusal names the file. */
 async function loadUpload(file: Received, labels: Received | null, tensor: string | undefined, progress: ProgressSink): Promise<Raw> {
+  try {
+    return await parseUpload(file, labels, tensor, progress);
+  } catch (e) {
+    throw namedReadError(file.name, e); // the labels file's own errors are named by attachLabels's caller
+  }
+}
+
+async function parseUpload(file: Received, labels: Received | null, tensor: string | undefined, progress: ProgressSink): Promise<Raw> {
   const name = file.name;
   const id = `upload:${name}${tensor ? `#${tensor}` : ''}`;
   const plain = name.toLowerCase().replace(/\.gz$/, '');
@@ -387,7 +396,10 @@ async function loadUpload(file: Received, labels: Received | null, tensor: strin
     );
   }
   checkSize(data);
-  if (labels) data = await attachLabels(data, labels);
+  if (labels) {
+    const l = labels;
+    data = await attachLabels(data, l).catch((e: unknown) => Promise.reject(namedReadError(l.name || 'labels', e)));
+  }
   return { id: data.name, kind, data, source: { source: `uploaded file ${name}${labels ? ` with labels from ${labels.name}` : ''}`, licence: 'as the uploader’s' }, files: labels ? [name, labels.name] : [name], imageShape, lm: null, bos: null };
 }
 
@@ -395,9 +407,8 @@ async function loadUpload(file: Received, labels: Received | null, tensor: strin
 async function attachLabels(d: Dataset, labels: Received): Promise<LabelledDataset> {
   const name = labels.name || 'labels';
   if (!labels.bytes) throw new InputError(`${name}: labels: expected the labels file’s bytes (begin its upload with role 'labels')`);
-  const bytes = await maybeGunzip(labels.bytes, name);
   if (IDX_NAME.test(name.toLowerCase().replace(/\.gz$/, ''))) {
-    const l = idxLabels(await readIdx(bytes, name), name);
+    const l = idxLabels(await readIdx(labels.bytes, name), name);
     if (l.length !== d.rows) throw new InputError(`${name}: count: expected ${d.rows} labels (one per row of ${d.name}), got ${l.length}: pair the data with its own labels file`);
     let max = 0;
     for (let i = 0; i < l.length; i++) {
@@ -406,7 +417,7 @@ async function attachLabels(d: Dataset, labels: Received): Promise<LabelledDatas
     }
     return { ...d, labels: l, labelNames: Array.from({ length: max + 1 }, (_, c) => String(c)) };
   }
-  return withLabels(d, parseLabels(bytes, name, d.rows), name);
+  return withLabels(d, parseLabels(await maybeGunzip(labels.bytes, name, MAX_TEXT_BYTES), name, d.rows), name);
 }
 
 /** Drop BOS rows, split, centre and scale with the train split's statistics, card: the LoadedDataset. */

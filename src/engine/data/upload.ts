@@ -9,15 +9,16 @@
 import type { CsvParser, CsvTable } from '../../core/formats/csv.ts';
 import { createCsvParser, delimiterFromName } from '../../core/formats/csv.ts';
 import { InputError, formatError } from '../../core/errors.ts';
-import { parseIdx } from '../../core/formats/idx.ts';
-import { parseNpy } from '../../core/formats/npy.ts';
-import { parseSafetensors } from '../../core/formats/safetensors.ts';
+import { idxByteSize } from '../../core/formats/idx.ts';
+import { MAX_ELEMENTS } from '../../core/formats/limits.ts';
+import { npyByteSize } from '../../core/formats/npy.ts';
+import { safetensorsByteSize } from '../../core/formats/safetensors.ts';
 import type { DatasetProgress, StreamedFile, UploadStart } from '../api.ts';
 
 export type { StreamedFile, UploadStart };
 
-/** Largest dataset a load may produce: rows·dIn floats (1 GiB of f32). */
-export const MAX_ELEMENTS = 1 << 28;
+/** Largest dataset a load may produce: rows·dIn floats (1 GiB of f32); defined once, in core/formats/limits.ts. */
+export { MAX_ELEMENTS };
 /** Chunk size the client reads and transfers (8 MiB). */
 export const UPLOAD_CHUNK_BYTES = 8 << 20;
 
@@ -32,81 +33,17 @@ export interface ChunkSink {
 }
 
 const IDX_NAME = /(\.idx\d?|-ubyte)$/;
-const NPY_ITEM: Record<string, number> = { f2: 2, f4: 4, f8: 8 };
 const MIB = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MiB`;
 
 /** Most bytes one upload may hold in memory at once (1 GiB and 1 MiB of header room). */
 export const MAX_UPLOAD_BYTES = (1 << 30) + (1 << 20);
 
-/** Throws when `values` f32 values exceed MAX_ELEMENTS: names the size, the cap and the fix. */
-function checkValues(name: string, what: string, values: number): void {
-  if (!(values <= MAX_ELEMENTS)) {
-    throw new InputError(
-      `${name}: ${what}: expected at most ${MAX_ELEMENTS} values (1 GiB of f32, what a browser tab holds comfortably), got ${values} (${MIB(values * 4)} as f32): take a sample of rows (e.g. x[np.random.choice(len(x), n, replace=False)]) and upload that`,
-    );
-  }
-}
-
-/** Where a chunked file's header says its bytes end, or null while more bytes are needed. */
+/**
+ * Where a chunked file's header says its bytes end, or null while more bytes are needed: the core
+ * readers' own sizers, which parse the header as the final read will and check its shape against
+ * MAX_ELEMENTS before any buffer is made.
+ */
 type HeaderSize = (head: Uint8Array, name: string) => number | null;
-
-const npySize: HeaderSize = (head, name) => {
-  if (head.length < 12) return null;
-  const major = head[6];
-  const start = major === 1 ? 10 : 12;
-  const len = major === 1 ? head[8] | (head[9] << 8) : new DataView(head.buffer, head.byteOffset).getUint32(8, true);
-  if (head[0] !== 0x93 || major < 1 || major > 3) parseNpy(head, name); // the reader's magic/version message
-  if (head.length < start + len) return null;
-  const text = String.fromCharCode(...head.subarray(start, Math.min(start + len, start + 4096)));
-  const descr = /'descr'\s*:\s*'[<>=|]?([a-zA-Z]\d+)'/.exec(text)?.[1];
-  const shape = /'shape'\s*:\s*\(([\d\s,]*)\)/.exec(text)?.[1];
-  const item = descr ? NPY_ITEM[descr] : undefined;
-  if (!item || shape === undefined) {
-    parseNpy(head.subarray(0, start + len), name); // the reader's header message
-    throw formatError(name, 'header', "a NumPy header with 'descr' and 'shape' (as numpy.save writes)", 'one this page cannot size: save it again with numpy.save');
-  }
-  const dims = shape.split(',').filter((s) => s.trim() !== '').map(Number);
-  const values = dims.reduce((a, b) => a * b, 1);
-  checkValues(name, `shape (${dims.join(', ')})`, values);
-  return start + len + values * item;
-};
-
-const safetensorsSize: HeaderSize = (head, name) => {
-  if (head.length < 8) return null;
-  const v = new DataView(head.buffer, head.byteOffset);
-  const len = v.getUint32(0, true) + v.getUint32(4, true) * 2 ** 32;
-  if (len > 100_000_000) parseSafetensors(head.subarray(0, 8), name); // the reader's header-length message
-  if (head.length < 8 + len) return null;
-  let header: unknown;
-  try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(8, 8 + len)));
-  } catch {
-    parseSafetensors(head.subarray(0, 8 + len), name); // the reader's JSON message
-  }
-  let end = 0;
-  let values = 0;
-  for (const [k, t] of Object.entries((header ?? {}) as Record<string, { dtype?: string; shape?: number[]; data_offsets?: number[] }>)) {
-    if (k === '__metadata__' || typeof t !== 'object' || t === null) continue;
-    const off = Array.isArray(t.data_offsets) ? Number(t.data_offsets[1]) : 0;
-    end = Math.max(end, Number.isFinite(off) ? off : 0);
-    if (Array.isArray(t.shape)) values += t.shape.reduce((a: number, b) => a * Number(b), 1);
-  }
-  if (Number.isFinite(values)) checkValues(name, 'tensors (all of them)', values); // NaN: the reader names the bad field at the end
-  return 8 + len + end;
-};
-
-const idxSize: HeaderSize = (head, name) => {
-  if (head.length < 4) return null;
-  const size = { 0x08: 1, 0x09: 1, 0x0b: 2, 0x0c: 4, 0x0d: 4, 0x0e: 8 }[head[2]];
-  if (head[0] !== 0 || head[1] !== 0 || !size || head[3] < 1) parseIdx(head.subarray(0, 4), name); // the reader's magic message
-  const hdr = 4 + 4 * head[3];
-  if (head.length < hdr) return null;
-  const v = new DataView(head.buffer, head.byteOffset);
-  const dims = Array.from({ length: head[3] }, (_, i) => v.getUint32(4 + 4 * i, false));
-  const values = dims.reduce((a, b) => a * b, 1);
-  checkValues(name, `dims [${dims.join(', ')}]`, values);
-  return hdr + values * size!;
-};
 
 /** A sink for one file: the parser is picked by name (and by a gzip magic in the first bytes). */
 export function createChunkSink(start: UploadStart): ChunkSink {
@@ -115,7 +52,7 @@ export function createChunkSink(start: UploadStart): ChunkSink {
   if (!Number.isSafeInteger(size) || size < 0) throw new InputError(`${name}: size: expected the file’s size in bytes (File.size), got ${String(size)}`);
   const plain = name.toLowerCase().replace(/\.gz$/, '');
   const headerSize: HeaderSize | null =
-    start.role === 'labels' ? null : plain.endsWith('.npy') ? npySize : plain.endsWith('.safetensors') ? safetensorsSize : IDX_NAME.test(plain) ? idxSize : null;
+    start.role === 'labels' ? null : plain.endsWith('.npy') ? npyByteSize : plain.endsWith('.safetensors') ? safetensorsByteSize : IDX_NAME.test(plain) ? idxByteSize : null;
   const csv = start.role !== 'labels' && headerSize === null && /\.(csv|tsv|tab|txt)$/.test(plain);
   let received = 0;
   let parser: CsvParser | null = null;
