@@ -55,7 +55,7 @@ const COLUMNS: Column[] = [
     title: 'single SAE, or an ensemble: bagging (J members, mean), boosting (J stages on residuals, sum), expanded (one SAE of J× latents)',
     value: (r) => (r.draft.ensemble.method === 'single' ? 'single' : `${r.draft.ensemble.method} J=${r.draft.ensemble.members}`),
   },
-  { key: 'arch', label: 'arch', title: 'Activation: topk, batchtopk, relu (L1), jumprelu', value: (r) => r.draft.arch },
+  { key: 'arch', label: 'arch', title: 'Activation: topk, batchtopk, relu (L1), jumprelu; and the trainer when it is not sgd (pam-sgd)', value: (r) => (r.draft.trainer === 'sgd' ? r.draft.arch : `${r.draft.arch} · ${r.draft.trainer}`) },
   { key: 'dSae', label: 'latents', title: 'dSae: number of latents', value: (r) => r.draft.dSae },
   { key: 'sparsity', label: 'k / λ', title: 'topk/batchtopk: k; relu/jumprelu: the sparsity coefficient λ', value: (r) => sparsityOf(r) },
   { key: 'seeds', label: 'seeds', title: 'Init seeds of the members (one SAE per seed)', value: (r) => r.seeds.join(',') },

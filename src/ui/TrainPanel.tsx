@@ -8,26 +8,16 @@
 import { useMemo, useState } from 'react';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
-import { DEFAULT_CONFIG, validateConfig, type TrainConfig } from '../core/sae/config.ts';
+import { DEFAULT_CONFIG, validateConfig } from '../core/sae/config.ts';
 import { ARCHS } from '../core/sae/types.ts';
 import type { EnsembleMethodName } from '../engine/api.ts';
 import { describeEnsemble, ensembleProblems, MAX_J, METHOD_HELP, METHODS, withEnsemble, withSeeds } from './store/ensembleDraft.ts';
+import type { FieldSpec } from './ConfigField.tsx';
+import { NumberInput } from './ConfigField.tsx';
 import type { AppStore } from './store.ts';
+import { TrainerFields } from './TrainerFields.tsx';
 import { DEFAULT_DRAFT, type Draft } from './store/experiment.ts';
 
-type NumKey = { [K in keyof TrainConfig]: TrainConfig[K] extends number | null ? K : never }[keyof TrainConfig];
-
-interface FieldSpec {
-  key: NumKey;
-  label: string;
-  help: string;
-  /** Shown only for these archs. */
-  archs?: readonly string[];
-  /** Empty input = null (derived by the engine). */
-  auto?: string;
-  step?: string;
-  advanced?: boolean;
-}
 
 const FIELDS: FieldSpec[] = [
   { key: 'dSae', label: 'latents', help: 'dSae: number of latents (dictionary size)' },
@@ -51,35 +41,6 @@ const FIELDS: FieldSpec[] = [
   { key: 'kAux', label: 'kAux', help: 'Dead latents used by AuxK; empty = dIn/2', archs: ['topk', 'batchtopk'], auto: 'dIn/2', advanced: true },
   { key: 'deadWindowTokens', label: 'dead window (tokens)', help: 'A latent is dead after this many tokens without firing; empty = min(10M, 20% of training tokens)', auto: '20% of tokens', advanced: true },
 ];
-
-function defaultText(key: NumKey, auto?: string): string {
-  const v = DEFAULT_DRAFT[key];
-  return v === null ? (auto ?? 'auto') : String(v);
-}
-
-function NumberInput({ spec, draft, setDraft }: { spec: FieldSpec; draft: Draft; setDraft: (p: Partial<Draft>) => void }) {
-  const v = draft[spec.key];
-  const isDefault = v === DEFAULT_DRAFT[spec.key];
-  return (
-    <label title={`${spec.help} (default ${defaultText(spec.key, spec.auto)})`} data-testid={`cfg-${spec.key}`}>
-      <span>
-        {spec.label}
-        {!isDefault && <span className="changed" aria-label="changed from default"> •</span>}
-      </span>
-      <input
-        type="number"
-        step={spec.step ?? 1}
-        value={v === null || Number.isNaN(v) ? '' : v}
-        placeholder={spec.auto ?? ''}
-        onChange={(e) => {
-          const raw = e.currentTarget.value;
-          setDraft({ [spec.key]: raw === '' ? (spec.auto ? null : NaN) : e.currentTarget.valueAsNumber } as Partial<Draft>);
-        }}
-      />
-      <small className="muted">default {defaultText(spec.key, spec.auto)}</small>
-    </label>
-  );
-}
 
 export function TrainPanel({ store }: { store: AppStore }) {
   const [draft, setDraft, dataset, loading] = useStore(store, useShallow((s) => [s.draft, s.setDraft, s.dataset, s.loading] as const));
@@ -114,6 +75,7 @@ export function TrainPanel({ store }: { store: AppStore }) {
           </select>
           <small className="muted">default {DEFAULT_CONFIG.arch}</small>
         </label>
+        <TrainerFields draft={draft} setDraft={setDraft} />
         {shown.filter((f) => !f.advanced).map(field)}
         <EnsembleFields draft={draft} setDraft={setDraft} />
         <details className="advanced wide">

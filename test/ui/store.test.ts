@@ -2,11 +2,12 @@
 // loads the default dataset, trains, records the run, exports a zip that reads back, and resets.
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { listZip } from '../../src/core/formats/inflate.ts';
+import { listZip, unzipMember } from '../../src/core/formats/inflate.ts';
 import type { DataReader } from '../../src/engine/data/datasets.ts';
 import { createWorkbench } from '../../src/engine/workbench.ts';
 import { createAppStore } from '../../src/ui/store.ts';
 import { DEFAULT_DRAFT } from '../../src/ui/store/experiment.ts';
+import { decodeHash, encodeHash } from '../../src/ui/urlState.ts';
 
 const DATA_DIR = new URL('../../public/data/', import.meta.url);
 const readData: DataReader = async (file) => new Uint8Array(await readFile(new URL(file, DATA_DIR)));
@@ -53,5 +54,23 @@ describe('createAppStore(workbench) with the engine in-thread', () => {
     await store.getState().train();
     expect(store.getState().runs.length).toBe(0);
     expect(`${store.getState().error ?? ''}`).toMatch(/k must be an integer in \[1, dSae=8\], got 99/);
+  });
+
+  it('trains with pam-sgd when the trainer is picked: the run records its trainer, the export says how it was fitted, the link keeps it', async () => {
+    const draft = { ...DEFAULT_DRAFT, trainer: 'pam-sgd' as const, dSae: 16, k: 2, steps: 24, batch: 64, seed: 5, pamUpdatesPerBatch: 2 };
+    const store = createAppStore(createWorkbench(undefined, { readData }), draft);
+    await until('the default dataset', () => store.getState().dataset !== null);
+    await store.getState().train();
+    await until('the run to finish', () => store.getState().status === 'done');
+    expect(store.getState().error).toBeNull();
+    await until('the run record', () => store.getState().runs[0]?.status === 'done');
+    expect(store.getState().runs[0].draft).toMatchObject({ trainer: 'pam-sgd', pamUpdatesPerBatch: 2 });
+    const zip = await store.getState().exportZip();
+    const cfgName = listZip(zip!.bytes, 'export.zip').find((m) => m.name.endsWith('cfg.json'))?.name;
+    const cfg = JSON.parse(new TextDecoder().decode(await unzipMember(zip!.bytes, 'export.zip', cfgName)));
+    expect(cfg.metadata).toMatchObject({ training_algorithm: 'pam-sgd', steps: 24 });
+    const hash = encodeHash(store.getState().draft, DEFAULT_DRAFT);
+    expect(hash).toMatch(/trainer=pam-sgd/);
+    expect(decodeHash(hash, DEFAULT_DRAFT)).toMatchObject({ draft: { trainer: 'pam-sgd', pamUpdatesPerBatch: 2 }, error: null });
   });
 });

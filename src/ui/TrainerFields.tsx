@@ -1,0 +1,62 @@
+// How the SAE is fitted: the trainer picker (sgd | pam-sgd), what PAM-SGD does in two sentences and one
+// formula next to it (SplInterp, seed-papers §3.6), and PAM-SGD's settings when it is picked. The values
+// and limits are core's (CONFIG_CHOICES, validateConfig); reads nothing from the store itself.
+
+import { CONFIG_CHOICES, DEFAULT_CONFIG, PAM_ARCHS } from '../core/sae/config.ts';
+import type { FieldSpec } from './ConfigField.tsx';
+import { NumberInput } from './ConfigField.tsx';
+import type { Draft } from './store/experiment.ts';
+
+const PAM_FIELDS: FieldSpec[] = [
+  { key: 'pamUpdatesPerBatch', label: 'updates per batch', help: 'PAM-SGD: Adam updates of the encoder on each batch before the next (the scripts ablate 1, 3, 5, 10)' },
+  { key: 'pamProxEnc', label: 'encoder stay-close μ_enc', help: 'PAM-SGD: weight of ‖E − E_t‖² + ‖b_enc − b_enc,t‖² against the encoder of the epoch start (per row-mean loss; 0 = off)', step: 'any' },
+  { key: 'pamProxDec', label: 'decoder stay-close μ_dec', help: 'PAM-SGD: weight of ‖D − D_t‖² + ‖b_dec − b_dec,t‖² in the decoder solve (0 = the plain least-squares optimum)', step: 'any' },
+  { key: 'pamRidge', label: 'decoder ridge α', help: 'PAM-SGD: ridge on ‖D‖² + ‖b_dec‖²; > 0 keeps the solve well-posed when latents are dead', step: 'any' },
+];
+
+export function TrainerFields({ draft, setDraft }: { draft: Draft; setDraft: (p: Partial<Draft>) => void }) {
+  const pam = draft.trainer === 'pam-sgd';
+  return (
+    <>
+      <label title="How the parameters are fitted: sgd = Adam on the whole loss every step; pam-sgd = SplInterp's proximal alternating method">
+        trainer
+        <select data-testid="trainer-select" value={draft.trainer} onChange={(e) => setDraft({ trainer: e.currentTarget.value as Draft['trainer'] })}>
+          {CONFIG_CHOICES.trainer.map((t) => (
+            <option key={t}>{t}</option>
+          ))}
+        </select>
+        <small className="muted">default {DEFAULT_CONFIG.trainer}</small>
+      </label>
+      {pam && (
+        <>
+          <p className="wide muted trainer-help" data-testid="pam-help">
+            PAM-SGD (Budd et al., SplInterp) alternates two blocks each epoch: Adam steps on the encoder, kept close to the encoder of the
+            epoch start, and an exact least-squares solve of the decoder for the codes of all training rows,{' '}
+            <span className="formula">D = C·A⁻¹, A = (α+μ)I + Σzzᵀ/N − γ·z̄z̄ᵀ</span>. It trains {PAM_ARCHS.join(', ')} SAEs on the CPU reference.
+          </p>
+          <label title="When the decoder solve runs in each epoch: after the encoder pass (the MNIST script) or before it (the LLM script)">
+            solve order
+            <select data-testid="cfg-pamOrder" value={draft.pamOrder} onChange={(e) => setDraft({ pamOrder: e.currentTarget.value as Draft['pamOrder'] })}>
+              {CONFIG_CHOICES.pamOrder.map((o) => (
+                <option key={o}>{o}</option>
+              ))}
+            </select>
+            <small className="muted">default {DEFAULT_CONFIG.pamOrder}</small>
+          </label>
+          <label title="exact: the paper's joint closed form for D and b_dec; uncentred: the MNIST script's least squares, b_dec = mean residual">
+            decoder solve
+            <select data-testid="cfg-pamSolve" value={draft.pamSolve} onChange={(e) => setDraft({ pamSolve: e.currentTarget.value as Draft['pamSolve'] })}>
+              {CONFIG_CHOICES.pamSolve.map((o) => (
+                <option key={o}>{o}</option>
+              ))}
+            </select>
+            <small className="muted">default {DEFAULT_CONFIG.pamSolve}</small>
+          </label>
+          {PAM_FIELDS.map((f) => (
+            <NumberInput key={f.key} spec={f} draft={draft} setDraft={setDraft} />
+          ))}
+        </>
+      )}
+    </>
+  );
+}
