@@ -3,7 +3,8 @@
 // the CLI and the tests call it and hand the resulting `GPU` to src/gpu/device.ts.
 //
 // How an adapter is found (Linux; macOS and Windows use Metal / D3D12 and skip all of this):
-//  1. VK_ICD_FILENAMES or VK_DRIVER_FILES set: use exactly that Vulkan driver.
+//  1. VK_ICD_FILENAMES or VK_DRIVER_FILES set: use exactly that Vulkan driver (with Chromium's loader when
+//     the system has none, as below).
 //  2. No GPU device node (/dev/dri/renderD*, /dev/nvidia*, /dev/dxg): use SwiftShader before the first
 //     create(), because the Vulkan loader reads VK_ICD_FILENAMES when Dawn creates its instance.
 //  3. Otherwise try the system's Vulkan; if it gives no adapter or only a software one, switch to
@@ -72,6 +73,9 @@ async function open(): Promise<NodeGpu> {
   let driver = explicit ? 'env' : 'system';
   const linux = process.platform === 'linux';
 
+  // An explicit VK_ICD_FILENAMES still needs a Vulkan loader: where the system has none (no libvulkan1),
+  // Chromium's bundled one is loaded first, as for the SwiftShader found by search.
+  if (linux && explicit) ensureVulkanLoader();
   if (linux && !explicit && !hasGpuDeviceNode()) driver = useSwiftShader() ?? driver;
   let adapter = await tryAdapter();
   if (linux && !explicit && driver === 'system' && (!adapter || isSoftwareAdapter(adapter.info))) {
@@ -100,11 +104,17 @@ function useSwiftShader(): string | null {
   const icd = SWIFTSHADER_ICDS.find((p) => existsSync(p));
   if (!icd) return null;
   process.env.VK_ICD_FILENAMES = icd;
-  if (!canLoad('libvulkan.so.1')) {
-    const bundled = join(dirname(icd), 'libvulkan.so.1');
-    if (existsSync(bundled)) canLoad(bundled);
-  }
+  ensureVulkanLoader();
   return icd;
+}
+
+/** Makes `libvulkan.so.1` loadable for Dawn: the system's, else the one a distribution Chromium ships beside SwiftShader. */
+function ensureVulkanLoader(): void {
+  if (canLoad('libvulkan.so.1')) return;
+  for (const icd of SWIFTSHADER_ICDS) {
+    const bundled = join(dirname(icd), 'libvulkan.so.1');
+    if (existsSync(bundled) && canLoad(bundled)) return;
+  }
 }
 
 /**

@@ -251,6 +251,19 @@ describe('the backend policy: the CLI chooses as the app does (src/engine/traini
   });
 });
 
+describe('an explicit VK_ICD_FILENAMES (src/gpu/node.ts)', () => {
+  it('still finds a Vulkan loader where the system has none (Chromium\'s), and trains on that driver', () => {
+    const icd = '/usr/lib/chromium/vk_swiftshader_icd.json';
+    const r = spawnSync(process.execPath, [BIN, 'train', '--data', 'synthetic:small', '--steps', '2', '--batch', '8', '--latents', '8', '--k', '2', '--backend', 'webgpu', '--quiet'], {
+      encoding: 'utf8',
+      env: { ...process.env, VK_ICD_FILENAMES: icd },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).backend).toMatchObject({ kind: 'webgpu', adapter: expect.stringMatching(/swiftshader/i) });
+  });
+});
+
 describe('bad input: exit code 2 and a one-line reason', () => {
   const bad = join(dir, 'bad.npy');
   beforeAll(() => writeFileSync(bad, Buffer.from('\x93NUMPY\x01\x00\xff\x7f{', 'latin1')));
