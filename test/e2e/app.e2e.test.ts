@@ -212,6 +212,23 @@ describe('the app in headless chromium', () => {
     await page.locator('.runs-panel').screenshot({ path: join(SHOTS, 'runs.png') });
   }, 150_000);
 
+  it('trains with PAM-SGD picked in the trainer select: its explanation shows, the run finishes, the runs table names it', async () => {
+    ready();
+    phase = 'pam-sgd';
+    const PAM_STEPS = 60;
+    await page.getByTestId('trainer-select').selectOption('pam-sgd');
+    await expect.poll(() => page.getByTestId('pam-help').isVisible(), { message: 'the PAM-SGD explanation next to the picker' }).toBe(true);
+    expect(await page.getByTestId('pam-help').innerText()).toMatch(/decoder.*closed|least-squares solve/);
+    await page.locator('.train-panel').screenshot({ path: join(SHOTS, 'trainer-pam.png') });
+    await setField('steps', PAM_STEPS);
+    await page.getByTestId('train-start').click();
+    const pamDone = `[...document.querySelectorAll('[data-testid=runs-table] tbody tr')].some((tr) => /pam-sgd/.test(tr.querySelector('td[data-col=arch]')?.textContent ?? '') && tr.querySelector('td[data-col=status]')?.textContent === 'done')`;
+    await waitFor(`a ${PAM_STEPS}-step pam-sgd run finishes`, `${pamDone} && document.querySelector('[data-testid=train-status]')?.textContent === 'done'`, 120_000);
+    expect(decodeURIComponent(await page.evaluate(() => location.hash)), 'the URL hash keeps the trainer').toContain('trainer=pam-sgd');
+    await page.getByTestId('trainer-select').selectOption('sgd');
+    log('pam-sgd run done');
+  }, 150_000);
+
   it('had no console errors or page errors at any point', () => {
     ready();
     expect(problems, 'console errors, page errors or outside requests during the run').toEqual([]);
