@@ -130,6 +130,8 @@ export interface Snapshot {
   tokensPerSecond: number;
   /** Mean loss of every step since the previous snapshot, so charts miss no step: steps[i] ↔ loss[i]. */
   recentLoss: { steps: number[]; loss: number[] };
+  /** PAM-SGD: global steps at which the decoder was solved since the previous snapshot (0 = before the first step). */
+  recentSolves: number[];
   /** One entry per member, in seed order. */
   members: MemberSnapshot[];
   /**

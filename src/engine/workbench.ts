@@ -112,7 +112,7 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
       last: null,
       activeMs: 0,
       tokens: 0,
-      recent: { steps: [], loss: saes.map(() => []) },
+      recent: { steps: [], loss: saes.map(() => []), solves: [] },
       good: { step: manifest.step, tokens: 0, saes, firingCounts: saes.map((s) => new Float64Array(s.dSae)) },
       goodAtMs: performance.now(),
       loop: Promise.resolve(),

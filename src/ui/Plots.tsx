@@ -8,6 +8,7 @@ import { useEffect, useRef } from 'react';
 import { useStore } from 'zustand';
 import { DENSE_FORMULA } from '../core/sae/density.ts';
 import type { AppState, AppStore } from './store.ts';
+import type { LossSeries } from './store/series.ts';
 
 /** pick's values are compared by identity, or element by element when pick returns an array. */
 const same = (a: unknown, b: unknown): boolean => a === b || (Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => v === b[i]));
@@ -58,6 +59,21 @@ function LivePlot<T>({ store, pick, build, testId, className }: { store: AppStor
 
 const line = (x: number[], y: number[], name: string, extra: PlotObject = {}): PlotObject => ({ x, y, name, type: 'scatter', mode: 'lines', line: { width: 1.5 }, ...extra });
 
+/** PAM-SGD's decoder solves as markers on the loss curve, at the loss of the step each solve followed (step 0: the first loss). */
+function solveMarkers(loss: LossSeries): PlotObject {
+  const at = new Map(loss.steps.map((step, i) => [step, loss.loss[i]]));
+  const y = loss.solves.map((step) => at.get(step) ?? at.get(step + 1) ?? loss.loss[0] ?? 1);
+  return {
+    x: loss.solves,
+    y,
+    name: 'decoder solve',
+    type: 'scatter',
+    mode: 'markers',
+    marker: { symbol: 'triangle-down', size: 9, color: '#d6773b' },
+    hovertemplate: 'decoder solved in closed form after step %{x}<extra></extra>',
+  };
+}
+
 export function LivePlots({ store }: { store: AppStore }) {
   return (
     <section className="live-plots" aria-label="Training plots">
@@ -72,6 +88,7 @@ export function LivePlots({ store }: { store: AppStore }) {
             const loss = store.getState().loss;
             const alpha = store.getState().draft.auxkCoefficient;
             const data = [line(loss.steps, loss.loss, 'loss (every step)'), line(h.step, h.mse, 'MSE', { line: { width: 1.2, dash: 'dot' } })];
+            if (loss.solves.length > 0) data.push(solveMarkers(loss));
             if (h.auxLoss.some((v) => v > 0)) data.push(line(h.step, h.auxLoss.map((v) => alpha * v), 'α·AuxK', { line: { width: 1.2, dash: 'dash' } }));
             if (h.sparsityLoss.some((v) => v > 0)) data.push(line(h.step, h.sparsityLoss, 'sparsity term', { line: { width: 1.2, dash: 'dash' } }));
             return { data, layout: layout('loss and its parts', 'loss', { height: 260, yaxis: { title: { text: 'loss' }, type: 'log' }, showlegend: true, legend: { orientation: 'h', y: -0.25 }, margin: { l: 56, r: 12, t: 28, b: 64 } }) };

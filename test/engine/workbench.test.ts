@@ -150,4 +150,19 @@ describe('createWorkbench (CPU reference)', () => {
     expect(files.get(`${zip.folder}/sparsity.safetensors`)).toEqual(e.sparsity);
     await expect(createWorkbench().exportZip()).rejects.toThrow(/no run yet/);
   });
+
+  it('pam-sgd: every decoder solve reaches the snapshots at its global step, the final re-solve included', { timeout: 20_000 }, async () => {
+    const wb = createWorkbench();
+    const { seen, until } = recorder(wb);
+    // synthetic:small has 8192 rows; batch 64 → epochs of 128 steps: solves after steps 128, 256, and the final one at 300.
+    await wb.startRun({ dataset: 'synthetic:small', config: { trainer: 'pam-sgd', dSae: 16, k: 2, batch: 64, steps: 300, seed: 2 } });
+    await until((s) => s.status === 'done');
+    expect(seen.flatMap((s) => s.recentSolves)).toEqual([128, 256, 300]);
+    // decoder-first: a solve before the first step, then at each epoch start, then the final one.
+    const wb2 = createWorkbench();
+    const r2 = recorder(wb2);
+    await wb2.startRun({ dataset: 'synthetic:small', config: { trainer: 'pam-sgd', pamOrder: 'decoder-first', dSae: 16, k: 2, batch: 64, steps: 200, seed: 2 } });
+    await r2.until((s) => s.status === 'done');
+    expect(r2.seen.flatMap((s) => s.recentSolves)).toEqual([0, 128, 200]);
+  });
 });

@@ -30,6 +30,7 @@ const snap = (over: Partial<Snapshot>): Snapshot => ({
   lr: 1e-3,
   tokensPerSecond: 100,
   recentLoss: { steps: [], loss: [] },
+  recentSolves: [],
   members: [],
   density: null,
   loading: null,
@@ -41,7 +42,7 @@ describe('seriesAfter', () => {
   it('appends the loss, one history row per advanced step, and the dense fraction per density refresh', () => {
     const log10 = Float32Array.from([0, -0.5, -2, -3]); // 2 of 4 latents are dense
     const a = seriesAfter(emptySeries(), snap({ step: 2, loss: 0.9, recentLoss: { steps: [1, 2], loss: [1, 0.9] }, density: { step: 2, log10 } }));
-    expect(a.loss).toEqual({ steps: [1, 2], loss: [1, 0.9] });
+    expect(a.loss).toEqual({ steps: [1, 2], loss: [1, 0.9], solves: [] });
     expect(a.history.step).toEqual([2]);
     expect(a.history.loss).toEqual([0.9]);
     expect(a.dense).toEqual({ step: [2], fraction: [0.5] });
@@ -56,6 +57,10 @@ describe('seriesAfter', () => {
     expect(c.history.step).toEqual([2, 3]);
     expect(c.loss.steps).toEqual([1, 2, 3]);
     expect(c.dense).toBe(a.dense);
+    // PAM-SGD's decoder solves ride along, even in a snapshot with no new step.
+    const d = seriesAfter(c, snap({ step: 3, recentSolves: [3] }));
+    expect(d.loss).toEqual({ steps: [1, 2, 3], loss: [1, 0.9, 0.8], solves: [3] });
+    expect(d.loss).not.toBe(c.loss);
   });
 });
 

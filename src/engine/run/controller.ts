@@ -79,6 +79,7 @@ export function createRunController(deps: RunControllerDeps): RunController {
       r.recent.steps.push(offset + stats[0][i].step);
       stats.forEach((member, j) => r.recent.loss[j].push(member[i].loss));
     }
+    if (r.trainer) r.recent.solves.push(...r.trainer.drainSolves());
     if (n > 0) {
       r.last = stats.map((member) => member[n - 1]);
       r.step = offset + stats[0][n - 1].step;
@@ -276,7 +277,7 @@ export function createRunController(deps: RunControllerDeps): RunController {
         last: null,
         activeMs: 0,
         tokens: 0,
-        recent: { steps: [], loss: [] },
+        recent: { steps: [], loss: [], solves: [] },
         good: null,
         goodAtMs: -Infinity,
         loop: Promise.resolve(),

@@ -27,8 +27,8 @@ export interface Run {
   /** Active (unpaused) training time and the tokens trained in it, for tokensPerSecond. */
   activeMs: number;
   tokens: number;
-  /** Steps since the last snapshot: steps[i] ↔ loss[sae][i]. */
-  recent: { steps: number[]; loss: number[][] };
+  /** Steps since the last snapshot: steps[i] ↔ loss[sae][i]; and the global steps of decoder solves (PAM-SGD). */
+  recent: { steps: number[]; loss: number[][]; solves: number[] };
   /** The live trainer's weights last read back (GPU; exported after a loss), or a loaded ensemble's; null on the CPU (read live). */
   good: Weights | null;
   goodAtMs: number;
@@ -53,7 +53,7 @@ export function runWeightsOf(r: Run, w: Weights): RunWeights {
 }
 
 /** An empty `recent` for the live trainer's SAEs. */
-export const noRecent = (r: Run): Run['recent'] => ({ steps: [], loss: Array.from({ length: liveSaes(r) }, () => []) });
+export const noRecent = (r: Run): Run['recent'] => ({ steps: [], loss: Array.from({ length: liveSaes(r) }, () => []), solves: [] });
 
 /** The run's snapshot: means over the live SAEs, each member's metrics, and the loading progress riding along. */
 export function snapshotOf(r: Run, loading: Snapshot['loading']): Snapshot {
@@ -92,6 +92,7 @@ export function snapshotOf(r: Run, loading: Snapshot['loading']): Snapshot {
     lr: r.last?.[0].lr ?? NaN,
     tokensPerSecond: r.activeMs > 0 ? (r.tokens / r.activeMs) * 1000 : 0,
     recentLoss: { steps: r.recent.steps, loss: recentMean },
+    recentSolves: r.recent.solves,
     members,
     density: r.density,
     loading,
@@ -120,6 +121,7 @@ export function idleSnapshot(loading: Snapshot['loading']): Snapshot {
     lr: NaN,
     tokensPerSecond: 0,
     recentLoss: { steps: [], loss: [] },
+    recentSolves: [],
     members: [],
     density: null,
     loading,

@@ -16,6 +16,7 @@ export type CoreTrainerMaker = (data: Dataset, config: Partial<TrainConfig>, opt
 
 /** A core trainer that can bring its model up to date after its last step (PAM-SGD: pamTrain.ts). */
 interface Finishing {
+  /** Every decoder solve so far, in order (pamTrain.ts DecoderSolveRecord). */
   solves: readonly { step: number }[];
   solveDecoderNow(): unknown;
 }
@@ -35,6 +36,8 @@ export function createCpuTrainer(
   const input = residualOf.length > 0 ? boostingResidual(residualOf, data) : data;
   const trainers: Trainer[] = seeds.map((seed) => make(input, { ...config, seed }, { batchOrderSeed: seeds[0] }));
   const first = trainers[0];
+  /** Member 0's solves already reported by drainSolves. */
+  let reported = 0;
   return {
     kind: 'cpu',
     config: first.config,
@@ -64,6 +67,12 @@ export function createCpuTrainer(
       // PAM-SGD: the decoder exact for the final encoder, unless the last step's solve already made it so.
       for (const t of trainers) if (finishing(t) && t.solves.at(-1)?.step !== t.step) t.solveDecoderNow();
       return Promise.resolve();
+    },
+    drainSolves() {
+      if (!finishing(first)) return [];
+      const fresh = first.solves.slice(reported).map((s) => s.step);
+      reported = first.solves.length;
+      return fresh;
     },
     onLost: () => () => undefined,
     destroy() {},

@@ -42,6 +42,8 @@ export interface EnsembleTrainer {
   readonly stageComplete: boolean;
   /** Trains at most `maxSteps` steps of the live stage, for about `budgetMs`: [SAE of the live trainer][step] (the trainer's own step numbers). */
   trainChunk(maxSteps: number, budgetMs: number): Promise<StepStats[][]>;
+  /** Global steps of the decoder solves (PAM-SGD) since the last call; [] for trainers without them. */
+  drainSolves(): number[];
   /** Boosting: freezes the live stage (weights read back) and starts the next on the residual of all frozen ones. */
   nextStage(): Promise<void>;
   /** The live trainer's weights now (a readback on WebGPU); throws once freed. */
@@ -100,6 +102,10 @@ export async function createEnsembleTrainer(plan: EnsemblePlan, data: Dataset, f
         await live.finish?.();
       }
       return stats;
+    },
+    drainSolves() {
+      const off = offset();
+      return live?.drainSolves?.().map((s) => off + s) ?? [];
     },
     async nextStage() {
       if (!boosting || !live || !lastOfStage) throw new Error('nextStage: not a boosting run with a trained stage');

@@ -41,6 +41,11 @@ export interface MemberTrainer {
    */
   finish?(): Promise<void>;
   /**
+   * PAM-SGD: the steps (this trainer's; 0 = before its first) at which member 0's decoder was solved since
+   * the last call, for the markers on the loss curve. Absent: a trainer with no such events.
+   */
+  drainSolves?(): number[];
+  /**
    * Calls `listener` if the device is lost by anything but destroy() (a driver reset, the GPU removed…);
    * returns the unsubscribe. Never called on the CPU. destroy() unsubscribes every listener, so a finished
    * run holds nothing on a shared device.

@@ -20,10 +20,11 @@ export interface DenseSeries {
   fraction: number[];
 }
 
-/** The whole run's loss curve, one entry per step: steps[i] ↔ loss[i]. */
+/** The whole run's loss curve, one entry per step: steps[i] ↔ loss[i]; and the steps of decoder solves (PAM-SGD). */
 export interface LossSeries {
   steps: number[];
   loss: number[];
+  solves: number[];
 }
 
 export interface RunSeries {
@@ -36,11 +37,12 @@ export interface RunSeries {
 }
 
 /** The series of a run with no snapshot yet (a new run, or after reset). */
-export const emptySeries = (): RunSeries => ({ loss: { steps: [], loss: [] }, history: emptyHistory(), density: null, dense: { step: [], fraction: [] } });
+export const emptySeries = (): RunSeries => ({ loss: { steps: [], loss: [], solves: [] }, history: emptyHistory(), density: null, dense: { step: [], fraction: [] } });
 
 /** The series `old` of s.run (emptySeries() for a new run) with snapshot `s` added; unchanged series keep their identity. */
 export function seriesAfter(old: RunSeries, s: Snapshot): RunSeries {
-  const loss = s.recentLoss.steps.length > 0 ? { steps: old.loss.steps.concat(s.recentLoss.steps), loss: old.loss.loss.concat(s.recentLoss.loss) } : old.loss;
+  const grew = s.recentLoss.steps.length > 0 || s.recentSolves.length > 0;
+  const loss = grew ? { steps: old.loss.steps.concat(s.recentLoss.steps), loss: old.loss.loss.concat(s.recentLoss.loss), solves: old.loss.solves.concat(s.recentSolves) } : old.loss;
   const advanced = s.step > 0 && s.step !== old.history.step.at(-1);
   const history = advanced ? (Object.fromEntries(HISTORY_KEYS.map((k) => [k, old.history[k].concat(s[k])])) as unknown as MetricHistory) : old.history;
   const density = s.density && s.density.step !== old.density?.step ? s.density : old.density;
