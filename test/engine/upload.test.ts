@@ -149,6 +149,25 @@ describe('chunked uploads', () => {
     await expect(loadDatasetFrom({ source: 'upload', file: { name: 'x.csv', upload: 'upload-99' } }, noData, () => undefined)).rejects.toThrow(/takes no chunked uploads/);
   });
 
+  it('hostile headers are refused by the core readers while the chunks arrive, naming the file (issue #13)', () => {
+    const uploads = createUploadStreams(() => undefined);
+    // Deeply nested shape tuples: the header sizer is the .npy parser itself (depth-capped), not a regex.
+    const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': ${'('.repeat(50_000)}2${')'.repeat(50_000)}, }\n`;
+    const head = new Uint8Array(12 + dict.length);
+    head.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 2, 0]);
+    new DataView(head.buffer).setUint32(8, dict.length, true);
+    head.set(enc(dict), 12);
+    const deep = uploads.begin({ name: 'deep.npy', size: head.length + 16 });
+    expect(() => uploads.push(deep, head)).toThrow(/^deep\.npy: shape: expected at most 8 levels of nested brackets/);
+    // Tensor names that are Object properties are sized like any other, and counted against the cap.
+    const st = enc('{"constructor": {"dtype": "F32", "shape": [20000, 20000], "data_offsets": [0, 1600000000]}}');
+    const bytes = new Uint8Array(8 + st.length);
+    new DataView(bytes.buffer).setUint32(0, st.length, true);
+    bytes.set(st, 8);
+    const proto = uploads.begin({ name: 'p.safetensors', size: bytes.length + 1_600_000_000 });
+    expect(() => uploads.push(proto, bytes)).toThrow(new RegExp(`^p\\.safetensors: tensors \\(all of them\\): expected at most ${MAX_ELEMENTS} values`));
+  });
+
   it('the client reads a Blob in chunks and streams them; a failing stream leaves loaded datasets as they were', async () => {
     const bytes = enc(Array.from({ length: 500 }, (_, i) => `${i},${i * 2},${i * 3}`).join('\n'));
     const got: Uint8Array<ArrayBuffer>[] = [];
