@@ -75,7 +75,7 @@ export function TrainPanel({ store }: { store: AppStore }) {
           </select>
           <small className="muted">default {DEFAULT_CONFIG.arch}</small>
         </label>
-        <TrainerFields draft={draft} setDraft={setDraft} />
+        <TrainerFields draft={draft} setDraft={setDraft} data={dataset ? { rows: dataset.trainRows, dIn: dataset.dIn } : null} />
         {shown.filter((f) => !f.advanced).map(field)}
         <EnsembleFields draft={draft} setDraft={setDraft} />
         <details className="advanced wide">

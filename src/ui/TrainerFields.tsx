@@ -1,8 +1,10 @@
 // How the SAE is fitted: the trainer picker (sgd | pam-sgd), what PAM-SGD does in two sentences and one
-// formula next to it (SplInterp, seed-papers §3.6), and PAM-SGD's settings when it is picked. The values
-// and limits are core's (CONFIG_CHOICES, validateConfig); reads nothing from the store itself.
+// formula next to it (SplInterp, seed-papers §3.6), what one decoder solve costs at this size, and PAM-SGD's
+// settings when it is picked. The values, limits and costs are core's (CONFIG_CHOICES, validateConfig,
+// decoderSolveFlops); reads nothing from the store itself.
 
 import { CONFIG_CHOICES, DEFAULT_CONFIG, PAM_ARCHS } from '../core/sae/config.ts';
+import { decoderSolveFlops } from '../core/sae/pam.ts';
 import type { FieldSpec } from './ConfigField.tsx';
 import { NumberInput } from './ConfigField.tsx';
 import type { Draft } from './store/experiment.ts';
@@ -14,7 +16,25 @@ const PAM_FIELDS: FieldSpec[] = [
   { key: 'pamRidge', label: 'decoder ridge α', help: 'PAM-SGD: ridge on ‖D‖² + ‖b_dec‖²; > 0 keeps the solve well-posed when latents are dead', step: 'any' },
 ];
 
-export function TrainerFields({ draft, setDraft }: { draft: Draft; setDraft: (p: Partial<Draft>) => void }) {
+/**
+ * The CPU reference's rate on the decoder block, floating-point operations per second: measured on a shared
+ * 2-core machine (m = 1024, dIn = 512: ~1.5 s a solve), an estimate for the size advice only.
+ */
+const CPU_FLOPS = 1e9;
+
+/** What one decoder solve costs at this size, and whether it stays interactive (≲ 2 s a solve). */
+function solveAdvice(draft: Draft, data: { rows: number; dIn: number } | null): string {
+  if (!data) return '';
+  const k = draft.arch === 'topk' ? draft.k : draft.dSae;
+  const seconds = decoderSolveFlops(draft.dSae, data.dIn, data.rows, k) / CPU_FLOPS;
+  const epoch = Math.ceil(data.rows / draft.batch);
+  const when = `once per epoch (every ${epoch} steps of ${draft.batch} rows)`;
+  const cost = seconds < 0.1 ? 'well under a second' : `about ${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s`;
+  const advice = seconds <= 2 ? 'interactive' : 'slow here: fewer latents (dSae ≤ 1024) or fewer rows keep it interactive';
+  return `Each decoder solve streams ${data.rows} rows and costs ${cost} on the CPU reference, ${when}: ${advice}.`;
+}
+
+export function TrainerFields({ draft, setDraft, data }: { draft: Draft; setDraft: (p: Partial<Draft>) => void; data: { rows: number; dIn: number } | null }) {
   const pam = draft.trainer === 'pam-sgd';
   return (
     <>
@@ -32,7 +52,8 @@ export function TrainerFields({ draft, setDraft }: { draft: Draft; setDraft: (p:
           <p className="wide muted trainer-help" data-testid="pam-help">
             PAM-SGD (Budd et al., SplInterp) alternates two blocks each epoch: Adam steps on the encoder, kept close to the encoder of the
             epoch start, and an exact least-squares solve of the decoder for the codes of all training rows,{' '}
-            <span className="formula">D = C·A⁻¹, A = (α+μ)I + Σzzᵀ/N − γ·z̄z̄ᵀ</span>. It trains {PAM_ARCHS.join(', ')} SAEs on the CPU reference.
+            <span className="formula">D = C·A⁻¹, A = (α+μ)I + Σzzᵀ/N − γ·z̄z̄ᵀ</span>. It trains {PAM_ARCHS.join(', ')} SAEs on the CPU reference.{' '}
+            <span data-testid="pam-cost">{solveAdvice(draft, data)}</span>
           </p>
           <label title="When the decoder solve runs in each epoch: after the encoder pass (the MNIST script) or before it (the LLM script)">
             solve order

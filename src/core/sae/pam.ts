@@ -270,3 +270,14 @@ export function applyDecoderSolve(sae: Sae, dec: { wDec: Float32Array; bDec: Flo
   sae.wDec.set(dec.wDec);
   sae.bDec.set(dec.bDec);
 }
+
+/**
+ * The floating-point operations of one decoder block over `rows` rows (§3.6): the statistics (Σzzᵀ over
+ * the k active latents of each row, Σzxᵀ, the encoder pass that makes the codes: rows·m·dIn), forming A
+ * and C (m² + m·dIn), the Cholesky factorisation (m³/3) and the dIn right-hand sides (2·m²·dIn).
+ * k: active latents per row (TopK's k; for dense codes use m). For the app's "what sizes are sensible".
+ */
+export function decoderSolveFlops(m: number, dIn: number, rows: number, k: number): number {
+  const stats = rows * (2 * m * dIn + k * k + 2 * k * dIn);
+  return stats + m * m + m * dIn + m ** 3 / 3 + 2 * m * m * dIn;
+}

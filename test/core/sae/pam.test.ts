@@ -5,7 +5,7 @@
 // and the bias fold leaves the codes unchanged.
 import { describe, expect, it } from 'vitest';
 import type { DecoderCoefficients } from '../../../src/core/sae/pam.ts';
-import { applyDecoderSolve, createDecoderStats, decoderObjective, solveDecoder, solveDecoder64 } from '../../../src/core/sae/pam.ts';
+import { applyDecoderSolve, createDecoderStats, decoderObjective, decoderSolveFlops, solveDecoder, solveDecoder64 } from '../../../src/core/sae/pam.ts';
 import { cholesky, choleskySolve } from '../../../src/core/math/cholesky.ts';
 import { createRng } from '../../../src/core/math/random.ts';
 import { encodePre } from '../../../src/core/sae/sae.ts';
@@ -268,5 +268,14 @@ describe('applyDecoderSolve', () => {
     expect(Array.from(sae.bDec)).toEqual(Array.from(dec.bDec));
     const z1 = encodePre(sae, x, 5);
     for (let j = 0; j < z0.length; j++) expect(z1[j]).toBeCloseTo(z0[j], 5);
+  });
+});
+
+describe('decoderSolveFlops', () => {
+  it('counts the encoder pass, the statistics, the factorisation and the solves', () => {
+    // m = 3, dIn = 2, rows = 4, k = 1: 4·(12 + 1 + 4) + 9 + 6 + 9 + 36 = 128
+    expect(decoderSolveFlops(3, 2, 4, 1)).toBe(128);
+    // The m³/3 term dominates at large m and few rows.
+    expect(decoderSolveFlops(4096, 512, 1, 32)).toBeGreaterThan(4096 ** 3 / 3);
   });
 });
