@@ -1,4 +1,4 @@
-// The `sae-workbench` CLI: dispatches `train`, `ensemble`, `eval`, `lm` and `bench`, prints JSON results on stdout, progress on
+// The `sae-workbench` CLI: dispatches `train`, `ensemble`, `eval`, `sweep`, `lm` and `bench`, prints JSON results on stdout, progress on
 // stderr, and a one-line reason with exit code 2 on bad input. Node only; imports core and cli.
 
 import { InputError } from '../core/errors.ts';
@@ -7,6 +7,7 @@ import { BENCH_FLAGS, runBench } from './bench.ts';
 import { ENSEMBLE_FLAGS, runEnsemble } from './ensemble.ts';
 import { EVAL_FLAGS, runEval } from './eval.ts';
 import { runLm } from './lm.ts';
+import { SWEEP_FLAGS, runSweep } from './sweep.ts';
 import { TRAIN_FLAGS, runTrain, writeJson } from './train.ts';
 
 const VERSION = '0.1.0';
@@ -19,6 +20,10 @@ usage:
                                               train an ensemble, metrics for every J' = 1..J, --export each member
   sae-workbench ensemble --from DIR|ZIP --data SPEC   evaluate a saved ensemble (an --export DIR or the app's zip)
   sae-workbench eval --sae DIR --data SPEC    evaluate any SAELens folder on data
+  sae-workbench sweep --data SPEC --trainer sgd,pam-sgd[,sgd-tied] --fractions 1,5,10,25,50,100 | --updates 1,3,5,10
+                      [--align equal-epochs|equal-steps|equal-time] [--svg FILE]
+                                              the SGD vs PAM-SGD A/B: held-out test MSE per training fraction or
+                                              PAM-SGD updates per batch (CPU reference)
   sae-workbench lm generate|activations       the stories260K language model: greedy text, activations as .npy
   sae-workbench bench [--json FILE] [--quick] time our WGSL kernels against TensorFlow.js's WebGPU backend
   sae-workbench COMMAND --help                the flags of a command
@@ -67,6 +72,12 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(writeJson(f, await runEval(f)));
         return 0;
       }
+      case 'sweep': {
+        if (wantsHelp) return print(usage('sae-workbench sweep', 'SGD vs PAM-SGD (and tied SGD) on held-out rows: a training-fraction or an updates-per-batch sweep, as JSON (+ --svg)', SWEEP_FLAGS));
+        const f = parseFlags(rest, SWEEP_FLAGS, 'sweep');
+        process.stdout.write(writeJson(f, await runSweep(f)));
+        return 0;
+      }
       case 'lm':
         process.stdout.write(runLm(rest));
         return 0;
@@ -76,7 +87,7 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       default:
-        throw new InputError(`unknown command "${command}": use train, ensemble, eval, lm or bench (sae-workbench --help)`);
+        throw new InputError(`unknown command "${command}": use train, ensemble, eval, sweep, lm or bench (sae-workbench --help)`);
     }
   } catch (e) {
     if (e instanceof InputError) {

@@ -342,14 +342,18 @@ function runSettings(kind: AbSweep['kind'], split: AbSplit, base: Partial<TrainC
   return { kind, align: opts.align, trainers: [...opts.trainers], trainRows: split.train.rows, testRows: split.test.rows, settings, runs };
 }
 
-function checkPercents(percents: readonly number[]): void {
-  if (percents.length === 0) throw new InputError('fraction sweep: expected at least one fraction');
-  for (const p of percents) if (!(p > 0 && p <= 100)) throw new InputError(`fraction sweep: each fraction must be a percent in (0, 100], got ${p}`);
+/** Throws an InputError naming the first bad value of a sweep (fractions: percents in (0, 100]; updates: integers in [1, MAX]). */
+export function checkSweepValues(kind: AbSweep['kind'], values: readonly number[]): void {
+  if (values.length === 0) throw new InputError(`${kind} sweep: expected at least one value`);
+  for (const v of values) {
+    if (kind === 'fraction' && !(v > 0 && v <= 100)) throw new InputError(`fraction sweep: each fraction must be a percent in (0, 100], got ${v}`);
+    if (kind === 'updates' && (!Number.isInteger(v) || v < 1 || v > MAX_PAM_UPDATES_PER_BATCH)) throw new InputError(`updates sweep: each value must be an integer in [1, ${MAX_PAM_UPDATES_PER_BATCH}], got ${v}`);
+  }
 }
 
 /** The training-fraction sweep at the base config's updates per batch. */
 export function fractionSweep(split: AbSplit, base: Partial<TrainConfig>, opts: AbOptions, percents: readonly number[] = SWEEP_FRACTIONS_PERCENT): AbSweep {
-  checkPercents(percents);
+  checkSweepValues('fraction', percents);
   const s = base.pamUpdatesPerBatch ?? DEFAULT_CONFIG.pamUpdatesPerBatch;
   const settings = percents.map((p) => ({ fractionPercent: p, rows: fractionRows(split.train.rows, p), updatesPerBatch: s, epochs: epochsAt(p / 100, opts.epochs, opts.epochRule) }));
   return runSettings('fraction', split, base, opts, settings);
@@ -357,10 +361,7 @@ export function fractionSweep(split: AbSplit, base: Partial<TrainConfig>, opts: 
 
 /** The updates-per-batch sweep on all training rows (the SGD trainers ignore s except through the equal-steps budget). */
 export function updatesSweep(split: AbSplit, base: Partial<TrainConfig>, opts: AbOptions, values: readonly number[] = SWEEP_UPDATES_PER_BATCH): AbSweep {
-  if (values.length === 0) throw new InputError('updates sweep: expected at least one value');
-  for (const v of values) {
-    if (!Number.isInteger(v) || v < 1 || v > MAX_PAM_UPDATES_PER_BATCH) throw new InputError(`updates sweep: each value must be an integer in [1, ${MAX_PAM_UPDATES_PER_BATCH}], got ${v}`);
-  }
+  checkSweepValues('updates', values);
   const settings = values.map((s) => ({ fractionPercent: 100, rows: split.train.rows, updatesPerBatch: s, epochs: epochsAt(1, opts.epochs, opts.epochRule) }));
   return runSettings('updates', split, base, opts, settings);
 }
