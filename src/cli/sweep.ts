@@ -34,6 +34,7 @@ export const SWEEP_FLAGS: Record<string, FlagSpec> = {
   epochs: { kind: 'value', help: `epochs of the equal-epochs plan (default ${DEFAULT_AB_OPTIONS.epochs})` },
   'epochs-rule': { kind: 'value', help: `${EPOCH_RULES.join('|')}: --epochs at every fraction, or the MNIST script's min(20, max(10, ⌊20·fraction⌋)) (default fixed)` },
   time: { kind: 'value', help: 'equal-time: training seconds per run (default: what the first --trainer takes for its equal-epochs plan)' },
+  'curve-points': { kind: 'value', help: `most held-out evaluations along a run besides the final one (default ${DEFAULT_AB_OPTIONS.maxCurvePoints})` },
   'eval-fraction': { kind: 'value', help: 'hold out this fraction of --data rows (seeded by --seed) as the test set (default 0.1; not with --eval-data)' },
   ...Object.fromEntries(Object.entries(TRAIN_FLAGS).filter(([k]) => k !== 'data' && !NOT_IN_SWEEP.has(k))),
   backend: { kind: 'value', help: 'cpu|auto (default auto = cpu): every run trains on the CPU reference, so equal-time compares like with like' },
@@ -82,6 +83,7 @@ export async function runSweep(f: Flags): Promise<Record<string, unknown>> {
     epochs: num(f, 'epochs', true) ?? DEFAULT_AB_OPTIONS.epochs,
     epochRule: oneOf<EpochRule>(f, 'epochs-rule', EPOCH_RULES) ?? 'fixed',
     timeSeconds: num(f, 'time') ?? null,
+    maxCurvePoints: num(f, 'curve-points', true) ?? DEFAULT_AB_OPTIONS.maxCurvePoints,
     subsetSeed: seed,
     onProgress: quiet
       ? undefined
