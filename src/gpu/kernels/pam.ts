@@ -2,7 +2,12 @@
 // streamed from sparse TopK codes chunk by chunk (pamGram.wgsl, with latentIndex.wgsl and weightGrad.wgsl from the
 // sparse step), the system A, B = Cᵀ (pamSystem.wgsl), the blocked Cholesky solve in place (pamCholesky.wgsl) and
 // the closed-form decoder bias. Prepared once as Recorders; no readback (the solve's status is read when the caller
-// chooses). Imports WGSL (?raw), src/gpu and src/core only: no engine, UI or Node code.
+// chooses). The encoder-side terms of the trainer (pamEncoder.wgsl: the stay-close gradient, the bias fold) are
+// declared here too. Imports WGSL (?raw), src/gpu and src/core only: no engine, UI or Node code.
+//
+// Scaling. The kernels take §3.6's coefficients as the paper writes them, for a data term summed over rows
+// (A = (α+μ)I + G − Nγz̄z̄ᵀ). The trainer's settings (config.ts pamRidge, pamProxDec; core/sae/pam.ts) are per
+// row mean, A/N: pamSumCoefficients converts (each coefficient × N), which gives the same solution W and b.
 //
 // One member (M = 1), m = dSae latents. Buffers, f32 unless marked:
 //   per chunk:   x [rows, dIn]   idx [rows, k] u32 (≥ dSae = empty)   val [rows, k]   scratch counts, offsets [dSae + 1] u32, entries [rows·k] u32
@@ -12,6 +17,8 @@
 import pamGramWgsl from '../../../shaders/pamGram.wgsl?raw';
 import pamSystemWgsl from '../../../shaders/pamSystem.wgsl?raw';
 import pamCholeskyWgsl from '../../../shaders/pamCholesky.wgsl?raw';
+import pamEncoderWgsl from '../../../shaders/pamEncoder.wgsl?raw';
+import type { DecoderCoefficients, DecoderSolveMode } from '../../core/sae/pam.ts';
 import { pamSystemScalars, type PamDecoderOptions } from '../../core/sae/pamStats.ts';
 import type { Kernel, KernelDecl, ParamField, Recorder } from '../kernel.ts';
 import { bindBuffers, compileKernel, dispatch, foldGrid, paramsBuffer, prepareDispatch, sequence } from '../kernel.ts';
@@ -51,6 +58,21 @@ export const PAM_CHOLESKY = {
   bwdUpdate: decl('pamCholesky', pamCholeskyWgsl, 'bwdUpdate', CHOLESKY_BINDINGS),
 } as const satisfies Record<string, KernelDecl>;
 
+const ENCODER_BINDINGS = ['read', 'read', 'read', 'read', 'read', 'read', 'read_write', 'read_write', 'uniform'] as const;
+/** wEnc, anchorW, bEff, anchorB, bDec, bDecNew → dWEnc, bias; params. */
+export const PAM_ENCODER = {
+  proxGrad: decl('pamEncoder', pamEncoderWgsl, 'proxGrad', ENCODER_BINDINGS),
+  foldBias: decl('pamEncoder', pamEncoderWgsl, 'foldBias', ENCODER_BINDINGS),
+} as const satisfies Record<string, KernelDecl>;
+
+/**
+ * The kernels' (paper's, summed-over-rows) coefficients for the trainer's per-row-mean ones over N rows: α, β, μ, ν
+ * each × N (core/sae/pam.ts file comment). A and B come out N times the row-mean system; W and b are the same.
+ */
+export function pamSumCoefficients(c: DecoderCoefficients, rows: number): PamDecoderOptions {
+  return { alpha: c.alpha * rows, beta: c.beta * rows, mu: c.mu * rows, nu: c.nu * rows };
+}
+
 /** The `override` constants of the three files and the grid fold width. */
 export interface PamTuning {
   gramWg: number; // pamGram.wgsl WG
@@ -70,6 +92,7 @@ export interface PamKernels {
   gram: Entry<typeof PAM_GRAM>;
   system: Entry<typeof PAM_SYSTEM>;
   cholesky: Entry<typeof PAM_CHOLESKY>;
+  encoder: Entry<typeof PAM_ENCODER>;
 }
 
 /** Compiles the PAM kernels; throws naming the override or limit when a tuning cannot work. */
@@ -96,6 +119,7 @@ export async function compilePamKernels(device: GPUDevice, tuning: Partial<PamTu
     gram: await compileAll(PAM_GRAM, { WG: t.gramWg }),
     system: await compileAll(PAM_SYSTEM, { WG: t.systemWg }),
     cholesky: await compileAll(PAM_CHOLESKY, { NB: t.nb, T: t.tile, WG: t.solveWg }),
+    encoder: await compileAll(PAM_ENCODER, { WG: 64 }),
   };
 }
 
@@ -188,8 +212,18 @@ export interface PamSystemBuffers {
  * pamSystem.wgsl for `rows` = N accumulated rows: `form` writes A and overwrites wDec with B = Cᵀ; `bDec`, recorded
  * after the solve has put D^{t+1} in wDec, overwrites bDec with the closed-form bias. The scalars are computed in
  * f64 (pamStats.ts:pamSystemScalars) and rounded once into the uniform; prepare again when N changes.
+ * mode 'uncentred' (the MNIST script, core/sae/pam.ts DecoderSolveMode): no centring term (gn = 0), β and ν unused,
+ * b = (Σx − Wᵀ·Σz)/N, the mean residual; A = G + (α+μ)I, B = μ·Dᵗ + H.
  */
-export function preparePamSystem(device: GPUDevice, pam: PamKernels, s: PamSolveSizes, b: PamSystemBuffers, rows: number, o: PamDecoderOptions): { form: Recorder; bDec: Recorder } {
+export function preparePamSystem(
+  device: GPUDevice,
+  pam: PamKernels,
+  s: PamSolveSizes,
+  b: PamSystemBuffers,
+  rows: number,
+  o: PamDecoderOptions,
+  mode: DecoderSolveMode = 'exact',
+): { form: Recorder; bDec: Recorder } {
   positive('pamSystem', { dSae: s.dSae, dIn: s.dIn }, Math.max(s.dSae * s.dSae, s.dSae * s.dIn));
   const { dSae, dIn } = s;
   need('pamSystem', 'G', b.G, dSae * dSae, '[dSae, dSae]');
@@ -199,8 +233,10 @@ export function preparePamSystem(device: GPUDevice, pam: PamKernels, s: PamSolve
   need('pamSystem', 'sz', b.sz, dSae, '[dSae]');
   need('pamSystem', 'sx', b.sx, dIn, '[dIn]');
   need('pamSystem', 'bDec', b.bDec, dIn, '[dIn]');
-  const { ridge, gn, invDen } = pamSystemScalars(rows, o);
-  const fields: ParamField[] = [['u32', dSae], ['u32', dIn], ['f32', ridge], ['f32', gn], ['f32', o.mu], ['f32', o.nu], ['f32', invDen], ['u32', 0]];
+  const exact = pamSystemScalars(rows, o);
+  const { ridge, gn, invDen } = mode === 'exact' ? exact : { ridge: exact.ridge, gn: 0, invDen: 1 / rows };
+  const nu = mode === 'exact' ? o.nu : 0;
+  const fields: ParamField[] = [['u32', dSae], ['u32', dIn], ['f32', ridge], ['f32', gn], ['f32', o.mu], ['f32', nu], ['f32', invDen], ['u32', 0]];
   const params = paramsBuffer(device, 'pamSystem:params', fields);
   const buffers = [b.G, b.H, b.sz, b.sx, b.A, b.wDec, b.bDec, params];
   const wg = pam.tuning.systemWg;
@@ -290,8 +326,9 @@ export function preparePamDecoder(
   b: PamSystemBuffers & { status: GPUBuffer },
   rows: number,
   o: PamDecoderOptions,
+  mode: DecoderSolveMode = 'exact',
 ): PamSolve {
-  const system = preparePamSystem(device, pam, s, b, rows, o);
+  const system = preparePamSystem(device, pam, s, b, rows, o, mode);
   const solve = preparePamSolve(device, pam, s, { A: b.A, X: b.wDec, status: b.status });
   const steps = [system.form, ...solve.steps, system.bDec];
   return {
@@ -302,4 +339,59 @@ export function preparePamDecoder(
       solve.destroy();
     },
   };
+}
+
+/** Sizes of the encoder-side terms: N = M·dSae latents. */
+export interface PamEncoderSizes {
+  members: number;
+  dSae: number;
+  dIn: number;
+}
+
+function encoderSizes(what: string, s: PamEncoderSizes): number {
+  positive(what, { members: s.members, dSae: s.dSae, dIn: s.dIn }, s.members * s.dSae * s.dIn);
+  return s.members * s.dSae;
+}
+
+/**
+ * pamEncoder.wgsl:proxGrad — dWEnc, dBEnc += the stay-close gradient of μ(‖wEnc − anchorW‖² + ‖bEff − anchorB‖²)
+ * (twin core/sae/pamTrain.ts:addEncoderProx). Record after the step's gradients are written and before the clip.
+ * wEnc, anchorW, dWEnc [N, dIn]; bEff, anchorB, dBEnc [N]; bDec [M, dIn].
+ */
+export function preparePamProx(
+  device: GPUDevice,
+  pam: PamKernels,
+  s: PamEncoderSizes,
+  b: { wEnc: GPUBuffer; anchorW: GPUBuffer; bEff: GPUBuffer; anchorB: GPUBuffer; bDec: GPUBuffer; dWEnc: GPUBuffer; dBEnc: GPUBuffer },
+  mu: number,
+): Recorder {
+  const N = encoderSizes('pamProx', s);
+  if (!(mu >= 0 && Number.isFinite(mu))) throw new Error(`pamProx: μ = ${mu} must be a finite number ≥ 0`);
+  for (const [name, buf, n, shape] of [['wEnc', b.wEnc, N * s.dIn, '[N, dIn]'], ['anchorW', b.anchorW, N * s.dIn, '[N, dIn]'], ['dWEnc', b.dWEnc, N * s.dIn, '[N, dIn]'], ['bEff', b.bEff, N, '[N]'], ['anchorB', b.anchorB, N, '[N]'], ['dBEnc', b.dBEnc, N, '[N]'], ['bDec', b.bDec, s.members * s.dIn, '[M, dIn]']] as const) {
+    need('pamProx', name, buf, n, shape);
+  }
+  const params = paramsBuffer(device, 'pamEncoder:prox:params', [['u32', N], ['u32', s.dSae], ['u32', s.dIn], ['f32', 2 * mu]]);
+  const grid = foldGrid(Math.ceil((N * s.dIn) / 64), foldWidth(device, pam));
+  return prepareDispatch(device, pam.encoder.proxGrad, [b.wEnc, b.anchorW, b.bEff, b.anchorB, b.bDec, b.bDec, b.dWEnc, b.dBEnc], params, grid);
+}
+
+/**
+ * pamEncoder.wgsl:foldBias — bEnc += wEnc·(bDecNew − bDec) per member (twin core/sae/pam.ts:applyDecoderSolve), so a
+ * solved decoder bias leaves every code unchanged. Record before copying bDecNew over bDec.
+ * wEnc [N, dIn]; bDec, bDecNew [M, dIn]; bEnc [N].
+ */
+export function preparePamFold(device: GPUDevice, pam: PamKernels, s: PamEncoderSizes, b: { wEnc: GPUBuffer; bDec: GPUBuffer; bDecNew: GPUBuffer; bEnc: GPUBuffer }): Recorder {
+  const N = encoderSizes('pamFold', s);
+  need('pamFold', 'wEnc', b.wEnc, N * s.dIn, '[N, dIn]');
+  need('pamFold', 'bDec', b.bDec, s.members * s.dIn, '[M, dIn]');
+  need('pamFold', 'bDecNew', b.bDecNew, s.members * s.dIn, '[M, dIn]');
+  need('pamFold', 'bEnc', b.bEnc, N, '[N]');
+  const params = paramsBuffer(device, 'pamEncoder:fold:params', [['u32', N], ['u32', s.dSae], ['u32', s.dIn], ['f32', 0]]);
+  // The bindings the fold does not use (anchorW, bEff, anchorB; dWEnc) get placeholders of their own: a buffer bound
+  // read-only and writable in one dispatch is a validation error.
+  const usage = GPUBufferUsage.STORAGE;
+  const unusedRead = device.createBuffer({ label: 'pamEncoder:fold:unusedRead', size: 16, usage });
+  const unusedWrite = device.createBuffer({ label: 'pamEncoder:fold:unusedWrite', size: 16, usage });
+  const buffers = [b.wEnc, unusedRead, unusedRead, unusedRead, b.bDec, b.bDecNew, unusedWrite, b.bEnc];
+  return prepareDispatch(device, pam.encoder.foldBias, buffers, params, foldGrid(Math.ceil(N / 64), foldWidth(device, pam)), [unusedRead, unusedWrite]);
 }
