@@ -8,6 +8,12 @@
 // densePlan.ts, with AuxK in ./gpu/auxk.ts) → project · clip · Adam · renormalise → firing statistics →
 // step metrics into the history ring (decoded by ./gpu/history.ts). This file keeps the public API, the
 // CPU init, the buffers every plan shares and the step loop.
+//
+// Option `encoderOnly` (PAM-SGD's encoder block, SplInterp §3.6; twin src/core/sae/pamTrain.ts): the same plans
+// with AuxK off, the decoder frozen (./gpu/encoderBlock.ts replaces the optimiser tail: stay-close gradient, clip
+// and Adam on the encoder only), and config.pamUpdatesPerBatch Adam updates per batch, one submit each (each has
+// its own Adam step count); the firing statistics and step metrics come from the batch's first update, as in the
+// reference. The decoder solve between epochs is the caller's (webgpuPamTrainer.ts), through `parts`.
 
 import type { ResolvedConfig, TrainConfig } from '../../core/sae/config.ts';
 import { DEFAULT_CONFIG, lrAt, resolveConfig, validateConfig } from '../../core/sae/config.ts';
@@ -24,14 +30,17 @@ import { GATHER_ROWS, GATHER_WG, prepareGatherRows } from '../../gpu/kernels/dat
 import type { EncodeVariant } from '../../gpu/kernels/encode.ts';
 import { chooseEncodeVariant, compileEncode, compileEncodeBias, prepareEncode, prepareEncodeBias } from '../../gpu/kernels/encode.ts';
 import { compileOptimKernels, firingCountsFromWords, prepareFiring, prepareOptimTail, vec4Bytes } from '../../gpu/kernels/optim.ts';
+import { compilePamKernels } from '../../gpu/kernels/pam.ts';
 import { compileSparseKernels } from '../../gpu/kernels/sparse.ts';
 import { HISTORY_FIELDS, STEP_STATS, STEP_STATS_WG } from '../../gpu/kernels/stats.ts';
 import { createBatchTopkPlan } from './gpu/batchTopkPlan.ts';
 import type { ModelTensors, ParamTensor } from './gpu/buffers.ts';
 import { createAllocator, paramTensor, readBuffer } from './gpu/buffers.ts';
 import { createDensePlan } from './gpu/densePlan.ts';
+import type { EncoderBlockTail } from './gpu/encoderBlock.ts';
+import { prepareEncoderBlockTail } from './gpu/encoderBlock.ts';
 import { decodeHistory } from './gpu/history.ts';
-import type { ArchPlan, PlanContext, StepBuffers, StepShape } from './gpu/plan.ts';
+import type { ArchPlan, GpuTrainerParts, PlanContext, StepBuffers, StepShape } from './gpu/plan.ts';
 import { createTopkPlan } from './gpu/topkPlan.ts';
 import { computeResidualData } from './residual.ts';
 
@@ -72,7 +81,16 @@ export interface GpuTrainerOptions {
    * activations for bDec; we use the data the stage actually trains on).
    */
   residualOf?: readonly Sae[];
+  /**
+   * PAM-SGD's encoder block (file comment): freeze the decoder, AuxK off, the stay-close term μ = config.pamProxEnc
+   * anchored by anchorEncoder(), config.pamUpdatesPerBatch updates per batch. TopK only (the GPU decoder statistics
+   * read sparse codes; ReLU's plain L1 is not wired): other architectures are refused.
+   */
+  encoderOnly?: boolean;
 }
+
+/** Architectures the encoderOnly option trains. */
+export const ENCODER_ONLY_ARCHS: readonly Arch[] = ['topk'];
 
 export interface GpuTrainer {
   readonly config: ResolvedConfig;
@@ -91,6 +109,10 @@ export interface GpuTrainer {
    * tensors given are written; shapes must match. Adam moments are kept.
    */
   writeParams(member: number, params: Partial<Pick<Sae, 'wEnc' | 'bEnc' | 'wDec' | 'bDec'>>): void;
+  /** encoderOnly: the stay-close anchor (E_t, b_enc,t) ← the current encoder, queued before the next step. Throws otherwise. */
+  anchorEncoder(): void;
+  /** The buffers and kernels further GPU work can build on (see GpuTrainerParts). */
+  readonly parts: GpuTrainerParts;
   /** [member][dSae] tokens since each latent fired, and firing counts. */
   readFiring(): Promise<{ tokensSinceFired: Float64Array[]; firingCounts: Float64Array[] }>;
   destroy(): void;
@@ -145,6 +167,8 @@ export async function createGpuTrainer(device: GPUDevice, input: Dataset, config
   if (problems.length > 0) throw new InputError(`invalid training config: ${problems.join('; ')}`);
   const arch = full.arch;
   if (!isGpuArch(arch)) throw new InputError(`--backend webgpu trains ${GPU_ARCHS.join(', ')} SAEs so far; ${arch} runs on --backend cpu`);
+  const encoderOnly = opts.encoderOnly === true;
+  if (encoderOnly && !ENCODER_ONLY_ARCHS.includes(arch)) throw new InputError(`PAM-SGD on --backend webgpu trains ${ENCODER_ONLY_ARCHS.join(', ')} SAEs so far; ${arch} runs on --backend cpu`);
   const c = resolveConfig(full, data.dIn);
   const seeds = opts.seeds && opts.seeds.length > 0 ? [...opts.seeds] : [c.seed];
   const M = seeds.length;
@@ -210,23 +234,30 @@ export async function createGpuTrainer(device: GPUDevice, input: Dataset, config
   const history = alloc.f32('history', HISTORY_CAPACITY * M * HISTORY_FIELDS.length); // [cap, M, fields]
 
   // ---- kernels shared by every plan ----
-  const [gatherK, stepStatsK, encodeBiasK, sparse, optim] = await Promise.all([
+  const [gatherK, stepStatsK, encodeBiasK, sparse, optim, pam] = await Promise.all([
     compileKernel(device, GATHER_ROWS, { WG: GATHER_WG }),
     compileKernel(device, STEP_STATS, { WG: STEP_STATS_WG }),
     compileEncodeBias(device),
     compileSparseKernels(device),
     compileOptimKernels(device),
+    encoderOnly ? compilePamKernels(device) : null,
   ]);
   const variant = opts.encodeVariant ?? (software ? 'T32' : null);
   const gemm = variant ? await compileEncode(device, variant) : (await chooseEncodeVariant(device, B, N, dIn)).gemm;
 
   // ---- the step, bound once: gather → bEff → z → (the plan: z → gradients) → optimiser; firing → metrics ----
-  const plan = await PLANS[arch]({ device, config: c, shape, software, kernels: { sparse, gemm }, params, step });
+  // encoderOnly: no AuxK (F has no auxiliary term, and its gradient would flow into the frozen decoder).
+  const planConfig: ResolvedConfig = encoderOnly ? { ...c, auxkCoefficient: 0 } : c;
+  const plan = await PLANS[arch]({ device, config: planConfig, shape, software, kernels: { sparse, gemm }, params, step });
   const gather = prepareGatherRows(device, gatherK, chunks, rowIdx, step.x, { batch: B, dIn, scale: inputScale });
   const encodeBias = prepareEncodeBias(device, encodeBiasK, { members: M, dSae, dIn }, { wEnc: wEnc.p, bEnc: bEnc.p, bDec: bDec.p, bEff });
   const encode = prepareEncode(device, gemm, { batch: B, N, dIn }, { x: step.x, wEnc: wEnc.p, bEff, z: step.z });
   const hyper = (t: number) => ({ lr: lrAt(c, t), beta1: c.adamBeta1, beta2: c.adamBeta2, eps: c.adamEps });
-  const tail = prepareOptimTail(device, optim, { members: M, dSae, dIn, maxNorm: c.gradClipNorm }, [wEnc, bEnc, wDec, bDec, logT], hyper(0));
+  const encoderTail: EncoderBlockTail | null = pam
+    ? prepareEncoderBlockTail(device, { optim, pam }, { members: M, dSae, dIn, maxNorm: c.gradClipNorm, mu: c.pamProxEnc }, params, bEff, alloc, hyper(0))
+    : null;
+  const tail = encoderTail ?? prepareOptimTail(device, optim, { members: M, dSae, dIn, maxNorm: c.gradClipNorm }, [wEnc, bEnc, wDec, bDec, logT], hyper(0));
+  const updatesPerBatch = encoderOnly ? c.pamUpdatesPerBatch : 1;
   const firing = prepareFiring(
     device,
     optim,
@@ -258,27 +289,36 @@ export async function createGpuTrainer(device: GPUDevice, input: Dataset, config
   let stepsDone = 0;
   let readFrom = 0;
 
-  const trainOne = (): void => {
-    const t = stepsDone;
-    device.queue.writeBuffer(rowIdx, 0, new Uint32Array(order.next()));
-    tail.setStep(hyper(t), t + 1);
-    plan.setStep(t);
-    device.queue.writeBuffer(stepStats.params, 0, packParams(statsFields(t)));
-    const encoder = device.createCommandEncoder({ label: `step ${t + 1}` });
+  /** Update u (0-based) of step t: one submit. SGD has exactly one (u = 0), recorded as it always was. */
+  const recordUpdate = (t: number, u: number): void => {
+    if (u === 0) {
+      device.queue.writeBuffer(rowIdx, 0, new Uint32Array(order.next()));
+      plan.setStep(t);
+      device.queue.writeBuffer(stepStats.params, 0, packParams(statsFields(t)));
+    }
+    // Adam's step count is per update (the reference's adamStep increments it on every call).
+    tail.setStep(hyper(t), t * updatesPerBatch + u + 1);
+    const encoder = device.createCommandEncoder({ label: updatesPerBatch === 1 ? `step ${t + 1}` : `step ${t + 1} update ${u + 1}` });
     const pass = encoder.beginComputePass({ label: 'forward, backward, optimiser' });
-    gather.record(pass);
+    if (u === 0) gather.record(pass);
     encodeBias.record(pass);
     encode.record(pass);
     plan.record(pass);
     tail.record(pass);
     pass.end();
-    // firing adds this step's counts into stats; until here stats held the previous step's (AuxK's scale read them).
-    encoder.clearBuffer(step.stats);
-    const pass2 = encoder.beginComputePass({ label: 'firing, metrics' });
-    firing.record(pass2);
-    stepStats.record(pass2);
-    pass2.end();
+    if (u === 0) {
+      // firing adds this step's counts into stats; until here stats held the previous step's (AuxK's scale read them).
+      encoder.clearBuffer(step.stats);
+      const pass2 = encoder.beginComputePass({ label: 'firing, metrics' });
+      firing.record(pass2);
+      stepStats.record(pass2);
+      pass2.end();
+    }
     device.queue.submit([encoder.finish()]);
+  };
+
+  const trainOne = (): void => {
+    for (let u = 0; u < updatesPerBatch; u++) recordUpdate(stepsDone, u);
     stepsDone += 1;
   };
 
@@ -333,6 +373,25 @@ export async function createGpuTrainer(device: GPUDevice, input: Dataset, config
         if (v.length !== per) throw new Error(`writeParams: ${name} of member ${member}: expected ${per} values, got ${v.length}`);
         device.queue.writeBuffer(t.p, member * per * 4, v.buffer, v.byteOffset, v.byteLength);
       }
+    },
+    anchorEncoder() {
+      if (!encoderTail) throw new Error('anchorEncoder: this trainer was not made with encoderOnly');
+      const encoder = device.createCommandEncoder({ label: 'encoder anchor' });
+      const pass = encoder.beginComputePass({ label: 'bEff for the anchor' });
+      encodeBias.record(pass);
+      pass.end();
+      encoderTail.recordAnchor(encoder);
+      device.queue.submit([encoder.finish()]);
+    },
+    parts: {
+      device,
+      params,
+      chunks,
+      rows: data.rows,
+      dIn,
+      inputScale,
+      kernels: { gather: gatherK, encodeBias: encodeBiasK, gemm, sparse, pam },
+      software,
     },
     async readFiring() {
       const [tsf, fc] = await Promise.all([read(tokensSinceFired, N * 4), read(firingCount, N * 8)]);

@@ -5,8 +5,10 @@
 // Imports src/core and src/gpu only: no UI, Comlink, Node or WGSL.
 
 import type { ResolvedConfig } from '../../../core/sae/config.ts';
-import type { Recorder } from '../../../gpu/kernel.ts';
+import type { Kernel, Recorder } from '../../../gpu/kernel.ts';
+import type { DataChunk } from '../../../gpu/kernels/data.ts';
 import type { EncodeGemm } from '../../../gpu/kernels/encode.ts';
+import type { PamKernels } from '../../../gpu/kernels/pam.ts';
 import type { SparseKernels } from '../../../gpu/kernels/sparse.ts';
 import type { Allocator, ModelTensors } from './buffers.ts';
 
@@ -75,4 +77,18 @@ export function planRecorder(parts: readonly Recorder[], alloc: Allocator, alsoO
       alloc.destroyAll();
     },
   };
+}
+
+/** What a caller builds further GPU work on (PAM-SGD's decoder solve, pamDecoder.ts): the trainer's own buffers and kernels, not copies. */
+export interface GpuTrainerParts {
+  device: GPUDevice;
+  params: ModelTensors;
+  /** The training rows, chunked to the binding limit; [rows, dIn] raw (multiply by inputScale). */
+  chunks: readonly DataChunk[];
+  rows: number;
+  dIn: number;
+  inputScale: number;
+  /** pam: compiled for encoderOnly (the stay-close term), null otherwise. */
+  kernels: { gather: Kernel; encodeBias: Kernel; gemm: EncodeGemm; sparse: SparseKernels; pam: PamKernels | null };
+  software: boolean;
 }
