@@ -19,6 +19,7 @@ const GPU = [
   'test/engine/devices.test.ts',
   'test/engine/ensembleRun.test.ts',
   'test/engine/lmGpu.test.ts',
+  'test/engine/pamParity.test.ts',
   'test/engine/parity.test.ts',
   'test/engine/residual.test.ts',
   'test/cli/cli.test.ts',

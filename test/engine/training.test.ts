@@ -56,9 +56,10 @@ describe('the trainer factory', () => {
   });
 
   it('pam-sgd: a second trainer is one table entry; the CPU reference trains it and says why not WebGPU', async () => {
-    expect(gpuArchsFor({ trainer: 'pam-sgd' })).toEqual([]);
-    expect(chooseBackend('auto', 'topk', hardware, [], 'pam-sgd')).toMatchObject({ kind: 'cpu', why: 'the CPU reference: the WGSL engine does not run trainer pam-sgd yet (topk runs on the CPU)' });
-    expect(() => chooseBackend('webgpu', 'topk', hardware, [], 'pam-sgd')).toThrow(/the WGSL engine does not run trainer pam-sgd yet; topk runs on backend 'cpu' or 'auto'/);
+    // The WGSL engine runs PAM-SGD for TopK (webgpuPamTrainer.ts; parity in test/engine/pamParity.test.ts); ReLU stays on the CPU.
+    expect(gpuArchsFor({ trainer: 'pam-sgd' })).toEqual(['topk']);
+    expect(chooseBackend('auto', 'relu', hardware, gpuArchsFor({ trainer: 'pam-sgd' }), 'pam-sgd')).toMatchObject({ kind: 'cpu', why: 'the CPU reference: the WGSL engine trains topk with pam-sgd so far (relu runs on the CPU)' });
+    expect(() => chooseBackend('webgpu', 'relu', hardware, gpuArchsFor({ trainer: 'pam-sgd' }), 'pam-sgd')).toThrow(/the WGSL engine trains topk with pam-sgd so far; relu runs on backend 'cpu' or 'auto'/);
     const data = generateSynthetic(parseSyntheticSpec('synthetic:small:2'));
     // 70 steps of batch 64 over 800 rows: epochs of 13 steps, the last one partial.
     const plan = planEnsemble({ dataset: 'd', config: { trainer: 'pam-sgd', dSae: 16, k: 2, steps: 70, batch: 64, seed: 3, pamProxDec: 0 } });

@@ -16,10 +16,11 @@ import type { Probe } from './backend.ts';
 import { chooseBackend, probeGpu } from './backend.ts';
 import { createPamTrainer } from '../../core/sae/pamTrain.ts';
 import { createCpuTrainer } from './cpuTrainer.ts';
-import { GPU_ARCHS } from './gpuTrainer.ts';
+import { ENCODER_ONLY_ARCHS, GPU_ARCHS } from './gpuTrainer.ts';
 import type { MemberTrainer } from './memberTrainer.ts';
 import type { DeviceHolder, GpuTrainerChoice } from './webgpuTrainer.ts';
 import { createDeviceHolder, createWebGpuTrainer } from './webgpuTrainer.ts';
+import { createWebGpuPamTrainer } from './webgpuPamTrainer.ts';
 
 /** What kind of model a config trains: today every Arch is an SAE; k-means and k-flats join as families. */
 export type ModelFamily = 'sae';
@@ -61,7 +62,8 @@ const TRAINER_TABLE: readonly TrainerEntry[] = [
     family: 'sae',
     trainer: 'pam-sgd',
     cpu: (r) => Promise.resolve(createCpuTrainer(r.data, r.config, r.seeds, r.residualOf, createPamTrainer)),
-    webgpu: null,
+    // TopK only (the GPU statistics read sparse codes) and one SAE per trainer (webgpuPamTrainer.ts refuses more).
+    webgpu: { archs: ENCODER_ONLY_ARCHS, make: (r, gpu) => createWebGpuPamTrainer(r.data, r.config, r.seeds, gpu, r.residualOf) },
   },
 ];
 
