@@ -60,9 +60,10 @@ export async function createGpuPamTrainer(device: GPUDevice, data: Dataset, conf
     while (solving) {
       solver.submit(solving.unit++);
       if (solving.unit === solver.units) {
+        const { step } = solving;
+        solving = null; // done either way: a failed solve is not resumed
         await solver.install(); // throws the InputError of a failed solve; the model keeps its last good decoder
-        solveSteps.push(solving.step);
-        solving = null;
+        solveSteps.push(step);
         return true;
       }
       // Waiting per unit bounds the queue (one panel or chunk in flight) and measures what the budget allows.
