@@ -102,6 +102,10 @@ export function connect(): WorkbenchConnection {
       if (isBlobFile(file)) return remote.loadEnsemble({ ...req, file: await streamBlob(remote, file, 'data') });
       return remote.loadEnsemble(req);
     },
+    compareTrainers: async (req) => {
+      await ready; // its progress rides on the snapshots
+      return remote.compareTrainers(req);
+    },
     onSnapshot: (next) => {
       listener = next;
       return Promise.resolve();

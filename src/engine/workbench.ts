@@ -1,7 +1,8 @@
 // createWorkbench(gpu?): the Workbench (src/engine/api.ts), implemented once for the worker, the CLI and
 // the tests, as a facade over small modules: the training layer (training/: backend policy, trainer
 // factory, ensemble trainer, run loop), the run lifecycle and its snapshots (run/), the dataset registry,
-// exports (one provenance block) and inspection. Control calls run one at a time, in order.
+// exports (one provenance block), inspection and the trainer A/B (compare.ts). Control calls run one at a
+// time, in order.
 // Imports src/core and src/gpu only (through those modules): no DOM, React, Comlink, Node or WGSL.
 
 import { DEFAULT_CONFIG, resolveConfig } from '../core/sae/config.ts';
@@ -14,6 +15,7 @@ import { createDatasetRegistry } from './data/registry.ts';
 import { downstreamOf, ensembleRows, evaluateRunEnsemble, runEnsembleViews } from './ensemble/ensembleRun.ts';
 import { ensembleZip, runExport, runZip } from './exports.ts';
 import { createInspection } from './inspect/inspection.ts';
+import { createComparer } from './compare.ts';
 import { createSnapshotChannel } from './run/channel.ts';
 import { createRunController } from './run/controller.ts';
 import { createTrainerFactory } from './training/factory.ts';
@@ -40,7 +42,7 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
     pinned: () => runs.current()?.datasetId ?? null,
     onProgress: (force) => runs.emitCurrent(force),
   });
-  const runs = createRunController({ channel, factory, datasetFor: (id) => datasets.datasetFor(id), loading: () => datasets.loading() });
+  const runs = createRunController({ channel, factory, datasetFor: (id) => datasets.datasetFor(id), loading: () => datasets.loading(), comparing: () => comparer.progress() });
   const inspection = createInspection(runs, (id) => datasets.get(id));
 
   /** Control calls run one at a time, in order (a pause waits for the loop; a new run for the old one's end). */
@@ -50,6 +52,17 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
     control = next.catch(() => undefined);
     return next;
   };
+
+  const comparer = createComparer({
+    serial: (fn) => serial(fn),
+    datasetFor: (id) => datasets.datasetFor(id),
+    current: () => {
+      const r = runs.current();
+      return r ? { id: r.id, status: r.status } : null;
+    },
+    reserveRunIds: (n) => runs.reserveRunIds(n),
+    emit: (force) => runs.emitCurrent(force),
+  });
 
   /** The current run (checked), its weights now and their source. */
   const currentWeights = async (what: string) => {
@@ -185,6 +198,9 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
         return ensembleZip(r.info, r.dataset, w);
       }),
     loadEnsemble: (req) => serial(() => loadEnsembleOf(req)),
+
+    // Through `serial` inside the comparer, which refuses a second comparison before queueing it.
+    compareTrainers: (req) => comparer.compareTrainers(req),
 
     onSnapshot(next: SnapshotListener | null): Promise<void> {
       channel.listen(next);

@@ -35,6 +35,7 @@ const snap = (over: Partial<Snapshot>): Snapshot => ({
   density: null,
   loading: null,
   stage: null,
+  comparing: null,
   ...over,
 });
 

@@ -2,11 +2,18 @@
 // done; device loss and failures; snapshots of the current run; GPU weights read back at snapshot time (at
 // most once a second, and at pause/stop/done) so a lost device leaves them exportable. The chunk loop itself
 // is training/runLoop.ts, the one the CLI runs too. Imports src/core and engine only.
+//
+// Training that goes wrong ends the run 'error' with its cause and the last finite weights kept for export
+// (issue #13): a divergence at its first non-finite step (core/sae/divergence.ts; the CPU member trainer keeps
+// the parameters from before that step, the GPU's last finite readback is r.good), and a run that finishes
+// with every latent of an SAE dead. Why 'error' and not 'done' + a warning: the app already shows an error's
+// message with the run, the SAE reconstructs nothing, and the CLI exits 2 with the same line.
 
 import { InputError } from '../../core/errors.ts';
+import { DIVERGENCE_FIX, DivergedError, allDeadWarning, divergenceMessage, firstDivergence, nonFiniteTensor } from '../../core/sae/divergence.ts';
 import { logDensityOf } from '../../core/sae/metrics.ts';
 import type { StepStats } from '../../core/sae/train.ts';
-import type { DatasetProgress, RunInfo, RunStatus, StartRunRequest } from '../api.ts';
+import type { CompareProgress, DatasetProgress, RunInfo, RunStatus, StartRunRequest } from '../api.ts';
 import type { LoadedDataset } from '../data/datasets.ts';
 import type { RunWeights } from '../training/ensemblePlan.ts';
 import { checkPlan, planEnsemble } from '../training/ensemblePlan.ts';
@@ -25,6 +32,15 @@ const LOST_GRACE_MS = 500;
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+/** "SAE j wEnc" for the first non-finite tensor of `w`, or null when every weight is finite. */
+function nonFiniteOf(w: Weights): string | null {
+  for (let j = 0; j < w.saes.length; j++) {
+    const bad = nonFiniteTensor(w.saes[j]);
+    if (bad) return w.saes.length > 1 ? `SAE ${j} ${bad}` : bad;
+  }
+  return null;
+}
+
 export interface RunControllerDeps {
   channel: SnapshotChannel;
   factory: TrainerFactory;
@@ -32,6 +48,8 @@ export interface RunControllerDeps {
   datasetFor(id: string): Promise<LoadedDataset>;
   /** The dataset load in flight, for the snapshots it rides on. */
   loading(): DatasetProgress | null;
+  /** The trainer comparison in flight (compare.ts), for the snapshots it rides on. */
+  comparing(): CompareProgress | null;
 }
 
 export interface RunController {
@@ -46,6 +64,8 @@ export interface RunController {
   resume(): void;
   stop(): Promise<void>;
   step(n: number): Promise<void>;
+  /** n fresh run ids in this session's numbering, for runs trained outside the controller (the A/B's: compare.ts). */
+  reserveRunIds(n: number): number[];
   /** Every SAE of `r` now: read live (CPU, or GPU while it trains) or the last good weights. */
   weightsOf(r: Run, what: string): Promise<{ w: RunWeights; source: 'live' | 'last-good' }>;
   /** The SAEs an inspection reads: live on the CPU, the last readback on the GPU. */
@@ -62,7 +82,7 @@ export function createRunController(deps: RunControllerDeps): RunController {
   const emit = (r: Run, force: boolean): void => {
     if (r !== run) return; // a replaced run: its loop may still be winding down
     if (!force && !channel.due()) return;
-    if (channel.listening) channel.send(snapshotOf(r, deps.loading()));
+    if (channel.listening) channel.send(snapshotOf(r, deps.loading(), deps.comparing()));
     r.recent = noRecent(r);
   };
 
@@ -99,11 +119,14 @@ export function createRunController(deps: RunControllerDeps): RunController {
     r.densityAtMs = performance.now();
   };
 
-  /** GPU: reads the live trainer's weights back, so they outlive the device. CPU: nothing (read live). */
+  /** GPU: reads the live trainer's weights back, so they outlive the device (only finite ones: r.good stays the last finite). CPU: nothing (read live). */
   const keepWeights = async (r: Run): Promise<void> => {
     const t = r.trainer;
     if (!t?.live || t.kind !== 'webgpu') return;
-    r.good = await t.readLive();
+    const w = await t.readLive();
+    const bad = nonFiniteOf(w);
+    if (bad) throw new DivergedError(`diverged by step ${stepOffset(r) + w.step}: non-finite weights (${bad}) — ${DIVERGENCE_FIX}`);
+    r.good = w;
     r.goodAtMs = performance.now();
     await refreshDensity(r, true, r.good);
   };
@@ -148,9 +171,28 @@ export function createRunController(deps: RunControllerDeps): RunController {
     });
   };
 
-  /** A failed chunk or readback: a device loss if one follows within LOST_GRACE_MS, else an error. */
+  /**
+   * Ends `r` with status 'error' and `cause`, keeping the last finite weights for export: on the CPU the
+   * member trainer's readWeights gives them (the copy from before a divergence, or the live ones), on the
+   * GPU they are the last finite readback already in r.good.
+   */
+  const ended = async (r: Run, cause: string): Promise<void> => {
+    if (r.status === 'lost' || r.status === 'error' || r.status === 'done') return;
+    if (r === run) generation++; // the loop stops at its next check
+    const t = r.trainer;
+    if (t?.kind === 'cpu' && t.live) {
+      const w = await t.readLive();
+      if (!nonFiniteOf(w)) r.good = w;
+    }
+    const kept = r.good ? `the weights of step ${stepOffset(r) + r.good.step} are kept for export` : 'no finite weights were kept';
+    setStatus(r, 'error', `${cause}; ${kept}`);
+    free(r);
+  };
+
+  /** A failed chunk or readback: a divergence at once; a device loss if one follows within LOST_GRACE_MS; else an error. */
   const failed = async (r: Run, e: unknown): Promise<void> => {
     if (r.status === 'lost') return;
+    if (e instanceof DivergedError) return ended(r, e.message);
     const lost = await lostWithin(r, LOST_GRACE_MS);
     if (lost) return markLost(r, lost);
     // A loss reported meanwhile (markLost ran) or an end reached by another path wins.
@@ -171,12 +213,14 @@ export function createRunController(deps: RunControllerDeps): RunController {
     }
   };
 
-  /** Final weights, GPU freed, status 'done' (or whatever a failure made it). */
+  /** Final weights, GPU freed, status 'done' (or whatever a failure made it; 'error' when an SAE ended with every latent dead). */
   const finish = async (r: Run): Promise<void> => {
-    if (await guarded(r, () => keepAll(r))) {
-      free(r);
-      setStatus(r, 'done');
-    }
+    if (!(await guarded(r, () => keepAll(r)))) return;
+    const c = r.info.config;
+    const dead = allDeadWarning(snapshotOf(r, null).members.map((m) => m.deadFraction), c.arch, c.l1Coefficient);
+    if (dead) return ended(r, dead);
+    free(r);
+    setStatus(r, 'done');
   };
 
   const loop = async (r: Run, gen: number): Promise<void> => {
@@ -188,7 +232,10 @@ export function createRunController(deps: RunControllerDeps): RunController {
         running,
         async onChunk(stats, ms) {
           r.activeMs += ms;
-          record(r, stats);
+          // The steps before the first non-finite one are recorded; the run ends at that one (failed → ended).
+          const bad = firstDivergence(stats);
+          record(r, bad ? stats.map((member) => member.slice(0, bad.index)) : stats);
+          if (bad) throw new DivergedError(divergenceMessage(stepOffset(r) + bad.stats.step, bad.stats, stats.length > 1 ? bad.sae : null));
           if (!running()) return; // paused, stopped or replaced: that caller emits
           if (channel.due()) {
             if (performance.now() - r.goodAtMs >= KEEP_WEIGHTS_MS) await keepWeights(r);
@@ -244,7 +291,11 @@ export function createRunController(deps: RunControllerDeps): RunController {
 
     emitCurrent(force) {
       if (run) emit(run, force);
-      else if (force || channel.due()) channel.send(idleSnapshot(deps.loading()));
+      else if (force || channel.due()) channel.send(idleSnapshot(deps.loading(), deps.comparing()));
+    },
+
+    reserveRunIds(n) {
+      return Array.from({ length: n }, () => ++runCount);
     },
 
     async start(req) {
@@ -344,7 +395,7 @@ export function createRunController(deps: RunControllerDeps): RunController {
       if (t?.live && (r.status === 'training' || r.status === 'paused' || r.status === 'done' || r.status === 'idle')) {
         try {
           w = await t.readLive();
-          if (t.kind === 'webgpu') {
+          if (t.kind === 'webgpu' && !nonFiniteOf(w)) {
             r.good = w;
             r.goodAtMs = performance.now();
           }

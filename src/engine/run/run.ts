@@ -55,8 +55,8 @@ export function runWeightsOf(r: Run, w: Weights): RunWeights {
 /** An empty `recent` for the live trainer's SAEs. */
 export const noRecent = (r: Run): Run['recent'] => ({ steps: [], loss: Array.from({ length: liveSaes(r) }, () => []), solves: [] });
 
-/** The run's snapshot: means over the live SAEs, each member's metrics, and the loading progress riding along. */
-export function snapshotOf(r: Run, loading: Snapshot['loading']): Snapshot {
+/** The run's snapshot: means over the live SAEs, each member's metrics, and the loading and comparison progress riding along. */
+export function snapshotOf(r: Run, loading: Snapshot['loading'], comparing: Snapshot['comparing'] = null): Snapshot {
   const M = liveSaes(r);
   const mean = (key: keyof StepStats): number => (r.last ? r.last.reduce((a, s) => a + s[key], 0) / M : NaN);
   const b = r.trainer?.boosting ?? null;
@@ -97,13 +97,14 @@ export function snapshotOf(r: Run, loading: Snapshot['loading']): Snapshot {
     density: r.density,
     loading,
     stage: b ? { index: r.status === 'done' ? r.info.seeds.length : b.stage, count: r.info.seeds.length } : null,
+    comparing,
   };
   if (r.error !== undefined) snap.error = r.error;
   return snap;
 }
 
-/** Before any run: a snapshot of no run (run 0, status idle), carrying only the loading progress. */
-export function idleSnapshot(loading: Snapshot['loading']): Snapshot {
+/** Before any run: a snapshot of no run (run 0, status idle), carrying only the loading and comparison progress. */
+export function idleSnapshot(loading: Snapshot['loading'], comparing: Snapshot['comparing'] = null): Snapshot {
   return {
     run: 0,
     status: 'idle',
@@ -126,5 +127,6 @@ export function idleSnapshot(loading: Snapshot['loading']): Snapshot {
     density: null,
     loading,
     stage: null,
+    comparing,
   };
 }
