@@ -2,15 +2,8 @@
 // done; device loss and failures; snapshots of the current run; GPU weights read back at snapshot time (at
 // most once a second, and at pause/stop/done) so a lost device leaves them exportable. The chunk loop itself
 // is training/runLoop.ts, the one the CLI runs too. Imports src/core and engine only.
-//
-// Training that goes wrong ends the run 'error' with its cause and the last finite weights kept for export
-// (issue #13): a divergence at its first non-finite step (core/sae/divergence.ts; the CPU member trainer keeps
-// the parameters from before that step, the GPU's last finite readback is r.good), and a run that finishes
-// with every latent of an SAE dead. Why 'error' and not 'done' + a warning: the app already shows an error's
-// message with the run, the SAE reconstructs nothing, and the CLI exits 2 with the same line.
 
 import { InputError } from '../../core/errors.ts';
-import { DIVERGENCE_FIX, DivergedError, allDeadWarning, divergenceMessage, firstDivergence, nonFiniteTensor } from '../../core/sae/divergence.ts';
 import { logDensityOf } from '../../core/sae/metrics.ts';
 import type { StepStats } from '../../core/sae/train.ts';
 import type { CompareProgress, DatasetProgress, RunInfo, RunStatus, StartRunRequest } from '../api.ts';
@@ -31,15 +24,6 @@ const KEEP_WEIGHTS_MS = 1000;
 const LOST_GRACE_MS = 500;
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
-
-/** "SAE j wEnc" for the first non-finite tensor of `w`, or null when every weight is finite. */
-function nonFiniteOf(w: Weights): string | null {
-  for (let j = 0; j < w.saes.length; j++) {
-    const bad = nonFiniteTensor(w.saes[j]);
-    if (bad) return w.saes.length > 1 ? `SAE ${j} ${bad}` : bad;
-  }
-  return null;
-}
 
 export interface RunControllerDeps {
   channel: SnapshotChannel;
@@ -119,14 +103,11 @@ export function createRunController(deps: RunControllerDeps): RunController {
     r.densityAtMs = performance.now();
   };
 
-  /** GPU: reads the live trainer's weights back, so they outlive the device (only finite ones: r.good stays the last finite). CPU: nothing (read live). */
+  /** GPU: reads the live trainer's weights back, so they outlive the device. CPU: nothing (read live). */
   const keepWeights = async (r: Run): Promise<void> => {
     const t = r.trainer;
     if (!t?.live || t.kind !== 'webgpu') return;
-    const w = await t.readLive();
-    const bad = nonFiniteOf(w);
-    if (bad) throw new DivergedError(`diverged by step ${stepOffset(r) + w.step}: non-finite weights (${bad}) — ${DIVERGENCE_FIX}`);
-    r.good = w;
+    r.good = await t.readLive();
     r.goodAtMs = performance.now();
     await refreshDensity(r, true, r.good);
   };
@@ -171,28 +152,9 @@ export function createRunController(deps: RunControllerDeps): RunController {
     });
   };
 
-  /**
-   * Ends `r` with status 'error' and `cause`, keeping the last finite weights for export: on the CPU the
-   * member trainer's readWeights gives them (the copy from before a divergence, or the live ones), on the
-   * GPU they are the last finite readback already in r.good.
-   */
-  const ended = async (r: Run, cause: string): Promise<void> => {
-    if (r.status === 'lost' || r.status === 'error' || r.status === 'done') return;
-    if (r === run) generation++; // the loop stops at its next check
-    const t = r.trainer;
-    if (t?.kind === 'cpu' && t.live) {
-      const w = await t.readLive();
-      if (!nonFiniteOf(w)) r.good = w;
-    }
-    const kept = r.good ? `the weights of step ${stepOffset(r) + r.good.step} are kept for export` : 'no finite weights were kept';
-    setStatus(r, 'error', `${cause}; ${kept}`);
-    free(r);
-  };
-
-  /** A failed chunk or readback: a divergence at once; a device loss if one follows within LOST_GRACE_MS; else an error. */
+  /** A failed chunk or readback: a device loss if one follows within LOST_GRACE_MS, else an error. */
   const failed = async (r: Run, e: unknown): Promise<void> => {
     if (r.status === 'lost') return;
-    if (e instanceof DivergedError) return ended(r, e.message);
     const lost = await lostWithin(r, LOST_GRACE_MS);
     if (lost) return markLost(r, lost);
     // A loss reported meanwhile (markLost ran) or an end reached by another path wins.
@@ -213,14 +175,12 @@ export function createRunController(deps: RunControllerDeps): RunController {
     }
   };
 
-  /** Final weights, GPU freed, status 'done' (or whatever a failure made it; 'error' when an SAE ended with every latent dead). */
+  /** Final weights, GPU freed, status 'done' (or whatever a failure made it). */
   const finish = async (r: Run): Promise<void> => {
-    if (!(await guarded(r, () => keepAll(r)))) return;
-    const c = r.info.config;
-    const dead = allDeadWarning(snapshotOf(r, null).members.map((m) => m.deadFraction), c.arch, c.l1Coefficient);
-    if (dead) return ended(r, dead);
-    free(r);
-    setStatus(r, 'done');
+    if (await guarded(r, () => keepAll(r))) {
+      free(r);
+      setStatus(r, 'done');
+    }
   };
 
   const loop = async (r: Run, gen: number): Promise<void> => {
@@ -232,10 +192,7 @@ export function createRunController(deps: RunControllerDeps): RunController {
         running,
         async onChunk(stats, ms) {
           r.activeMs += ms;
-          // The steps before the first non-finite one are recorded; the run ends at that one (failed → ended).
-          const bad = firstDivergence(stats);
-          record(r, bad ? stats.map((member) => member.slice(0, bad.index)) : stats);
-          if (bad) throw new DivergedError(divergenceMessage(stepOffset(r) + bad.stats.step, bad.stats, stats.length > 1 ? bad.sae : null));
+          record(r, stats);
           if (!running()) return; // paused, stopped or replaced: that caller emits
           if (channel.due()) {
             if (performance.now() - r.goodAtMs >= KEEP_WEIGHTS_MS) await keepWeights(r);
@@ -395,7 +352,7 @@ export function createRunController(deps: RunControllerDeps): RunController {
       if (t?.live && (r.status === 'training' || r.status === 'paused' || r.status === 'done' || r.status === 'idle')) {
         try {
           w = await t.readLive();
-          if (t.kind === 'webgpu' && !nonFiniteOf(w)) {
+          if (t.kind === 'webgpu') {
             r.good = w;
             r.goodAtMs = performance.now();
           }
