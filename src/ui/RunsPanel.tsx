@@ -11,7 +11,7 @@ import { useStore } from 'zustand';
 import { Plot } from './Plot.tsx';
 import { DENSE_FORMULA } from '../core/sae/density.ts';
 import type { AppStore } from './store.ts';
-import type { RunRecord } from './store/runs.ts';
+import { abLabel, type RunRecord } from './store/runs.ts';
 
 /** The sparsity setting of a run: k for topk/batchtopk, λ for relu/jumprelu. */
 export function sparsityOf(r: RunRecord): string {
@@ -20,7 +20,8 @@ export function sparsityOf(r: RunRecord): string {
 
 /** A short label of a run's settings, e.g. "#3 topk dSae=64 k=4 seed 0". */
 export function labelOf(r: RunRecord): string {
-  return `#${r.run} ${r.draft.arch} dSae=${r.draft.dSae} ${sparsityOf(r)} seed${r.seeds.length > 1 ? 's' : ''} ${r.seeds.join(',')}`;
+  const ab = r.ab ? ` · ${r.ab.trainer} ${r.ab.fractionPercent}%, s=${r.ab.updatesPerBatch}` : '';
+  return `#${r.run} ${r.draft.arch} dSae=${r.draft.dSae} ${sparsityOf(r)} seed${r.seeds.length > 1 ? 's' : ''} ${r.seeds.join(',')}${ab}`;
 }
 
 /** The runs on the Pareto plot: paused, finished or stopped, with metrics. */
@@ -52,10 +53,10 @@ const COLUMNS: Column[] = [
   {
     key: 'method',
     label: 'method',
-    title: 'single SAE, or an ensemble: bagging (J members, mean), boosting (J stages on residuals, sum), expanded (one SAE of J× latents)',
-    value: (r) => (r.draft.ensemble.method === 'single' ? 'single' : `${r.draft.ensemble.method} J=${r.draft.ensemble.members}`),
+    title: 'single SAE, or an ensemble: bagging (J members, mean), boosting (J stages on residuals, sum), expanded (one SAE of J× latents); A/B: a run of a trainer comparison (its training fraction, PAM updates per batch, alignment; metrics on held-out rows)',
+    value: (r) => (r.ab ? abLabel(r.ab) : r.draft.ensemble.method === 'single' ? 'single' : `${r.draft.ensemble.method} J=${r.draft.ensemble.members}`),
   },
-  { key: 'arch', label: 'arch', title: 'Activation: topk, batchtopk, relu (L1), jumprelu; and the trainer when it is not sgd (pam-sgd)', value: (r) => (r.draft.trainer === 'sgd' ? r.draft.arch : `${r.draft.arch} · ${r.draft.trainer}`) },
+  { key: 'arch', label: 'arch', title: 'Activation: topk, batchtopk, relu (L1), jumprelu; and the trainer when it is not sgd (pam-sgd)', value: (r) => (r.ab ? `${r.draft.arch} · ${r.ab.trainer}` : r.draft.trainer === 'sgd' ? r.draft.arch : `${r.draft.arch} · ${r.draft.trainer}`) },
   { key: 'dSae', label: 'latents', title: 'dSae: number of latents', value: (r) => r.draft.dSae },
   { key: 'sparsity', label: 'k / λ', title: 'topk/batchtopk: k; relu/jumprelu: the sparsity coefficient λ', value: (r) => sparsityOf(r) },
   { key: 'seeds', label: 'seeds', title: 'Init seeds of the members (one SAE per seed)', value: (r) => r.seeds.join(',') },

@@ -1,14 +1,15 @@
 // The app's one zustand store, made by createAppStore(workbench) with the Workbench injected (a worker
-// client in the page, an in-thread engine or a fake in tests). It composes six slices (src/ui/store/):
+// client in the page, an in-thread engine or a fake in tests). It composes seven slices (src/ui/store/):
 // draft (the experiment being edited), dataset (the picker and the loaded dataset), run (the current run,
-// its controls and series), runs (every run of the session), inspector (the feature inspector) and
-// ensemble (ensemble results by run id); snapshots.ts routes the engine's snapshots into them. The worker
-// owns the training and dataset state. Actions set status, await the workbench, and catch into `error`,
-// `datasetError`, `inspectError` or `ensembleErrors`. Imports engine types, zustand, urlState.ts and the
+// its controls and series), runs (every run of the session), inspector (the feature inspector), ensemble
+// (ensemble results by run id) and compare (the SGD vs PAM-SGD A/B); snapshots.ts routes the engine's
+// snapshots into them. The worker owns the training and dataset state. Actions set status, await the
+// workbench, and catch into `error`, `datasetError`, `inspectError`, `ensembleErrors` or `compareError`. Imports engine types, zustand, urlState.ts and the
 // slices; nothing under src/ui/store imports this file back.
 
 import { createStore } from 'zustand/vanilla';
 import type { Workbench } from '../engine/api.ts';
+import { createCompareSlice } from './store/compare.ts';
 import { createContext, message } from './store/context.ts';
 import { createDatasetSlice } from './store/dataset.ts';
 import { createDraftSlice } from './store/draft.ts';
@@ -37,6 +38,7 @@ export function createAppStore(workbench: Workbench, initial?: Draft): AppStore 
     ...createRunsSlice()(set, get),
     ...createInspectorSlice(ctx)(set, get),
     ...createEnsembleSlice(ctx)(set, get),
+    ...createCompareSlice(ctx)(set, get),
   }));
   const set = store.setState;
   void workbench.onSnapshot(snapshotListener(store, ctx.book));

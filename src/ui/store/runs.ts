@@ -2,10 +2,11 @@
 // seeds, status and the metrics of its last snapshot; RunRecord is UI-side only), what startRun or
 // loadEnsemble resolved each run to (runInfos), and restoring a run's experiment into the form. Records
 // are made from snapshots (recordRun, called by snapshots.ts), replaced on status changes and at most
-// ~2 Hz. Imports the core dense fraction, engine types, and context/experiment/draft/dataset modules only.
+// ~2 Hz; a trainer comparison's runs are added whole when it finishes (abRecords). Imports the core dense
+// fraction, engine types, and context/experiment/draft/dataset modules only.
 
 import { denseFraction } from '../../core/sae/density.ts';
-import type { RunInfo, RunStatus, Snapshot } from '../../engine/api.ts';
+import type { AbTrainer, Alignment, RunInfo, RunStatus, Snapshot, TrainerComparison } from '../../engine/api.ts';
 import type { GetState, RunBook, SetState } from './context.ts';
 import type { DatasetSlice } from './dataset.ts';
 import type { DraftSlice } from './draft.ts';
@@ -39,6 +40,40 @@ export interface RunRecord {
   steps: number;
   backend: string;
   metrics: RunMetrics | null;
+  /** A run of a trainer comparison (compare.ts): which trainer, at which training fraction and updates per batch; its metrics are its final held-out point. */
+  ab?: RunAb;
+}
+
+/** Where an A/B run sits in its comparison. */
+export interface RunAb {
+  comparison: number;
+  trainer: AbTrainer;
+  align: Alignment;
+  fractionPercent: number;
+  rows: number;
+  updatesPerBatch: number;
+}
+
+/** "A/B 2 · 10% (410 rows) · s=3 · equal-epochs": an A/B run in the runs table and on the Pareto plot. */
+export const abLabel = (ab: RunAb): string => `A/B ${ab.comparison} · ${ab.fractionPercent}% (${ab.rows} rows) · s=${ab.updatesPerBatch} · ${ab.align}`;
+
+/**
+ * One record per run of comparison `c` (status 'done', backend cpu), numbered by the engine (c.runIds), with
+ * the experiment form's `draft` as its experiment (its trainer, batch, steps and updates per batch as run) and
+ * the metrics of its final held-out point (test MSE as MSE; loss — it has no training loss — NaN).
+ */
+export function abRecords(c: TrainerComparison, draft: Draft): RunRecord[] {
+  return c.sweep.runs.map((r, i) => ({
+    run: c.runIds[i]!,
+    draft: { ...draft, trainer: r.trainer === 'pam-sgd' ? 'pam-sgd' : 'sgd', batch: r.batch, steps: r.steps, pamUpdatesPerBatch: r.setting.updatesPerBatch, seeds: null, ensemble: { method: 'single', members: 1 } },
+    seeds: [draft.seed],
+    status: 'done',
+    step: r.steps,
+    steps: r.steps,
+    backend: 'cpu',
+    metrics: { loss: NaN, mse: r.final.testMse, explainedVariance: r.final.explainedVariance, l0: r.final.l0, deadFraction: r.final.deadFraction, denseFraction: null },
+    ab: { comparison: c.comparison, trainer: r.trainer, align: r.align, fractionPercent: r.setting.fractionPercent, rows: r.setting.rows, updatesPerBatch: r.setting.updatesPerBatch },
+  }));
 }
 
 export interface RunsSlice {
