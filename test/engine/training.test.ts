@@ -60,8 +60,13 @@ describe('the trainer factory', () => {
     expect(gpuArchsFor({ trainer: 'pam-sgd' })).toEqual(['topk']);
     expect(chooseBackend('auto', 'relu', hardware, gpuArchsFor({ trainer: 'pam-sgd' }), 'pam-sgd')).toMatchObject({ kind: 'cpu', why: 'the CPU reference: the WGSL engine trains topk with pam-sgd so far (relu runs on the CPU)' });
     expect(() => chooseBackend('webgpu', 'relu', hardware, gpuArchsFor({ trainer: 'pam-sgd' }), 'pam-sgd')).toThrow(/the WGSL engine trains topk with pam-sgd so far; relu runs on backend 'cpu' or 'auto'/);
+    // One SAE at a time on the GPU: a bagging run of PAM-SGD falls back to the reference, saying why.
+    expect(chooseBackend('auto', 'topk', hardware, [], 'pam-sgd', 'trains pam-sgd one SAE at a time (this run trains 3 together)')).toMatchObject({
+      kind: 'cpu',
+      why: 'the CPU reference: the WGSL engine trains pam-sgd one SAE at a time (this run trains 3 together) (topk runs on the CPU)',
+    });
     const data = generateSynthetic(parseSyntheticSpec('synthetic:small:2'));
-    // 70 steps of batch 64 over 800 rows: epochs of 13 steps, the last one partial.
+    // 70 steps of batch 64: epochs of 128 steps (8192 rows), so only the final re-solve runs.
     const plan = planEnsemble({ dataset: 'd', config: { trainer: 'pam-sgd', dSae: 16, k: 2, steps: 70, batch: 64, seed: 3, pamProxDec: 0 } });
     const t = await createEnsembleTrainer(plan, data, createTrainerFactory(null), 'cpu');
     await trainUntil(t, t.steps, { running: () => true, onChunk: () => undefined });

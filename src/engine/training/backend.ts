@@ -43,10 +43,11 @@ export async function probeGpu(gpu: GPU | null | undefined, whyNone = 'WebGPU is
 
 /**
  * The engine for a run of `arch` given what the probe found. `gpuArchs`: what the WGSL engine trains
- * (the trainer factory's answer for this trainer), so 'auto' falls back to the reference for the rest.
+ * (the trainer factory's answer for this trainer), so 'auto' falls back to the reference for the rest;
+ * gpuNote: why not, when the factory knows better than "does not run it yet" (e.g. too many SAEs at once).
  */
-export function chooseBackend(requested: BackendRequest, arch: Arch, p: Probe, gpuArchs: readonly Arch[], trainer: TrainerName = 'sgd'): BackendInfo {
-  const covers = gpuArchs.length === 0 ? `does not run trainer ${trainer} yet` : `trains ${gpuArchs.join(', ')}${trainer === 'sgd' ? '' : ` with ${trainer}`} so far`;
+export function chooseBackend(requested: BackendRequest, arch: Arch, p: Probe, gpuArchs: readonly Arch[], trainer: TrainerName = 'sgd', gpuNote?: string): BackendInfo {
+  const covers = gpuNote ?? (gpuArchs.length === 0 ? `does not run trainer ${trainer} yet` : `trains ${gpuArchs.join(', ')}${trainer === 'sgd' ? '' : ` with ${trainer}`} so far`);
   const at = { adapter: p.name, isSoftware: p.isSoftware };
   if (requested === 'cpu') return { kind: 'cpu', ...at, why: 'the CPU reference (src/core), as requested' };
   if (requested === 'webgpu') {

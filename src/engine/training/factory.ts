@@ -47,7 +47,8 @@ interface TrainerEntry {
   family: ModelFamily;
   trainer: TrainerName;
   cpu: Make<null>;
-  webgpu: { archs: readonly Arch[]; make: Make<GpuTrainerChoice> } | null;
+  /** archs: what the WGSL engine trains with it; maxSaes: most SAEs one member trainer holds there (default: any). */
+  webgpu: { archs: readonly Arch[]; maxSaes?: number; make: Make<GpuTrainerChoice> } | null;
 }
 
 const TRAINER_TABLE: readonly TrainerEntry[] = [
@@ -63,7 +64,8 @@ const TRAINER_TABLE: readonly TrainerEntry[] = [
     trainer: 'pam-sgd',
     cpu: (r) => Promise.resolve(createCpuTrainer(r.data, r.config, r.seeds, r.residualOf, createPamTrainer)),
     // TopK only (the GPU statistics read sparse codes) and one SAE per trainer (webgpuPamTrainer.ts refuses more).
-    webgpu: { archs: ENCODER_ONLY_ARCHS, make: (r, gpu) => createWebGpuPamTrainer(r.data, r.config, r.seeds, gpu, r.residualOf) },
+    // The decoder solve has no member axis yet: one SAE at a time (bagging falls back to the CPU reference).
+    webgpu: { archs: ENCODER_ONLY_ARCHS, maxSaes: 1, make: (r, gpu) => createWebGpuPamTrainer(r.data, r.config, r.seeds, gpu, r.residualOf) },
   },
 ];
 
@@ -89,8 +91,8 @@ export const gpuArchsFor = (config: Partial<TrainConfig>): readonly Arch[] => en
 export interface TrainerFactory {
   /** What the probe found (asked once, on first use). */
   probe(): Promise<Probe>;
-  /** The backend a run of `config` gets for `requested` (the one policy: backend.ts). */
-  backend(requested: BackendRequest, config: Partial<TrainConfig>): Promise<BackendInfo>;
+  /** The backend a run of `config` gets for `requested` (the one policy: backend.ts); saes: SAEs one member trainer holds (bagging: J). */
+  backend(requested: BackendRequest, config: Partial<TrainConfig>, saes?: number): Promise<BackendInfo>;
   /** A member trainer on `backend.kind` (from backend(): a 'webgpu' choice had an adapter). */
   memberTrainer(backend: BackendKind, req: MemberTrainerRequest): Promise<MemberTrainer>;
   /** The shared device for other GPU work (the LM forward pass) on a hardware adapter; null otherwise. */
@@ -106,9 +108,12 @@ export function createTrainerFactory(gpu: GPU | null | undefined, whyNone?: stri
   const devices: DeviceHolder | null = gpu ? createDeviceHolder(gpu) : null;
   return {
     probe,
-    async backend(requested, config) {
+    async backend(requested, config, saes = 1) {
       const arch = config.arch ?? DEFAULT_CONFIG.arch;
-      return chooseBackend(requested, arch, await probe(), gpuArchsFor(config), config.trainer ?? DEFAULT_CONFIG.trainer);
+      const trainer = config.trainer ?? DEFAULT_CONFIG.trainer;
+      const max = entryFor(config).webgpu?.maxSaes ?? Infinity;
+      const note = saes > max ? `trains ${trainer} ${max === 1 ? 'one SAE' : `${max} SAEs`} at a time (this run trains ${saes} together)` : undefined;
+      return chooseBackend(requested, arch, await probe(), saes > max ? [] : gpuArchsFor(config), trainer, note);
     },
     async memberTrainer(backend, req) {
       const entry = entryFor(req.config);

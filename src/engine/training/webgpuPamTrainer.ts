@@ -48,6 +48,8 @@ export async function createGpuPamTrainer(device: GPUDevice, data: Dataset, conf
   const stepsPerEpoch = Math.ceil(data.rows / c.batch);
   const decoderFirst = c.pamOrder === 'decoder-first';
   const solveSteps: number[] = [];
+  /** Solves already reported by drainSolves (the markers on the app's loss curve). */
+  let reported = 0;
   /** The solve under way: its next unit and the step it belongs to. */
   let solving: { unit: number; step: number } | null = null;
   /** The step whose epoch anchor is set (−1: none yet). */
@@ -85,6 +87,11 @@ export async function createGpuPamTrainer(device: GPUDevice, data: Dataset, conf
     },
     get solveSteps() {
       return solveSteps;
+    },
+    drainSolves() {
+      const fresh = solveSteps.slice(reported);
+      reported = solveSteps.length;
+      return fresh;
     },
     async trainChunk(maxSteps, budgetMs) {
       const deadline = performance.now() + budgetMs;
