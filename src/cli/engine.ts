@@ -1,8 +1,15 @@
 // The CLI as a client of the engine's training layer (src/engine/training/): the same backend policy,
 // trainer factory, ensemble trainer and run loop the app's Workbench uses, with Dawn (npm `webgpu`) as
 // the GPU and progress lines on stderr instead of snapshots. Node only.
+//
+// What the CLI keeps while training is bounded (issue #13): the last tenth's means are running sums, not a
+// list of steps. Training that goes wrong is a one-line refusal (exit 2), never a NaN trained on to the end:
+// a divergence at its first non-finite step, an SAE whose every latent is dead at the end (core/sae/divergence.ts,
+// the app's words).
 
 import type { TrainConfig, ResolvedConfig } from '../core/sae/config.ts';
+import type { TailMean } from '../core/sae/divergence.ts';
+import { TrainingError, collapseMessage, createTailMeans, divergenceMessage, firstDivergence } from '../core/sae/divergence.ts';
 import type { StepStats } from '../core/sae/train.ts';
 import type { Dataset, Sae } from '../core/sae/types.ts';
 import type { BackendInfo, BackendKind, BackendRequest } from '../engine/api.ts';
@@ -41,24 +48,29 @@ export interface TrainedRun {
   config: ResolvedConfig;
   /** Each SAE's last step. */
   finals: StepStats[];
-  /** SAE 0's last ⌊steps/10⌋ steps (at least 1; boosting: the last stage's), for the JSON's lastTenthMean. */
-  tail: StepStats[];
+  /** Means of SAE 0's last ⌊steps/10⌋ steps (at least 1; boosting: the last stage's): the JSON's lastTenthMean. */
+  tailMean: TailMean;
   /** Seconds each SAE trained (bagging members share theirs). */
   trainSeconds: number[];
 }
 
 /**
  * Trains a plan to its end on `backend` with the engine's ensemble trainer and run loop. say: a log line
- * (stderr); quiet: no progress lines.
+ * (stderr); quiet: no progress lines. Throws TrainingError at the first non-finite step, and when an SAE
+ * (a boosting stage) ends collapsed, every latent dead or nearly — the app's verdicts, in its words.
  */
 export async function trainPlan(factory: TrainerFactory, backend: BackendKind, plan: EnsemblePlan, data: Dataset, quiet: boolean, say: (line: string) => void): Promise<TrainedRun> {
   const t = await createEnsembleTrainer(plan, data, factory, backend);
   try {
     const stageSteps = t.stageSteps;
-    const tailLength = Math.max(1, Math.floor(stageSteps / 10));
     const finals: StepStats[] = [];
     const trainSeconds: number[] = [];
-    let tail: StepStats[] = [];
+    let tail = createTailMeans(stageSteps);
+    const collapsed = (): void => {
+      const name = (j: number): string => (t.boosting ? `boosting stage ${stageIndex()}` : plan.seeds.length > 1 ? `SAE ${j}` : 'the SAE');
+      const dead = collapseMessage(tail.means(), t.config.arch, t.config.l1Coefficient, name);
+      if (dead) throw new TrainingError(`${dead} (no weights written)`);
+    };
     let progress = createProgress(stageSteps, quiet);
     let stageStart = performance.now();
     const stageIndex = (): number => t.boosting?.stage ?? 0;
@@ -77,23 +89,33 @@ export async function trainPlan(factory: TrainerFactory, backend: BackendKind, p
     await trainUntil(t, t.steps, {
       running: () => true,
       onChunk(stats) {
+        const bad = firstDivergence(stats);
+        if (bad) {
+          const step = (t.boosting ? t.stepOffset : 0) + bad.stats.step;
+          const sae = t.boosting ? stageIndex() : stats.length > 1 ? bad.sae : null;
+          throw new TrainingError(`${divergenceMessage(step, bad.stats, sae)} (no weights written)`);
+        }
         stats.forEach((perSae, j) => {
           if (perSae.length > 0) finals[t.boosting ? stageIndex() : j] = perSae[perSae.length - 1];
         });
         for (const s of stats[0]) progress(s);
-        tail = tail.concat(stats[0]).slice(-tailLength);
+        tail.add(stats);
       },
-      beforeStage: endStage,
+      beforeStage() {
+        endStage();
+        collapsed();
+      },
       afterStage() {
         progress = createProgress(stageSteps, quiet);
-        tail = [];
+        tail = createTailMeans(stageSteps);
         stageStart = performance.now();
         sayStage();
       },
     }, CLI_CHUNK_MS);
     endStage();
+    collapsed();
     const w = t.runWeights(await t.readLive());
-    return { saes: w.saes, config: t.config, finals, tail, trainSeconds };
+    return { saes: w.saes, config: t.config, finals, tailMean: tail.means()[0] as TailMean, trainSeconds };
   } finally {
     t.free();
   }

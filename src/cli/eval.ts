@@ -1,7 +1,13 @@
 // `sae-workbench eval`: evaluates any SAELens folder (ours or not) on a dataset and reports JSON. Node only.
+// Every metric is finite by definition (0 where undefined), so a non-finite one is a float32 overflow of
+// the file's weights or the data: refused (exit 2) naming the file and the largest values, never reported as null.
 
+import { join } from 'node:path';
 import { InputError } from '../core/errors.ts';
+import { WEIGHTS_FILE } from '../core/formats/saelens.ts';
+import type { EvalReport } from '../core/sae/evaluate.ts';
 import { evaluateRaw } from '../core/sae/evaluate.ts';
+import type { Sae } from '../core/sae/types.ts';
 import type { FlagSpec, Flags } from './args.ts';
 import { str } from './args.ts';
 import { loadData } from './data.ts';
@@ -26,6 +32,7 @@ export async function runEval(f: Flags): Promise<Record<string, unknown>> {
   const data = await loadData(spec, { tensor: str(f, 'tensor'), shape: str(f, 'shape') });
   if (data.dIn !== sae.dIn) throw new InputError(`${spec}: dIn: expected ${sae.dIn} (the SAE's d_in), got ${data.dIn}`);
   const report = evaluateRaw(sae, data);
+  checkFinite(report, sae, data.x, join(dir, WEIGHTS_FILE), spec);
   return {
     command: 'eval',
     sae: { dir, arch: sae.arch, dIn: sae.dIn, dSae: sae.dSae, k: sae.k },
@@ -34,4 +41,20 @@ export async function runEval(f: Flags): Promise<Record<string, unknown>> {
     eval: evalReportJson(report),
     wallSeconds: (performance.now() - t0) / 1000,
   };
+}
+
+const maxAbs = (a: Float32Array): number => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+
+/** Refuses a report with a non-finite metric: names the weights file, the metrics, and the largest weight and input. */
+function checkFinite(report: EvalReport, sae: Sae, x: Float32Array, file: string, spec: string): void {
+  const scalars: Record<string, number> = { ...report.metrics, ...(report.recovery ?? {}) };
+  const bad = Object.keys(scalars).filter((k) => !Number.isFinite(scalars[k]));
+  if (bad.length === 0) return;
+  // SAELens names, as in the file.
+  const tensors: [string, Float32Array][] = [['W_enc', sae.wEnc], ['b_enc', sae.bEnc], ['W_dec', sae.wDec], ['b_dec', sae.bDec], ['log threshold', sae.logThreshold]];
+  const [name, largest] = tensors.map(([n, a]): [string, number] => [n, maxAbs(a)]).reduce((a, b) => (b[1] > a[1] ? b : a));
+  throw new InputError(
+    `${file}: evaluating it on ${spec} overflows float32 (${bad.join(', ')} not finite): its largest weight is |${name}| = ${largest.toExponential(2)} ` +
+      `and the data's largest |x| is ${maxAbs(x).toExponential(2)} (float32 ends at 3.4e38): check that the file holds a trained SAE, or rescale the data`,
+  );
 }

@@ -8,7 +8,6 @@ import { CONFIG_CHOICES, MAX_PAM_UPDATES_PER_BATCH, PAM_ORDERS, PAM_SOLVES, TRAI
 import { InputError } from '../core/errors.ts';
 import { evaluateSae } from '../core/sae/evaluate.ts';
 import { toSaeLens } from '../core/formats/saelens.ts';
-import type { StepStats } from '../core/sae/train.ts';
 import { ARCHS } from '../core/sae/types.ts';
 import type { BackendInfo, BackendRequest } from '../engine/api.ts';
 import { provenanceOf } from '../engine/exports.ts';
@@ -151,8 +150,6 @@ export async function runTrain(f: Flags): Promise<Record<string, unknown>> {
       exported = writeSaeFolder(exportDir, toSaeLens(sae, { provenance, logDensity: report.logDensity }), f.get('force') === true);
     }
 
-    const tail = trained.tail;
-    const mean = (key: keyof StepStats): number => tail.reduce((a, s) => a + s[key], 0) / tail.length;
     return {
       command: 'train',
       config: c,
@@ -162,7 +159,7 @@ export async function runTrain(f: Flags): Promise<Record<string, unknown>> {
       inputScale: sae.inputScale,
       training: {
         final: trained.finals[0],
-        lastTenthMean: { loss: mean('loss'), mse: mean('mse'), explainedVariance: mean('explainedVariance'), l0: mean('l0'), deadFraction: mean('deadFraction') },
+        lastTenthMean: trained.tailMean,
         stepsPerSecond: c.steps / trainSeconds,
         tokensPerSecond: (c.steps * c.batch) / trainSeconds,
       },

@@ -1,6 +1,7 @@
 // Training configuration: defaults, resolution of the "auto" values, and validation with actionable
 // messages. Imports only src/core. Defaults follow shared/reference/sae-libraries.md §3.4.
 
+import { configBytes, formatBytes, largestDSaeWithin } from './memory.ts';
 import type { Arch } from './types.ts';
 import { ARCHS } from './types.ts';
 
@@ -29,6 +30,17 @@ export const PAM_ARCHS: readonly Arch[] = ['topk', 'relu', 'jumprelu'];
 
 /** Most SAEs one run holds (bagging members, boosting stages) and the largest expanded multiplier J. */
 export const MAX_ENSEMBLE_MEMBERS = 16;
+/**
+ * Most weights in one SAE's encoder (or decoder) matrix, dSae·dIn: 2^26 (256 MiB of f32; 16384 latents on
+ * 4096 inputs, or 65536 on 1024). Larger SAEs are for SAELens on a GPU cluster, not a browser tab.
+ */
+export const MAX_LATENTS_X_DIN = 1 << 26;
+/**
+ * Most memory one run's training may need (memory.ts configBytes: every SAE's parameters, Adam moments,
+ * gradients and batch buffers): 4 GiB, what a 64-bit browser tab or Node process can still hold beside its
+ * dataset (at most 1 GiB, formats/limits.ts MAX_ELEMENTS).
+ */
+export const MAX_TRAINING_BYTES = 2 ** 32;
 
 /** Everything a training run needs. `null` means "derive it" (see resolveConfig). */
 export interface TrainConfig {
@@ -186,10 +198,11 @@ export function l1At(c: ResolvedConfig, step: number): number {
 const isInt = (v: number): boolean => Number.isInteger(v);
 
 /**
- * Every problem with `c` for data of width dIn with `rows` rows, as messages that name the field,
- * the value, the allowed range and the fix. Empty when the config is valid.
+ * Every problem with `c` for data of width dIn with `rows` rows, trained as `members` SAEs held at once
+ * (bagging members; default 1), as messages that name the field, the value, the allowed range and the fix.
+ * Empty when the config is valid — including the memory it needs, so a valid config can be allocated.
  */
-export function validateConfig(c: TrainConfig, dIn: number, rows: number): string[] {
+export function validateConfig(c: TrainConfig, dIn: number, rows: number, members = 1): string[] {
   const e: string[] = [];
   if (!ARCHS.includes(c.arch)) e.push(`arch "${String(c.arch)}" is unknown: use one of ${ARCHS.join(', ')}`);
   if (!(TRAINERS as readonly string[]).includes(c.trainer)) e.push(`trainer "${String(c.trainer)}" is unknown: use one of ${TRAINERS.join(', ')}`);
@@ -218,7 +231,34 @@ export function validateConfig(c: TrainConfig, dIn: number, rows: number): strin
   if (!isInt(c.seed) || c.seed < 0 || c.seed > 0xffffffff) e.push(`seed must be an integer in [0, 2^32), got ${c.seed}`);
   if (!isInt(dIn) || dIn < 1) e.push(`data width dIn must be ≥ 1, got ${dIn}`);
   e.push(...validatePam(c, rows));
+  // The size limits whenever the shape is valid, beside any other problem (one refusal lists them all).
+  const shaped = isInt(c.dSae) && c.dSae >= 1 && isInt(c.batch) && c.batch >= 1 && isInt(dIn) && dIn >= 1 && isInt(members) && members >= 1;
+  if (shaped) e.push(...validateMemory(c, dIn, members));
   return e;
+}
+
+/**
+ * The size limits (checked last, on a valid shape, so the numbers are meaningful): dSae·dIn per
+ * SAE, then the memory of the whole run. Each message names the numbers, the limit and the largest dSae that fits.
+ */
+function validateMemory(c: TrainConfig, dIn: number, members: number): string[] {
+  const more = members > 1 ? ' or the members' : '';
+  // The largest dSae both limits allow at this dIn, batch and members: the one number a user needs.
+  const fit = Math.min(Math.floor(MAX_LATENTS_X_DIN / dIn), largestDSaeWithin(c, dIn, members, MAX_TRAINING_BYTES));
+  const latents = `lower --latents (dSae) to at most ${fit}`;
+  const fix = fit >= 1 ? `${latents}${c.batch > 1 ? `, or lower --batch${more}` : ''}` : `lower --batch${more}: even 1 latent does not fit`;
+  const weights = c.dSae * dIn;
+  if (weights > MAX_LATENTS_X_DIN) {
+    return [`latents × dIn = ${c.dSae} × ${dIn} = ${weights} weights per matrix is over the limit of ${MAX_LATENTS_X_DIN} (2^26, ${formatBytes(4 * MAX_LATENTS_X_DIN)} of f32): ${fit >= 1 ? latents : fix}`];
+  }
+  const bytes = configBytes(c, dIn, members);
+  if (bytes <= MAX_TRAINING_BYTES) return [];
+  const who = members > 1 ? `${members} SAEs × ` : '';
+  const pam = c.trainer === 'pam-sgd' ? ', and the pam-sgd Gram matrix' : '';
+  return [
+    `training needs about ${formatBytes(bytes)} (${who}parameters, Adam moments, gradients and batch buffers of ${c.dSae} latents × ${dIn} inputs at batch ${c.batch}${pam}), ` +
+      `over the limit of ${formatBytes(MAX_TRAINING_BYTES)}: ${fix}`,
+  ];
 }
 
 const finiteNonNeg = (v: number): boolean => Number.isFinite(v) && v >= 0;

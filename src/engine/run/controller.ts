@@ -2,8 +2,16 @@
 // done; device loss and failures; snapshots of the current run; GPU weights read back at snapshot time (at
 // most once a second, and at pause/stop/done) so a lost device leaves them exportable. The chunk loop itself
 // is training/runLoop.ts, the one the CLI runs too. Imports src/core and engine only.
+//
+// Training that goes wrong ends the run 'error' with its cause and the last finite weights kept for export
+// (issue #13): a divergence at its first non-finite step (core/sae/divergence.ts; the CPU member trainer keeps
+// the parameters from before that step, the GPU's last finite readback is r.good), and an SAE that finishes
+// (or a boosting stage that ends) with every latent dead or nearly. Why 'error' and not 'done' + a warning:
+// the app already shows an error's message with the run, the SAE reconstructs nothing worth exporting (its
+// weights still are), and the CLI exits 2 with the same line.
 
 import { InputError } from '../../core/errors.ts';
+import { DIVERGENCE_FIX, TrainingError, collapseMessage, createTailMeans, divergenceMessage, firstDivergence, nonFiniteTensor } from '../../core/sae/divergence.ts';
 import { logDensityOf } from '../../core/sae/metrics.ts';
 import type { StepStats } from '../../core/sae/train.ts';
 import type { CompareProgress, DatasetProgress, RunInfo, RunStatus, StartRunRequest } from '../api.ts';
@@ -24,6 +32,15 @@ const KEEP_WEIGHTS_MS = 1000;
 const LOST_GRACE_MS = 500;
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** "SAE j wEnc" for the first non-finite tensor of `w`, or null when every weight is finite. */
+function nonFiniteOf(w: Weights): string | null {
+  for (let j = 0; j < w.saes.length; j++) {
+    const bad = nonFiniteTensor(w.saes[j]);
+    if (bad) return w.saes.length > 1 ? `SAE ${j} ${bad}` : bad;
+  }
+  return null;
+}
 
 export interface RunControllerDeps {
   channel: SnapshotChannel;
@@ -103,11 +120,14 @@ export function createRunController(deps: RunControllerDeps): RunController {
     r.densityAtMs = performance.now();
   };
 
-  /** GPU: reads the live trainer's weights back, so they outlive the device. CPU: nothing (read live). */
+  /** GPU: reads the live trainer's weights back, so they outlive the device (only finite ones: r.good stays the last finite). CPU: nothing (read live). */
   const keepWeights = async (r: Run): Promise<void> => {
     const t = r.trainer;
     if (!t?.live || t.kind !== 'webgpu') return;
-    r.good = await t.readLive();
+    const w = await t.readLive();
+    const bad = nonFiniteOf(w);
+    if (bad) throw new TrainingError(`diverged by step ${stepOffset(r) + w.step}: non-finite weights (${bad}) — ${DIVERGENCE_FIX}`);
+    r.good = w;
     r.goodAtMs = performance.now();
     await refreshDensity(r, true, r.good);
   };
@@ -152,9 +172,28 @@ export function createRunController(deps: RunControllerDeps): RunController {
     });
   };
 
-  /** A failed chunk or readback: a device loss if one follows within LOST_GRACE_MS, else an error. */
+  /**
+   * Ends `r` with status 'error' and `cause`, keeping the last finite weights for export: on the CPU the
+   * member trainer's readWeights gives them (the copy from before a divergence, or the live ones), on the
+   * GPU they are the last finite readback already in r.good.
+   */
+  const ended = async (r: Run, cause: string): Promise<void> => {
+    if (r.status === 'lost' || r.status === 'error' || r.status === 'done') return;
+    if (r === run) generation++; // the loop stops at its next check
+    const t = r.trainer;
+    if (t?.kind === 'cpu' && t.live) {
+      const w = await t.readLive();
+      if (!nonFiniteOf(w)) r.good = w;
+    }
+    const kept = r.good ? `the weights of step ${stepOffset(r) + r.good.step} are kept for export` : 'no finite weights were kept';
+    setStatus(r, 'error', `${cause}; ${kept}`);
+    free(r);
+  };
+
+  /** A failed chunk or readback: a divergence at once; a device loss if one follows within LOST_GRACE_MS; else an error. */
   const failed = async (r: Run, e: unknown): Promise<void> => {
     if (r.status === 'lost') return;
+    if (e instanceof TrainingError) return ended(r, e.message);
     const lost = await lostWithin(r, LOST_GRACE_MS);
     if (lost) return markLost(r, lost);
     // A loss reported meanwhile (markLost ran) or an end reached by another path wins.
@@ -175,12 +214,20 @@ export function createRunController(deps: RunControllerDeps): RunController {
     }
   };
 
-  /** Final weights, GPU freed, status 'done' (or whatever a failure made it). */
+  /** Why the live SAEs have collapsed (core's verdict on their last tenth of steps), or null. */
+  const collapsed = (r: Run): string | null => {
+    const b = r.trainer?.boosting ?? null;
+    const name = (j: number): string => (b ? `boosting stage ${b.stage}` : r.info.seeds.length > 1 ? `SAE ${j}` : 'the SAE');
+    return r.tail ? collapseMessage(r.tail.means(), r.info.config.arch, r.info.config.l1Coefficient, name) : null;
+  };
+
+  /** Final weights, GPU freed, status 'done' (or whatever a failure made it; 'error' when an SAE collapsed). */
   const finish = async (r: Run): Promise<void> => {
-    if (await guarded(r, () => keepAll(r))) {
-      free(r);
-      setStatus(r, 'done');
-    }
+    if (!(await guarded(r, () => keepAll(r)))) return;
+    const dead = collapsed(r);
+    if (dead) return ended(r, dead);
+    free(r);
+    setStatus(r, 'done');
   };
 
   const loop = async (r: Run, gen: number): Promise<void> => {
@@ -192,7 +239,12 @@ export function createRunController(deps: RunControllerDeps): RunController {
         running,
         async onChunk(stats, ms) {
           r.activeMs += ms;
-          record(r, stats);
+          // The steps before the first non-finite one are recorded; the run ends at that one (failed → ended).
+          const bad = firstDivergence(stats);
+          const finite = bad ? stats.map((member) => member.slice(0, bad.index)) : stats;
+          record(r, finite);
+          r.tail?.add(finite);
+          if (bad) throw new TrainingError(divergenceMessage(stepOffset(r) + bad.stats.step, bad.stats, stats.length > 1 ? bad.sae : null));
           if (!running()) return; // paused, stopped or replaced: that caller emits
           if (channel.due()) {
             if (performance.now() - r.goodAtMs >= KEEP_WEIGHTS_MS) await keepWeights(r);
@@ -201,8 +253,14 @@ export function createRunController(deps: RunControllerDeps): RunController {
           emit(r, false);
         },
         // Boosting: the stage's last steps go out before its history is dropped; the next stage starts clean.
-        beforeStage: () => emit(r, true),
+        // A collapsed stage ends the run (the later ones would fit the residual it failed to explain).
+        beforeStage() {
+          emit(r, true);
+          const dead = collapsed(r);
+          if (dead) throw new TrainingError(dead);
+        },
         async afterStage() {
+          r.tail = createTailMeans(t.stageSteps);
           r.last = null;
           r.good = null;
           r.goodAtMs = -Infinity;
@@ -261,7 +319,7 @@ export function createRunController(deps: RunControllerDeps): RunController {
       const data = loaded.train;
       const plan = planEnsemble(req);
       const full = checkPlan(plan, data.dIn, data.rows);
-      const backend = await factory.backend(req.backend ?? 'auto', full);
+      const backend = await factory.backend(req.backend ?? 'auto', full, plan.method === 'boosting' ? 1 : plan.seeds.length);
       await retire();
       const trainer = await createEnsembleTrainer(plan, data, factory, backend.kind);
       const info: RunInfo = {
@@ -294,6 +352,7 @@ export function createRunController(deps: RunControllerDeps): RunController {
         densityAtMs: -Infinity,
       };
       r.recent = noRecent(r);
+      r.tail = createTailMeans(trainer.stageSteps);
       run = r;
       trainer.onLost((lostInfo) => markLost(r, lostInfo));
       // step-0 weights: exportable even if lost at once
@@ -352,7 +411,7 @@ export function createRunController(deps: RunControllerDeps): RunController {
       if (t?.live && (r.status === 'training' || r.status === 'paused' || r.status === 'done' || r.status === 'idle')) {
         try {
           w = await t.readLive();
-          if (t.kind === 'webgpu') {
+          if (t.kind === 'webgpu' && !nonFiniteOf(w)) {
             r.good = w;
             r.goodAtMs = performance.now();
           }

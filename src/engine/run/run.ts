@@ -1,6 +1,7 @@
 // A run as the Workbench holds it (one current run at a time): its trainer, status, latest stats, the
 // weights last read back, and what its snapshot is made of (snapshotOf). Imports src/core and engine only.
 
+import type { TailMeans } from '../../core/sae/divergence.ts';
 import type { StepStats } from '../../core/sae/train.ts';
 import type { MemberSnapshot, RunInfo, RunStatus, Snapshot } from '../api.ts';
 import type { RunWeights } from '../training/ensemblePlan.ts';
@@ -36,6 +37,8 @@ export interface Run {
   loop: Promise<void>;
   /** step(n): the loop pauses at this global step (null: train to the end). */
   until: number | null;
+  /** The live SAEs' last tenth of steps (the stage's, boosting): a run that ends collapsed is an error. Absent for a loaded ensemble. */
+  tail?: TailMeans;
   /** SAE 0's log10 density (Snapshot.density) and when it was computed. */
   density: Snapshot['density'];
   densityAtMs: number;

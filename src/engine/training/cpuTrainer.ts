@@ -1,8 +1,14 @@
 // The CPU reference as a member trainer: one src/core trainer per seed, stepped in turn, sharing the batch
 // order of seeds[0] (naive bagging: members differ only in init). Which core trainer (SGD's createTrainer,
 // PAM-SGD's createPamTrainer) is the factory's choice. Imports src/core only.
+//
+// Divergence (issue #13): a chunk stops at the first step whose loss or gradient norm is not finite, and the
+// trainer trains no further. The live weights are NaN by then, so the members' parameters before each step
+// are copied aside (O(parameters) per step against the step's O(batch·parameters): well under 1%), and
+// readWeights returns them: the last finite weights, exactly, for the run to export.
 
 import { boostingResidual } from '../../core/ensemble/boosting.ts';
+import { finiteStep } from '../../core/sae/divergence.ts';
 import type { TrainConfig } from '../../core/sae/config.ts';
 import type { StepStats, Trainer } from '../../core/sae/train.ts';
 import type { TrainerOptions } from '../../core/sae/train.ts';
@@ -22,6 +28,17 @@ interface Finishing {
 }
 const finishing = (t: Trainer): t is Trainer & Finishing => 'solveDecoderNow' in t;
 
+/** Copies src's parameters into dst (same shape): the kept copy is refreshed in place, never reallocated. */
+function copyInto(dst: Sae, src: Sae): void {
+  dst.wEnc.set(src.wEnc);
+  dst.bEnc.set(src.bEnc);
+  dst.wDec.set(src.wDec);
+  dst.bDec.set(src.bDec);
+  dst.logThreshold.set(src.logThreshold);
+  dst.batchThreshold = src.batchThreshold;
+  dst.inputScale = src.inputScale;
+}
+
 /**
  * residualOf: frozen boosting stages; the members then train on the residual they leave of `data`
  * (core/ensemble/boosting.ts). make: the core trainer (default SGD's createTrainer).
@@ -38,6 +55,11 @@ export function createCpuTrainer(
   const first = trainers[0];
   /** Member 0's solves already reported by drainSolves. */
   let reported = 0;
+  /** Every member's parameters and firing counts before the step in flight (the last finite ones once diverged). */
+  const kept = trainers.map((t) => ({ sae: cloneSae(t.sae), firingCounts: t.firingCounts.slice() }));
+  /** The first non-finite step, or null. */
+  let diverged: number | null = null;
+  const weightsOf = (step: number, saes: Sae[], firingCounts: Float64Array[]) => ({ step, tokens: step * first.config.batch, saes, firingCounts });
   return {
     kind: 'cpu',
     config: first.config,
@@ -46,22 +68,26 @@ export function createCpuTrainer(
       return first.step;
     },
     trainChunk(maxSteps, budgetMs) {
+      if (diverged !== null) return Promise.reject(new Error(`trainChunk: training diverged at step ${diverged}; the weights of step ${diverged - 1} are kept (readWeights)`));
       const out: StepStats[][] = trainers.map(() => []);
       const t0 = performance.now();
       let n = 0;
       do {
-        trainers.forEach((t, j) => out[j].push(t.trainStep()));
+        trainers.forEach((t, j) => {
+          copyInto(kept[j].sae, t.sae);
+          kept[j].firingCounts.set(t.firingCounts);
+          out[j].push(t.trainStep());
+        });
         n++;
-      } while (n < maxSteps && performance.now() - t0 < budgetMs);
+        // The chunk ends at the first bad step (it is returned, so the caller can name it).
+        if (!out.every((m) => finiteStep(m[n - 1]))) diverged = first.step;
+      } while (diverged === null && n < maxSteps && performance.now() - t0 < budgetMs);
       return Promise.resolve(out);
     },
     readWeights() {
-      return Promise.resolve({
-        step: first.step,
-        tokens: first.step * first.config.batch,
-        saes: trainers.map((t) => cloneSae(t.sae)),
-        firingCounts: trainers.map((t) => t.firingCounts.slice()),
-      });
+      // Once diverged, the live weights are not finite: the copy from before the bad step is what there is to keep.
+      if (diverged !== null) return Promise.resolve(weightsOf(diverged - 1, kept.map((k) => cloneSae(k.sae)), kept.map((k) => k.firingCounts.slice())));
+      return Promise.resolve(weightsOf(first.step, trainers.map((t) => cloneSae(t.sae)), trainers.map((t) => t.firingCounts.slice())));
     },
     finish() {
       // PAM-SGD: the decoder exact for the final encoder, unless the last step's solve already made it so.

@@ -74,11 +74,15 @@ export function planEnsemble(req: StartRunRequest): EnsemblePlan {
 
 /**
  * Every problem with a plan for data of width dIn and `rows` rows, thrown as one InputError before anything
- * trains (the config's own checks, then the seeds). Returns the full config the trainers resolve.
+ * trains or anything running is touched (the config's own checks, the memory its SAEs need, then the seeds).
+ * Returns the full config the trainers resolve.
  */
 export function checkPlan(plan: EnsemblePlan, dIn: number, rows: number): TrainConfig {
   const full: TrainConfig = { ...DEFAULT_CONFIG, ...plan.config };
-  const problems = validateConfig(full, dIn, rows);
+  // Memory counts every SAE the run holds at once: bagging's members (boosting's frozen stages are smaller
+  // than a live one's training state, so J full members bound it too; expanded's dSae is already J·dSae).
+  const saes = Array.isArray(plan.seeds) ? Math.max(1, Math.min(plan.seeds.length, MAX_ENSEMBLE_MEMBERS)) : 1;
+  const problems = validateConfig(full, dIn, rows, saes);
   const usesK = full.arch === 'topk' || full.arch === 'batchtopk';
   if (problems.length > 0) throw new InputError(`invalid training config${plan.method === 'expanded' ? ` (expanded: ${plan.members}× latents${usesK ? ' and k' : ''})` : ''}: ${problems.join('; ')}`);
   const seeds = plan.seeds;
