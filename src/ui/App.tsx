@@ -1,6 +1,7 @@
 // The page: what this is, the WebGPU note, the dataset picker with its card (DatasetPanel.tsx), the
 // train panel (TrainPanel.tsx), progress (with the boosting stage), the live plots (Plots.tsx), the metrics,
-// export (ExportPanel.tsx), the runs of the session side by side with their Pareto plot (RunsPanel.tsx),
+// export (ExportPanel.tsx), the SGD vs PAM-SGD A/B and its sweeps (ComparePanel.tsx), the runs of the
+// session side by side with their Pareto plot (RunsPanel.tsx),
 // ensembles: metric-vs-J curves, member views, downstream tasks (EnsemblePanel.tsx), and the feature
 // inspector (FeaturePanel.tsx); the experiment is synced with the URL hash (urlState.ts). Reads the store
 // (src/ui/store.ts); sees the engine only through it.
@@ -9,6 +10,7 @@
 import { useEffect, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import type { Snapshot } from '../engine/api.ts';
+import { ComparePanel } from './ComparePanel.tsx';
 import { DatasetPanel } from './DatasetPanel.tsx';
 import { EnsemblePanel } from './EnsemblePanel.tsx';
 import { ExportPanel } from './ExportPanel.tsx';
@@ -46,6 +48,7 @@ export function App({ store }: { store: AppStore }) {
       <LivePlots store={store} />
       <Metrics store={store} />
       <ExportPanel store={store} />
+      <ComparePanel store={store} />
       <RunsPanel store={store} />
       <EnsemblePanel store={store} />
       <FeaturePanel store={store} />
