@@ -1,6 +1,7 @@
 // `sae-workbench eval`: evaluates any SAELens folder (ours or not) on a dataset and reports JSON. Node only.
-// Every metric is finite by definition (0 where undefined), so a non-finite one is a float32 overflow of
-// the file's weights or the data: refused (exit 2) naming the file and the largest values, never reported as null.
+// Every metric is finite by definition (0 where undefined), so one that is not (or is past float32's range)
+// is an overflow of the file's weights or the data: refused (exit 2) naming the file and the largest values,
+// never reported as null.
 
 import { join } from 'node:path';
 import { InputError } from '../core/errors.ts';
@@ -48,13 +49,14 @@ const maxAbs = (a: Float32Array): number => a.reduce((m, v) => Math.max(m, Math.
 /** Refuses a report with a non-finite metric: names the weights file, the metrics, and the largest weight and input. */
 function checkFinite(report: EvalReport, sae: Sae, x: Float32Array, file: string, spec: string): void {
   const scalars: Record<string, number> = { ...report.metrics, ...(report.recovery ?? {}) };
-  const bad = Object.keys(scalars).filter((k) => !Number.isFinite(scalars[k]));
+  // Past float32's range counts too: the tensors are f32, so such a metric is an overflow summed in f64.
+  const bad = Object.keys(scalars).filter((k) => !Number.isFinite(Math.fround(scalars[k])));
   if (bad.length === 0) return;
   // SAELens names, as in the file.
   const tensors: [string, Float32Array][] = [['W_enc', sae.wEnc], ['b_enc', sae.bEnc], ['W_dec', sae.wDec], ['b_dec', sae.bDec], ['log threshold', sae.logThreshold]];
   const [name, largest] = tensors.map(([n, a]): [string, number] => [n, maxAbs(a)]).reduce((a, b) => (b[1] > a[1] ? b : a));
   throw new InputError(
-    `${file}: evaluating it on ${spec} overflows float32 (${bad.join(', ')} not finite): its largest weight is |${name}| = ${largest.toExponential(2)} ` +
+    `${file}: evaluating it on ${spec} overflows float32 (${bad.join(', ')} not finite in float32): its largest weight is |${name}| = ${largest.toExponential(2)} ` +
       `and the data's largest |x| is ${maxAbs(x).toExponential(2)} (float32 ends at 3.4e38): check that the file holds a trained SAE, or rescale the data`,
   );
 }
