@@ -158,9 +158,11 @@ function paretoFigure(runs: RunRecord[]): { data: PlotObject[]; layout: PlotObje
       customdata: shown.map((r) => r.run),
       type: 'scatter',
       mode: 'markers+text',
+      // A comparison adds a dozen runs at once: theirs are diamonds named on hover only, or the labels pile up.
+      texttemplate: shown.map((r) => (r.ab ? '' : '%{text}')),
       textposition: 'top center',
       textfont: { size: 10 },
-      marker: { size: 9, color: '#2f5fd0' },
+      marker: { size: 9, color: '#2f5fd0', symbol: shown.map((r) => (r.ab ? 'diamond' : 'circle')) },
       name: 'runs',
       hovertemplate: '%{text}<br>L0 %{x:.2f} · explained variance %{y:.3f}<extra></extra>',
     },
