@@ -25,7 +25,7 @@ import { createProgress } from './progress.ts';
  * The trainer factory of this process: Dawn's GPU unless --backend cpu (then WebGPU is not even loaded),
  * and the backend a run of `config` gets — by the one policy of src/engine/training/backend.ts.
  */
-export async function openTraining(requested: BackendRequest, config: Partial<TrainConfig>): Promise<{ factory: TrainerFactory; backend: BackendInfo }> {
+export async function openTraining(requested: BackendRequest, config: Partial<TrainConfig>, saes = 1): Promise<{ factory: TrainerFactory; backend: BackendInfo }> {
   let gpu: GPU | null = null;
   let why = 'WebGPU was not loaded (--backend cpu)';
   if (requested !== 'cpu') {
@@ -36,7 +36,7 @@ export async function openTraining(requested: BackendRequest, config: Partial<Tr
     }
   }
   const factory = createTrainerFactory(gpu, why);
-  return { factory, backend: await factory.backend(requested, config) };
+  return { factory, backend: await factory.backend(requested, config, saes) };
 }
 
 /** Work per chunk of the CLI's run loop. */

@@ -110,7 +110,7 @@ export async function runEnsemble(f: Flags): Promise<Record<string, unknown>> {
   const evalFraction = num(f, 'eval-fraction');
   if (evalFraction !== undefined && evalSpec) throw new InputError('--eval-fraction and --eval-data both say where the held-out rows are: give one');
   if (evalFraction !== undefined && !(evalFraction > 0 && evalFraction < 1)) throw new InputError(`--eval-fraction: expected a number strictly between 0 and 1 (0.2 holds out 20% of rows), got ${evalFraction}`);
-  const { factory, backend } = await openTraining(backendFlag(f), memberConfig);
+  const { factory, backend } = await openTraining(backendFlag(f), memberConfig, method === 'bagging' ? J : 1);
   try {
     const lmDevice = (): Promise<GPUDevice | null> => factory.hardwareDevice();
     const loaded = await loadData(dataSpec, { tensor: str(f, 'tensor'), shape: str(f, 'shape') }, lmDevice);
