@@ -36,7 +36,8 @@ import { loadData } from './data.ts';
 import { downstreamOf } from '../engine/ensemble/ensembleRun.ts';
 import { perRowFields, splitTrainEval } from '../core/data/preprocess.ts';
 import { readSaeFolder, writeSaeFolder } from './folder.ts';
-import { TRAIN_FLAGS, backendFlag, backendJson, configFromFlags } from './train.ts';
+import { TRAIN_FLAGS, backendFlag, backendJson, configFromFlags, withPreset } from './train.ts';
+import { PAM_PRESETS } from '../core/sae/pamPresets.ts';
 import { openTraining, trainPlan } from './engine.ts';
 
 /** The methods a CLI run trains ('single' is `sae-workbench train`). */
@@ -50,7 +51,7 @@ const SHARED_THRESHOLDS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
 
 const SHARED = [
   'data', 'tensor', 'shape', 'eval-data', 'eval-tensor', 'eval-shape', 'arch', 'trainer', 'latents', 'k', 'l1', 'steps', 'batch', 'lr', 'seed', 'backend',
-  'pam-order', 'prox-enc', 'prox-dec', 'ridge', 'updates-per-batch', 'pam-solve',
+  'pam-order', 'prox-enc', 'prox-dec', 'ridge', 'updates-per-batch', 'pam-solve', 'preset',
 ] as const;
 
 export const ENSEMBLE_FLAGS: Record<string, FlagSpec> = {
@@ -98,7 +99,9 @@ export async function runEnsemble(f: Flags): Promise<Record<string, unknown>> {
   const R = intInRange(f, 'repeats', 1, MAX_REPEATS, 1);
   const dataSpec = str(f, 'data');
   if (!dataSpec) throw new InputError('ensemble: --data SPEC is required (a .npy/.safetensors/raw f32 file, builtin:NAME or synthetic:PRESET[:SEED])');
-  const base = configFromFlags(f);
+  const flagged = configFromFlags(f);
+  const preset = oneOf(f, 'preset', PAM_PRESETS);
+  let base: Partial<TrainConfig> = preset ? { trainer: 'pam-sgd', ...flagged } : flagged;
   const seed0 = base.seed ?? DEFAULT_CONFIG.seed;
   const arch = base.arch ?? DEFAULT_CONFIG.arch;
   const usesK = arch === 'topk' || arch === 'batchtopk';
@@ -122,6 +125,7 @@ export async function runEnsemble(f: Flags): Promise<Record<string, unknown>> {
       throw new InputError(`--eval-data ${evalSpec}: dIn: expected ${data.dIn} (the training data's width), got ${evalData.dIn}`);
     }
     if (data.truth && evalSpec && !evalData.truth) evalData.truth = data.truth;
+    if (preset) base = withPreset(preset, flagged, data); // planOf reads it from here on
     // Every problem with the member config before any training, as the app's startRun checks it.
     const resolved = resolveConfig(checkPlan(planOf(0), data.dIn, data.rows), data.dIn);
     return await trainAndReport({ f, t0, method, J, R, dataSpec, evalSpec, evalFraction, split: split !== null, data, evalData, resolved, usesK, planOf, factory, backend });

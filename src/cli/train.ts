@@ -18,6 +18,8 @@ import { num, oneOf, str } from './args.ts';
 import { loadData } from './data.ts';
 import { writeSaeFolder } from './folder.ts';
 import { openTraining, trainPlan } from './engine.ts';
+import type { PamPreset } from '../core/sae/pamPresets.ts';
+import { PAM_PRESETS, PAM_PRESET_GAPS, PAM_PRESET_HELP, pamPreset } from '../core/sae/pamPresets.ts';
 import { evalReportJson } from './report.ts';
 
 export const TRAIN_FLAGS: Record<string, FlagSpec> = {
@@ -37,6 +39,7 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   'prox-dec': { kind: 'value', help: 'pam-sgd: decoder stay-close coefficient μ_dec = ν_dec (default 1e-3)' },
   ridge: { kind: 'value', help: 'pam-sgd: decoder ridge α = β (default 1e-6; > 0 keeps the solve definite with dead latents)' },
   'updates-per-batch': { kind: 'value', help: `pam-sgd: Adam updates of the encoder per batch, 1..${MAX_PAM_UPDATES_PER_BATCH} (default 1)` },
+  preset: { kind: 'value', help: `pam-sgd settings of: ${PAM_PRESETS.map((p) => `${p} (${PAM_PRESET_HELP[p]})`).join('; ')}. Explicit flags win. ${PAM_PRESET_GAPS}` },
   'pam-solve': { kind: 'value', help: `pam-sgd: ${PAM_SOLVES.join('|')}: the joint closed form of the paper, or the MNIST script's uncentred least squares (default exact)` },
   latents: { kind: 'value', help: 'number of latents dSae (default 64)' },
   k: { kind: 'value', help: 'active latents per token, topk/batchtopk (default 4)' },
@@ -107,7 +110,10 @@ export async function runTrain(f: Flags): Promise<Record<string, unknown>> {
   const t0 = performance.now();
   const dataSpec = str(f, 'data');
   if (!dataSpec) throw new InputError('train: --data SPEC is required (a .npy/.safetensors/raw f32 file or synthetic:PRESET[:SEED])');
-  const config = configFromFlags(f);
+  const flagged = configFromFlags(f);
+  const preset = oneOf(f, 'preset', PAM_PRESETS);
+  // A preset sets the trainer now (the backend depends on it) and its data-dependent values once the data is loaded.
+  let config: Partial<TrainConfig> = preset ? { trainer: 'pam-sgd', ...flagged } : flagged;
   const { factory, backend } = await openTraining(backendFlag(f), config);
   try {
     const lmDevice = (): Promise<GPUDevice | null> => factory.hardwareDevice();
@@ -118,6 +124,7 @@ export async function runTrain(f: Flags): Promise<Record<string, unknown>> {
       throw new InputError(`--eval-data ${evalSpec}: dIn: expected ${data.dIn} (the training data's width), got ${evalData.dIn}`);
     }
     if (data.truth && evalSpec && !evalData.truth) evalData.truth = data.truth;
+    if (preset) config = withPreset(preset, flagged, data);
 
     const quiet = f.get('quiet') === true;
     // One SAE is the plan of a 'single' run, exactly as the app's startRun makes it.
@@ -152,6 +159,7 @@ export async function runTrain(f: Flags): Promise<Record<string, unknown>> {
 
     return {
       command: 'train',
+      ...(preset ? { preset } : {}),
       config: c,
       backend: backendJson(backend),
       data: { spec: dataSpec, rows: data.rows, dIn: data.dIn },
@@ -170,6 +178,11 @@ export async function runTrain(f: Flags): Promise<Record<string, unknown>> {
   } finally {
     factory.dispose();
   }
+}
+
+/** A PAM-SGD preset's values for this data, under the flags given explicitly (they win). */
+export function withPreset(preset: PamPreset, flagged: Partial<TrainConfig>, data: { rows: number; dIn: number }): Partial<TrainConfig> {
+  return { ...pamPreset(preset, data.rows, data.dIn), ...flagged };
 }
 
 /** --backend as the engine's BackendRequest (default 'auto'). */

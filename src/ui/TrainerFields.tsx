@@ -5,6 +5,7 @@
 
 import { CONFIG_CHOICES, DEFAULT_CONFIG, PAM_ARCHS } from '../core/sae/config.ts';
 import { decoderSolveFlops } from '../core/sae/pam.ts';
+import { PAM_PRESET_GAPS, PAM_PRESET_HELP, PAM_PRESETS, pamPreset, type PamPreset } from '../core/sae/pamPresets.ts';
 import type { FieldSpec } from './ConfigField.tsx';
 import { NumberInput } from './ConfigField.tsx';
 import type { Draft } from './store/experiment.ts';
@@ -55,6 +56,26 @@ export function TrainerFields({ draft, setDraft, data }: { draft: Draft; setDraf
             <span className="formula">D = C·A⁻¹, A = (α+μ)I + Σzzᵀ/N − γ·z̄z̄ᵀ</span>. It trains {PAM_ARCHS.join(', ')} SAEs on the CPU reference.{' '}
             <span data-testid="pam-cost">{solveAdvice(draft, data)}</span>
           </p>
+          <label title={`Fills the PAM-SGD settings (and lr, batch, clipping) of a preset, converted to this dataset: ${PAM_PRESETS.map((p) => `${p}: ${PAM_PRESET_HELP[p]}`).join('. ')}. ${PAM_PRESET_GAPS}.`}>
+            preset
+            <select
+              data-testid="pam-preset"
+              value=""
+              disabled={!data}
+              onChange={(e) => {
+                const name = e.currentTarget.value as PamPreset;
+                if (data && name) setDraft(pamPreset(name, data.rows, data.dIn));
+              }}
+            >
+              <option value="">apply…</option>
+              {PAM_PRESETS.map((p) => (
+                <option key={p} value={p}>
+                  {p}
+                </option>
+              ))}
+            </select>
+            <small className="muted">paper or a script's settings</small>
+          </label>
           <label title="When the decoder solve runs in each epoch: after the encoder pass (the MNIST script) or before it (the LLM script)">
             solve order
             <select data-testid="cfg-pamOrder" value={draft.pamOrder} onChange={(e) => setDraft({ pamOrder: e.currentTarget.value as Draft['pamOrder'] })}>

@@ -119,4 +119,16 @@ describe('sae-workbench train --trainer pam-sgd', () => {
     for (let d = 0; d < dIn; d++) gap = Math.max(gap, Math.abs(solS[m.dSae * dIn + d] - sgd.bDec[d]));
     expect(gap / scale).toBeGreaterThan(1e-2);
   });
+
+  it('--preset applies a script\'s settings converted to this data, explicit flags win, and the JSON names the preset', () => {
+    const r = spawnSync(process.execPath, [BIN, 'train', '--data', 'synthetic:small', '--preset', 'splinterp-llm', '--batch', '64', '--steps', '10', '--latents', '16', '--k', '2', '--backend', 'cpu', '--quiet'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const res = JSON.parse(r.stdout);
+    expect(res.preset).toBe('splinterp-llm');
+    // synthetic:small is 8192 rows of 16 dims: μ_enc = 16·1e-3, ridge 1e-10 / 8192; --batch 64 beats the preset's 256.
+    expect(res.config).toMatchObject({ trainer: 'pam-sgd', pamOrder: 'decoder-first', pamSolve: 'uncentred', pamProxEnc: 0.016, pamRidge: 1e-10 / 8192, lr: 1e-3, gradClipNorm: 1, batch: 64 });
+    const bad = spawnSync(process.execPath, [BIN, 'train', '--data', 'synthetic:small', '--preset', 'official', '--quiet'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--preset: expected one of paper, splinterp-mnist, splinterp-llm, got "official"/);
+  });
 });
