@@ -53,7 +53,7 @@ export function TrainerFields({ draft, setDraft, data }: { draft: Draft; setDraf
           <p className="wide muted trainer-help" data-testid="pam-help">
             PAM-SGD (Budd et al., SplInterp) alternates two blocks each epoch: Adam steps on the encoder, kept close to the encoder of the
             epoch start, and an exact least-squares solve of the decoder for the codes of all training rows,{' '}
-            <span className="formula">D = C·A⁻¹, A = (α+μ)I + Σzzᵀ/N − γ·z̄z̄ᵀ</span>. It trains {PAM_ARCHS.join(', ')} SAEs on the CPU reference.{' '}
+            <span className="formula">D = C·A⁻¹, A = (α+μ)I + Σzzᵀ/N − γ·z̄z̄ᵀ</span>. It trains {PAM_ARCHS.join(', ')} SAEs on the CPU reference, and TopK with one SAE per run on a hardware GPU.{' '}
             <span data-testid="pam-cost">{solveAdvice(draft, data)}</span>
           </p>
           <label title={`Fills the PAM-SGD settings (and lr, batch, clipping) of a preset, converted to this dataset: ${PAM_PRESETS.map((p) => `${p}: ${PAM_PRESET_HELP[p]}`).join('. ')}. ${PAM_PRESET_GAPS}.`}>
