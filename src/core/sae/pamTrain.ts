@@ -40,7 +40,7 @@ import type { DecoderCoefficients } from './pam.ts';
 import { applyDecoderSolve, createDecoderStats, decoderObjective, solveDecoder } from './pam.ts';
 import { decode, encode } from './sae.ts';
 import type { StepStats, Trainer, TrainerOptions } from './train.ts';
-import { createBatchOrder, gatherRows, initSampleRows, INIT_SAMPLE_ROWS } from './train.ts';
+import { batchVariance, createBatchOrder, gatherRows, initSampleRows, INIT_SAMPLE_ROWS } from './train.ts';
 
 /** Rows per chunk of the decoder solve's pass over the training set (the MNIST script's 1024). */
 export const PAM_SOLVE_CHUNK_ROWS = 1024;
@@ -230,10 +230,7 @@ export function createPamTrainer(data: Dataset, config: Partial<TrainConfig>, op
     const active = updateFiring(r.f, B, dSae, firingCounts, tokensSinceFired);
     const nDead = deadMask(tokensSinceFired, c.deadWindowTokens, dead);
 
-    const mu = new Float64Array(dIn);
-    for (let t = 0; t < B; t++) for (let d = 0; d < dIn; d++) mu[d] += x[t * dIn + d] / B;
-    let tv = 0;
-    for (let t = 0; t < B; t++) for (let d = 0; d < dIn; d++) tv += (x[t * dIn + d] - mu[d]) ** 2;
+    const tv = batchVariance(x, B, dIn);
     step += 1;
     if (c.pamOrder === 'encoder-first' && step % stepsPerEpoch === 0) solveDecoderNow();
     return {

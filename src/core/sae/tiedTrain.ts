@@ -24,7 +24,7 @@ import { lossAndGrads, zeroGrads } from './loss.ts';
 import { adamStep, clipGradNorm, createAdam } from './optim.ts';
 import { addPlainL1 } from './pamTrain.ts';
 import type { StepStats, Trainer, TrainerOptions } from './train.ts';
-import { createBatchOrder, gatherRows, initSampleRows, INIT_SAMPLE_ROWS } from './train.ts';
+import { batchVariance, createBatchOrder, gatherRows, initSampleRows, INIT_SAMPLE_ROWS } from './train.ts';
 
 /**
  * The loss of `sae` with tied weights (wDec must equal wEnc) on x ([rows, dIn], scaled space) and the
@@ -75,10 +75,7 @@ export function createTiedTrainer(data: Dataset, config: Partial<TrainConfig>, o
 
     const active = updateFiring(r.f, B, dSae, firingCounts, tokensSinceFired);
     const nDead = deadMask(tokensSinceFired, c.deadWindowTokens, dead);
-    const mu = new Float64Array(dIn);
-    for (let t = 0; t < B; t++) for (let d = 0; d < dIn; d++) mu[d] += x[t * dIn + d] / B;
-    let tv = 0;
-    for (let t = 0; t < B; t++) for (let d = 0; d < dIn; d++) tv += (x[t * dIn + d] - mu[d]) ** 2;
+    const tv = batchVariance(x, B, dIn);
     step += 1;
     return {
       step,

@@ -73,6 +73,18 @@ export function gatherRows(x: Float32Array, dIn: number, idx: Uint32Array, scale
   return out;
 }
 
+/**
+ * Σ_t ‖x_t − μ‖² over a batch x: [rows, dIn] (μ its mean, f64): the denominator of a step's explained
+ * variance, 1 − Σ‖x − x̂‖² / this. Shared by every core trainer so their StepStats mean the same.
+ */
+export function batchVariance(x: Float32Array, rows: number, dIn: number): number {
+  const mu = new Float64Array(dIn);
+  for (let t = 0; t < rows; t++) for (let d = 0; d < dIn; d++) mu[d] += x[t * dIn + d] / rows;
+  let tv = 0;
+  for (let t = 0; t < rows; t++) for (let d = 0; d < dIn; d++) tv += (x[t * dIn + d] - mu[d]) ** 2;
+  return tv;
+}
+
 export interface Trainer {
   readonly config: ResolvedConfig;
   /** The live parameters (mutated by each step). */
@@ -155,10 +167,7 @@ export function createTrainer(data: Dataset, config: Partial<TrainConfig>, opts:
     }
 
     // Batch explained variance around the batch mean.
-    const mu = new Float64Array(dIn);
-    for (let t = 0; t < B; t++) for (let d = 0; d < dIn; d++) mu[d] += x[t * dIn + d] / B;
-    let tv = 0;
-    for (let t = 0; t < B; t++) for (let d = 0; d < dIn; d++) tv += (x[t * dIn + d] - mu[d]) ** 2;
+    const tv = batchVariance(x, B, dIn);
     step += 1;
     return {
       step,
