@@ -16,6 +16,8 @@ const NULLABLE: readonly (keyof TrainConfig)[] = ['l1WarmupSteps', 'lr', 'lrWarm
 const CHOICES: Partial<Record<keyof TrainConfig, readonly string[]>> = CONFIG_CHOICES;
 /** Dataset ids a link may name: the catalog's built-ins and synthetic presets (uploads stay on their machine). */
 const SHAREABLE = /^(builtin|synthetic):[A-Za-z0-9._:-]+$/;
+/** Dataset ids of the user's own data (uploads, pasted text): a link names them but cannot carry them. */
+const LOCAL = /^(upload|text):.{1,300}$/;
 
 export function encodeHash(draft: Draft, defaults: Draft): string {
   const p = new URLSearchParams();
@@ -47,9 +49,12 @@ export function decodeHash(hash: string, defaults: Draft): { draft: Draft; error
   } catch (e) {
     return { draft: defaults, error: `the link's experiment (URL hash) could not be read (${String(e)}); using the defaults` };
   }
+  /** A dataset only the machine that loaded it has (an upload, pasted text): the other settings still apply. */
+  let local: string | null = null;
   for (const [key, raw] of params) {
     if (key === 'dataset') {
       if (SHAREABLE.test(raw)) draft.dataset = raw;
+      else if (LOCAL.test(raw)) local = raw;
       else problems.push(`dataset "${raw}" is not a built-in or synthetic id`);
     } else if (key === 'method') {
       if ((METHODS as readonly string[]).includes(raw)) method = raw as EnsembleMethodName;
@@ -82,5 +87,9 @@ export function decodeHash(hash: string, defaults: Draft): { draft: Draft; error
   else draft.ensemble = { method, members: members ?? 1 };
   if (problems.length === 0) problems.push(...ensembleProblems(draft as unknown as Draft));
   if (problems.length > 0) return { draft: defaults, error: `the link's experiment (URL hash) is not valid: ${problems.join('; ')}. Using the defaults.` };
+  if (local) {
+    const what = local.startsWith('upload:') ? `the file ${local.slice('upload:'.length).replace(/#.*/, '')}` : 'pasted text';
+    return { draft: draft as unknown as Draft, error: `the link's dataset was ${what}, which stays on the machine that loaded it: load it again (Dataset → upload or text). Every other setting of the link is applied.` };
+  }
   return { draft: draft as unknown as Draft, error: null };
 }

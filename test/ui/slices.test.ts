@@ -12,6 +12,7 @@ import { APP_PREPROCESS } from '../../src/ui/store/dataset.ts';
 import { DEFAULT_DRAFT } from '../../src/ui/store/experiment.ts';
 import { recordRun } from '../../src/ui/store/runs.ts';
 import { emptySeries, seriesAfter } from '../../src/ui/store/series.ts';
+import { decodeHash, encodeHash } from '../../src/ui/urlState.ts';
 
 const snap = (over: Partial<Snapshot>): Snapshot => ({
   run: 1,
@@ -109,5 +110,17 @@ describe('src/ui imports', () => {
     };
     for (const f of graph.keys()) if (!state.has(f)) visit(f, []);
     expect(cycles).toEqual([]);
+  });
+});
+
+describe('links (urlState)', () => {
+  it('a link whose dataset was an upload keeps every other setting and asks for the file again', () => {
+    const hash = encodeHash({ ...DEFAULT_DRAFT, dataset: 'upload:acts.npy', dSae: 48, trainer: 'pam-sgd' }, DEFAULT_DRAFT);
+    const { draft, error } = decodeHash(hash, DEFAULT_DRAFT);
+    expect(draft).toMatchObject({ dataset: DEFAULT_DRAFT.dataset, dSae: 48, trainer: 'pam-sgd' });
+    expect(error).toMatch(/the file acts\.npy, which stays on the machine that loaded it: load it again.*Every other setting of the link is applied/);
+    expect(decodeHash('#dataset=text:resid:3&k=3', DEFAULT_DRAFT)).toMatchObject({ draft: { k: 3 }, error: expect.stringMatching(/pasted text/) });
+    // Anything else still falls back to the defaults, saying why.
+    expect(decodeHash('#dataset=http://evil&k=3', DEFAULT_DRAFT)).toMatchObject({ draft: DEFAULT_DRAFT, error: expect.stringMatching(/not a built-in or synthetic id/) });
   });
 });
