@@ -17,6 +17,7 @@ import { ExportPanel } from './ExportPanel.tsx';
 import { FeaturePanel } from './FeaturePanel.tsx';
 import { LivePlots } from './Plots.tsx';
 import { RunsPanel } from './RunsPanel.tsx';
+import { StoragePanel } from './StoragePanel.tsx';
 import { DENSE_FORMULA, denseFraction } from '../core/sae/density.ts';
 import type { AppStore } from './store.ts';
 import { DEFAULT_DRAFT, type Draft } from './store/experiment.ts';
@@ -50,6 +51,7 @@ export function App({ store }: { store: AppStore }) {
       <ExportPanel store={store} />
       <ComparePanel store={store} />
       <RunsPanel store={store} />
+      <StoragePanel store={store} />
       <EnsemblePanel store={store} />
       <FeaturePanel store={store} />
     </main>

@@ -1,6 +1,7 @@
 // Runs side by side: every run of this session (store.runs: its experiment, steps, status and the metrics
 // of its last snapshot) in a table sortable by any column, a button per run that puts its experiment
-// back into the form (and so into the URL hash), and a Pareto plot of L0 (log x) against explained variance
+// back into the form (and so into the URL hash), a download of each saved run's zip (src/ui/persist/: runs
+// of earlier page loads come back from this browser's storage, numbered by their run id then), and a Pareto plot of L0 (log x) against explained variance
 // over the runs that stopped, finished or paused, with the Pareto front (lower L0, higher explained
 // variance) drawn as a line. store.runs changes on status changes and at most ~2 Hz, so this never
 // re-renders on every snapshot. Reads the store; imports plotly (through Plot.tsx) and React.
@@ -11,6 +12,8 @@ import { useStore } from 'zustand';
 import { Plot } from './Plot.tsx';
 import { DENSE_FORMULA } from '../core/sae/density.ts';
 import type { AppStore } from './store.ts';
+import { keyOf } from './persist/slice.ts';
+import { downloadZip } from './StoragePanel.tsx';
 import { abLabel, type RunRecord } from './store/runs.ts';
 
 /** The sparsity setting of a run: k for topk/batchtopk, λ for relu/jumprelu. */
@@ -18,10 +21,13 @@ export function sparsityOf(r: RunRecord): string {
   return r.draft.arch === 'topk' || r.draft.arch === 'batchtopk' ? `k=${r.draft.k}` : `λ=${r.draft.l1Coefficient}`;
 }
 
+/** A run's name in the table: its id, or for a run of an earlier page load its id then and when it was saved ("1 (saved 14:05)"). */
+export const runName = (r: RunRecord): string => (r.saved ? `${r.saved.run} (saved ${new Date(r.saved.savedAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })})` : String(r.run));
+
 /** A short label of a run's settings, e.g. "#3 topk dSae=64 k=4 seed 0". */
 export function labelOf(r: RunRecord): string {
   const ab = r.ab ? ` · ${r.ab.trainer} ${r.ab.fractionPercent}%, s=${r.ab.updatesPerBatch}` : '';
-  return `#${r.run} ${r.draft.arch} dSae=${r.draft.dSae} ${sparsityOf(r)} seed${r.seeds.length > 1 ? 's' : ''} ${r.seeds.join(',')}${ab}`;
+  return `#${runName(r)} ${r.draft.arch} dSae=${r.draft.dSae} ${sparsityOf(r)} seed${r.seeds.length > 1 ? 's' : ''} ${r.seeds.join(',')}${ab}`;
 }
 
 /** The runs on the Pareto plot: paused, finished or stopped, with metrics. */
@@ -61,7 +67,7 @@ const COLUMNS: Column[] = [
   { key: 'sparsity', label: 'k / λ', title: 'topk/batchtopk: k; relu/jumprelu: the sparsity coefficient λ', value: (r) => sparsityOf(r) },
   { key: 'seeds', label: 'seeds', title: 'Init seeds of the members (one SAE per seed)', value: (r) => r.seeds.join(',') },
   { key: 'step', label: 'steps', title: 'Steps done / planned', value: (r) => r.step },
-  { key: 'status', label: 'status', title: 'replaced: a later run started while it was active (it stopped there)', value: (r) => r.status },
+  { key: 'status', label: 'status', title: 'replaced: a later run started while it was active (it stopped there); interrupted: it was training when the page closed (resuming is not implemented yet)', value: (r) => r.status },
   { key: 'loss', label: 'loss', title: 'MSE + α·AuxK (+ λ·sparsity), last snapshot', value: (r) => r.metrics?.loss ?? null, format: num(4) },
   { key: 'mse', label: 'MSE', title: 'Σ_d (x − x̂)², mean over the batch, last snapshot', value: (r) => r.metrics?.mse ?? null, format: num(4) },
   { key: 'ev', label: 'expl. var.', title: '1 − Σ‖x − x̂‖² / Σ‖x − μ_batch‖², last snapshot', value: (r) => r.metrics?.explainedVariance ?? null, format: num(3) },
@@ -79,6 +85,9 @@ function compare(a: number | string | null, b: number | string | null): number {
 export function RunsPanel({ store }: { store: AppStore }) {
   const runs = useStore(store, (s) => s.runs);
   const restoreRun = useStore(store, (s) => s.restoreRun);
+  const storage = useStore(store, (s) => s.storage);
+  const savedArtifacts = useStore(store, (s) => s.savedArtifacts);
+  const zips = useMemo(() => new Set(storage.saved.filter((s) => s.zipBytes > 0).map((s) => s.key)), [storage.saved]);
   const [sort, setSort] = useState<{ key: string; desc: boolean }>({ key: 'run', desc: false });
   const sorted = useMemo(() => {
     const col = COLUMNS.find((c) => c.key === sort.key) ?? COLUMNS[0]!;
@@ -94,7 +103,7 @@ export function RunsPanel({ store }: { store: AppStore }) {
   if (runs.length === 0) return null;
   return (
     <section className="runs-panel" aria-label="Runs">
-      <h2>Runs of this session</h2>
+      <h2>Runs</h2>
       <div className="runs-scroll">
         <table className="runs-table" data-testid="runs-table">
           <thead>
@@ -115,7 +124,7 @@ export function RunsPanel({ store }: { store: AppStore }) {
               <tr key={r.run} data-testid="runs-row" data-run={r.run} className={`run-${r.status}`}>
                 {COLUMNS.map((c) => {
                   const v = c.value(r);
-                  const text = v === null ? '—' : typeof v === 'number' && c.format ? c.format(v) : c.key === 'step' ? `${v} / ${r.steps}` : String(v);
+                  const text = v === null ? '—' : c.key === 'run' ? runName(r) : typeof v === 'number' && c.format ? c.format(v) : c.key === 'step' ? `${v} / ${r.steps}` : String(v);
                   return (
                     <td key={c.key} data-col={c.key} className={typeof v === 'number' || v === null ? 'num' : ''}>
                       {text}
@@ -126,6 +135,11 @@ export function RunsPanel({ store }: { store: AppStore }) {
                   <button className="restore" data-testid="runs-restore" title={`Put run ${r.run}'s dataset, config and seeds into the form (and the URL)`} onClick={() => void restoreRun(r.run)}>
                     restore
                   </button>
+                  {zips.has(keyOf(storage.session, r)) && (
+                    <button className="restore" data-testid="runs-download" title={`Download run ${r.saved?.run ?? r.run}'s saved SAELens zip (member 0) from this browser's storage`} onClick={() => void savedArtifacts(keyOf(storage.session, r)).then(downloadZip)}>
+                      zip
+                    </button>
+                  )}
                 </td>
               </tr>
             ))}

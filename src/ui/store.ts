@@ -3,12 +3,15 @@
 // draft (the experiment being edited), dataset (the picker and the loaded dataset), run (the current run,
 // its controls and series), runs (every run of the session), inspector (the feature inspector), ensemble
 // (ensemble results by run id) and compare (the SGD vs PAM-SGD A/B); snapshots.ts routes the engine's
-// snapshots into them. The worker owns the training and dataset state. Actions set status, await the
+// snapshots into them. In a browser with IndexedDB, src/ui/persist/ saves the runs and restores them on
+// reload (its storage slice says what is kept); without IndexedDB (Node, private browsing) that is a no-op. The worker owns the training and dataset state. Actions set status, await the
 // workbench, and catch into `error`, `datasetError`, `inspectError`, `ensembleErrors` or `compareError`. Imports engine types, zustand, urlState.ts and the
 // slices; nothing under src/ui/store imports this file back.
 
 import { createStore } from 'zustand/vanilla';
 import type { Workbench } from '../engine/api.ts';
+import { createKeeper, createStorageSlice } from './persist/slice.ts';
+import { attachPersistence } from './persist/sync.ts';
 import { createCompareSlice } from './store/compare.ts';
 import { createContext, message } from './store/context.ts';
 import { createDatasetSlice } from './store/dataset.ts';
@@ -31,6 +34,8 @@ export type { AppState, AppStore };
 export function createAppStore(workbench: Workbench, initial?: Draft): AppStore {
   const opened = initial ? { draft: initial, error: null } : typeof location !== 'undefined' ? decodeHash(location.hash, DEFAULT_DRAFT) : { draft: DEFAULT_DRAFT, error: null };
   const ctx = createContext(workbench);
+  const idb = typeof indexedDB !== 'undefined' ? indexedDB : null;
+  const keeper = createKeeper(typeof navigator !== 'undefined' && navigator.storage ? navigator.storage : null);
   const store = createStore<AppState>()((set, get) => ({
     ...createDraftSlice(opened)(set, get),
     ...createDatasetSlice(ctx, opened.draft.dataset)(set, get),
@@ -39,6 +44,7 @@ export function createAppStore(workbench: Workbench, initial?: Draft): AppStore 
     ...createInspectorSlice(ctx)(set, get),
     ...createEnsembleSlice(ctx)(set, get),
     ...createCompareSlice(ctx)(set, get),
+    ...createStorageSlice(keeper, idb !== null)(set, get),
   }));
   const set = store.setState;
   void workbench.onSnapshot(snapshotListener(store, ctx.book));
@@ -50,6 +56,10 @@ export function createAppStore(workbench: Workbench, initial?: Draft): AppStore 
     (catalog) => set({ catalog }),
     (e: unknown) => set({ datasetError: `the dataset catalog did not load: ${message(e)}` }),
   );
+  if (idb) {
+    const persist = keeper.manager ? () => navigator.storage.persist() : undefined;
+    void attachPersistence(store, { factory: idb, keeper, exportZip: (member) => workbench.exportZip(member), persist });
+  }
   void store.getState().loadChoice(); // the default dataset, so one click on Train trains on it
   return store;
 }

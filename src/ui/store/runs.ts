@@ -15,8 +15,11 @@ import type { Draft } from './experiment.ts';
 /** A run's entry in `runs` is replaced at most this often while its status stays the same. */
 const RUNS_UPDATE_MS = 500;
 
-/** A run's status as the runs table shows it: 'replaced' when a later run started while it was active. */
-export type RunRecordStatus = RunStatus | 'replaced';
+/**
+ * A run's status as the runs table shows it: 'replaced' when a later run started while it was active;
+ * 'interrupted' when it was saved while training or paused and the page closed (src/ui/persist/).
+ */
+export type RunRecordStatus = RunStatus | 'replaced' | 'interrupted';
 
 /** The metrics of a run's last snapshot (denseFraction: from its last density, null before the first). */
 export interface RunMetrics {
@@ -42,6 +45,8 @@ export interface RunRecord {
   metrics: RunMetrics | null;
   /** A run of a trainer comparison (compare.ts): which trainer, at which training fraction and updates per batch; its metrics are its final held-out point. */
   ab?: RunAb;
+  /** A run of an earlier page load, restored from this browser's storage (src/ui/persist/): its storage key, its run id then (its `run` here is negative) and when it was first saved (ms since 1970). */
+  saved?: { key: string; run: number; savedAt: number };
 }
 
 /** Where an A/B run sits in its comparison. */

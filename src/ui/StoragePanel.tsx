@@ -1,0 +1,99 @@
+// What this browser keeps (src/ui/persist/): each saved run with its status and size, a delete button
+// per run and delete-all, the quota (navigator.storage.estimate) and whether storage is persistent, and a
+// one-line message when saving is off (no IndexedDB: private browsing) or failed (a full quota). What a
+// reload restores and what it does not is said here. Reads the store's storage slice; imports React.
+
+import { useStore } from 'zustand';
+import type { AppStore } from './store.ts';
+import type { RunArtifacts } from './persist/db.ts';
+
+/** "1.2 MB": bytes in decimal units, as browsers report quota. */
+export function formatBytes(n: number): string {
+  if (n < 1000) return `${n} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = n / 1000;
+  let u = 0;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return `${v < 10 ? v.toFixed(1) : v.toFixed(0)} ${units[u]}`;
+}
+
+/** Saves a saved run's zip as a download (false when none is kept). */
+export function downloadZip(a: RunArtifacts | null): boolean {
+  if (!a?.zip) return false;
+  const url = URL.createObjectURL(new Blob([new Uint8Array(a.zip)], { type: 'application/zip' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = a.zipName ?? 'sae.zip';
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  return true;
+}
+
+export function StoragePanel({ store }: { store: AppStore }) {
+  const storage = useStore(store, (s) => s.storage);
+  const deleteSaved = useStore(store, (s) => s.deleteSaved);
+  const deleteAllSaved = useStore(store, (s) => s.deleteAllSaved);
+  const total = storage.saved.reduce((a, s) => a + s.sizeBytes, 0);
+  return (
+    <section className="storage-panel" aria-label="Saved in this browser" data-testid="storage-panel">
+      <h2>Saved in this browser</h2>
+      <p className="hint">
+        Every run's settings, seeds, status and metrics are saved here as it trains; a finished or stopped run also keeps member 0's SAELens zip and its loss curve. After a reload the runs table shows them again (a run that was training shows <em>interrupted</em>) and each saved zip downloads from its row. Not restored yet: resuming an interrupted run from a checkpoint, the inspector, the live plots.
+      </p>
+      {storage.message && (
+        <p className="storage-message" role="alert" data-testid="storage-message">
+          {storage.message}
+        </p>
+      )}
+      <p className="storage-quota" data-testid="storage-quota">
+        {storage.mode === 'off'
+          ? 'Saving is off.'
+          : `${storage.saved.length} run${storage.saved.length === 1 ? '' : 's'} kept, ${formatBytes(total)}` +
+            (storage.usageBytes !== null && storage.quotaBytes !== null ? ` · this site uses ${formatBytes(storage.usageBytes)} of ${formatBytes(storage.quotaBytes)} allowed` : '') +
+            (storage.persisted === null ? '' : storage.persisted ? ' · persistent (the browser will not evict it)' : ' · best effort (the browser may evict it under storage pressure)')}
+      </p>
+      {storage.saved.length > 0 && (
+        <table className="storage-table">
+          <thead>
+            <tr>
+              <th>run</th>
+              <th>dataset</th>
+              <th>status</th>
+              <th>saved</th>
+              <th className="num">zip</th>
+              <th className="num">size</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {storage.saved.map((s) => (
+              <tr key={s.key} data-testid="storage-row" data-key={s.key}>
+                <td>#{s.record.saved?.run ?? s.record.run}</td>
+                <td>{s.record.draft.dataset}</td>
+                <td>{s.record.status}</td>
+                <td>{new Date(s.savedAt).toLocaleString()}</td>
+                <td className="num">{s.zipBytes > 0 ? formatBytes(s.zipBytes) : '—'}</td>
+                <td className="num" data-testid="storage-size">
+                  {formatBytes(s.sizeBytes)}
+                </td>
+                <td>
+                  <button data-testid="storage-delete" title="Delete this saved run from the browser (its row from an earlier page load goes too)" onClick={() => void deleteSaved(s.key)}>
+                    delete
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {storage.saved.length > 0 && (
+        <button data-testid="storage-delete-all" title="Delete every saved run from this browser" onClick={() => void deleteAllSaved()}>
+          delete all saved runs
+        </button>
+      )}
+    </section>
+  );
+}

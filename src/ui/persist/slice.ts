@@ -1,0 +1,111 @@
+// The storage slice: what this browser keeps of the runs (src/ui/persist/db.ts) as the storage panel
+// shows it — the saved runs with their sizes, the quota, whether storage is persistent, and a one-line
+// message when saving is off or failed — and the actions on it (delete one, delete all, read a saved
+// run's zip and loss curve). The Keeper holds the open database (null until sync.ts opens it, and for
+// good when IndexedDB is missing or refuses: then every action is a no-op and the app works as before).
+// Imports db.ts and the store's types only.
+
+import type { GetState, SetState } from '../store/context.ts';
+import type { RunRecord, RunsSlice } from '../store/runs.ts';
+import type { RunArtifacts, RunStorage, SavedRun } from './db.ts';
+import { storageError } from './db.ts';
+
+/** What the slice and the sync share (not state: nothing renders from it). */
+export interface Keeper {
+  storage: RunStorage | null;
+  /** This page load's id: a run's storage key is `${session}-${run}`. */
+  session: string;
+  /** Keys the user deleted in this page load: never saved again. */
+  forgotten: Set<string>;
+  /** The browser's StorageManager (navigator.storage), when there is one. */
+  manager: Pick<StorageManager, 'estimate'> | null;
+}
+
+export const createKeeper = (manager: Keeper['manager'] = null): Keeper => ({ storage: null, session: Date.now().toString(36), forgotten: new Set(), manager });
+
+/** A run's storage key: its saved key when restored, else this page load's session and its run id. */
+export const keyOf = (session: string, r: Pick<RunRecord, 'run' | 'saved'>): string => r.saved?.key ?? `${session}-${r.run}`;
+
+export interface StorageInfo {
+  /** 'starting': opening the database; 'on': runs are saved as they change; 'off': nothing is saved (see message). */
+  mode: 'starting' | 'on' | 'off';
+  /** One line for the panel: why saving is off, or the last save that failed (a full quota) and what to do. */
+  message: string | null;
+  session: string;
+  /** Every saved run, oldest first, with its sizes. */
+  saved: SavedRun[];
+  usageBytes: number | null;
+  quotaBytes: number | null;
+  /** navigator.storage.persist()'s answer: true when the browser will not evict the saved runs under pressure. */
+  persisted: boolean | null;
+}
+
+export interface StorageSlice {
+  storage: StorageInfo;
+  /** Deletes saved run `key` (and its row, when it came from an earlier page load). */
+  deleteSaved(key: string): Promise<void>;
+  /** Deletes every saved run (and the rows of earlier page loads). */
+  deleteAllSaved(): Promise<void>;
+  /** A saved run's zip and loss curve (null: none kept, or storage is off). */
+  savedArtifacts(key: string): Promise<RunArtifacts | null>;
+  /** Re-reads the saved runs and the quota into `storage`. */
+  refreshStorage(): Promise<void>;
+}
+
+type Reads = StorageSlice & Pick<RunsSlice, 'runs'>;
+
+export const createStorageSlice =
+  (keeper: Keeper, available: boolean) =>
+  (set: SetState<Reads>, get: GetState<Reads>): StorageSlice => {
+    const patch = (p: Partial<StorageInfo>): void => set({ storage: { ...get().storage, ...p } });
+    const attempt = async (what: string, fn: (s: RunStorage) => Promise<void>): Promise<void> => {
+      const s = keeper.storage;
+      if (!s) return;
+      try {
+        await fn(s);
+      } catch (e) {
+        patch({ message: storageError(e, what).message });
+      }
+    };
+    const refreshStorage = (): Promise<void> =>
+      attempt('could not list the saved runs', async (s) => {
+        const saved = await s.list();
+        const est = await keeper.manager?.estimate().catch(() => null);
+        patch({ saved, usageBytes: est?.usage ?? null, quotaBytes: est?.quota ?? null });
+      });
+    return {
+      storage: {
+        mode: available ? 'starting' : 'off',
+        message: available ? null : 'IndexedDB is not available here (private browsing, or blocked site data): runs are kept for this page load only',
+        session: keeper.session,
+        saved: [],
+        usageBytes: null,
+        quotaBytes: null,
+        persisted: null,
+      },
+      deleteSaved: (key) =>
+        attempt('could not delete a saved run', async (s) => {
+          keeper.forgotten.add(key);
+          await s.delete(key);
+          set({ runs: get().runs.filter((r) => r.saved?.key !== key) });
+          patch({ message: null });
+          await refreshStorage();
+        }),
+      deleteAllSaved: () =>
+        attempt('could not delete the saved runs', async (s) => {
+          for (const r of get().storage.saved) keeper.forgotten.add(r.key);
+          await s.clear();
+          set({ runs: get().runs.filter((r) => !r.saved) });
+          patch({ message: null });
+          await refreshStorage();
+        }),
+      savedArtifacts: async (key) => {
+        let out: RunArtifacts | null = null;
+        await attempt('could not read a saved run', async (s) => {
+          out = await s.artifacts(key);
+        });
+        return out;
+      },
+      refreshStorage,
+    };
+  };

@@ -1,0 +1,95 @@
+// Runs that survive a reload, end to end in headless chromium (test/e2e/harness.ts): a short run on
+// synthetic:small trained from the form to 'done' is saved in IndexedDB with its zip; after a reload the
+// runs table shows its row again (from storage), its zip downloads from that row, and the storage panel
+// lists it with a size and the quota; a reload in the middle of a run brings that run back 'interrupted'
+// (no zip); deleting one saved run and then all of them removes their rows. No console error, page error
+// or outside request at any point. Saves docs/screenshots/storage.png.
+// Needs /usr/bin/chromium (or CHROMIUM=path); never `npx playwright install`.
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SHOTS, startApp, type AppSession } from './harness.ts';
+
+let app: AppSession | undefined;
+let page: Page;
+const problems: string[] = [];
+let phase = 'load';
+const t0 = Date.now();
+const log = (msg: string): void => console.log(`[e2e persist ${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
+let setupError: Error | null = null;
+
+describe('runs saved in the browser', () => {
+  beforeAll(async () => {
+    try {
+      app = await startApp({ width: 1280, height: 900 }, log, problems, () => phase);
+      page = app.page;
+    } catch (e) {
+      setupError = e instanceof Error ? e : new Error(String(e));
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('a finished run comes back after a reload, with its zip and its size in the storage panel', async () => {
+    if (setupError) throw new Error(`e2e setup failed: ${setupError.message}`);
+    const waitFor = app!.waitFor;
+    await page.goto(`${app!.url}#dataset=synthetic:small`);
+    await waitFor('synthetic:small loads', `/^synthetic:small/.test(document.querySelector('.train-panel .dataset-id')?.textContent ?? '') && !!document.querySelector('[data-testid=dataset-card] h2')`, 60_000);
+    await waitFor('storage is on', `/0 runs kept/.test(document.querySelector('[data-testid=storage-quota]')?.textContent ?? '')`, 30_000);
+    phase = 'train';
+    for (const [k, v] of [['dSae', 16], ['k', 2], ['batch', 32], ['steps', 60]] as const) await app!.setField(k, v);
+    await page.getByTestId('train-start').click();
+    await waitFor('the run finishes', `document.querySelector('[data-testid=train-status]')?.textContent?.includes('done')`, 120_000);
+    await waitFor('the run is saved with its zip', `[...document.querySelectorAll('[data-testid=storage-row]')].some((r) => r.querySelector('td:nth-child(3)')?.textContent === 'done' && !/—/.test(r.querySelector('td:nth-child(5)')?.textContent ?? '—'))`, 30_000);
+
+    phase = 'reload';
+    await page.reload();
+    await waitFor('the saved run is back in the runs table', `document.querySelectorAll('[data-testid=runs-row]').length === 1`, 30_000);
+    const row = page.getByTestId('runs-row');
+    expect(await row.locator('td[data-col=run]').innerText()).toMatch(/^1 \(saved \d\d:\d\d/);
+    expect(await row.locator('td[data-col=status]').innerText()).toBe('done');
+    expect(await row.locator('td[data-col=dataset]').innerText()).toMatch(/^synthetic:small/);
+    expect(await row.locator('td[data-col=step]').innerText()).toBe('60 / 60');
+    const storageRows = page.getByTestId('storage-row');
+    await waitFor('the storage panel lists it', `document.querySelectorAll('[data-testid=storage-row]').length === 1`, 30_000);
+    const size = await storageRows.getByTestId('storage-size').innerText();
+    expect(size, 'a size in kB').toMatch(/^\d+(\.\d)? kB$/);
+    expect(await page.getByTestId('storage-quota').innerText()).toMatch(/^1 run kept, [\d.]+ kB · this site uses .* of .* allowed/);
+    expect(await page.getByTestId('storage-message').count(), 'no storage message').toBe(0);
+
+    phase = 'download';
+    const [download] = await Promise.all([page.waitForEvent('download'), row.getByTestId('runs-download').click()]);
+    expect(download.suggestedFilename()).toMatch(/\.zip$/);
+    log(`saved zip ${download.suggestedFilename()}, kept ${size}`);
+    expect(problems).toEqual([]);
+  }, 300_000);
+
+  it('a reload in the middle of a run brings it back interrupted; delete and delete-all remove saved runs', async () => {
+    if (setupError) throw new Error(`e2e setup failed: ${setupError.message}`);
+    const waitFor = app!.waitFor;
+    phase = 'long run';
+    await app!.setField('steps', 100_000);
+    await page.getByTestId('train-start').click();
+    await waitFor('the running run is saved', `[...document.querySelectorAll('[data-testid=storage-row]')].some((r) => r.querySelector('td:nth-child(3)')?.textContent === 'training')`, 60_000);
+    phase = 'reload mid-run';
+    await page.reload();
+    await waitFor('both saved runs are back', `document.querySelectorAll('[data-testid=runs-row]').length === 2`, 30_000);
+    const rows = page.getByTestId('runs-row');
+    expect(await rows.locator('td[data-col=status]').allInnerTexts()).toEqual(['done', 'interrupted']);
+    expect(Number((await rows.nth(1).locator('td[data-col=step]').innerText()).split(' / ')[0]), 'steps done before the reload').toBeGreaterThan(0);
+    expect(await rows.nth(0).getByTestId('runs-download').count(), 'the finished run has a zip').toBe(1);
+    expect(await rows.nth(1).getByTestId('runs-download').count(), 'the interrupted run has none').toBe(0);
+    await waitFor('the storage panel lists both', `document.querySelectorAll('[data-testid=storage-row]').length === 2`, 30_000);
+    await page.getByTestId('storage-panel').scrollIntoViewIfNeeded();
+    await page.getByTestId('storage-panel').screenshot({ path: join(SHOTS, 'storage.png') });
+
+    phase = 'delete';
+    await page.getByTestId('storage-row').nth(1).getByTestId('storage-delete').click();
+    await waitFor('the interrupted run is gone', `document.querySelectorAll('[data-testid=runs-row]').length === 1 && document.querySelectorAll('[data-testid=storage-row]').length === 1`, 30_000);
+    await page.getByTestId('storage-delete-all').click();
+    await waitFor('every saved run is gone', `document.querySelectorAll('[data-testid=runs-row]').length === 0 && document.querySelectorAll('[data-testid=storage-row]').length === 0`, 30_000);
+    expect(await page.getByTestId('storage-quota').innerText()).toMatch(/^0 runs kept/);
+    expect(problems).toEqual([]);
+  }, 300_000);
+});
