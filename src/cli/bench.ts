@@ -16,6 +16,7 @@ import type { TfjsPeer } from '../bench/tfjsPeer.ts';
 import { createTfjsPeer } from '../bench/tfjsPeer.ts';
 import type { FlagSpec, Flags } from './args.ts';
 import { str } from './args.ts';
+import { runSoak } from './soak.ts';
 
 export const BENCH_FLAGS: Record<string, FlagSpec> = {
   json: { kind: 'value', help: 'also write the JSON report to this file' },
@@ -23,6 +24,7 @@ export const BENCH_FLAGS: Record<string, FlagSpec> = {
   quick: { kind: 'switch', help: 'fewer shapes and repetitions (a smoke run)' },
   'no-tfjs': { kind: 'switch', help: 'skip the TensorFlow.js side' },
   quiet: { kind: 'switch', help: 'no progress or Markdown on stderr' },
+  soak: { kind: 'value', help: 'MINUTES: instead of timing kernels, the memory soak: train, pause, resume, stop, export, inspect, discard runs and reload datasets in a loop, sampling memory (run with NODE_OPTIONS=--expose-gc for GC-settled samples)' },
 };
 
 /** The limits TF.js's own backend registration asks for (the adapter's maxima), so it runs as it would alone. */
@@ -37,6 +39,7 @@ const TFJS_LIMITS = [
 
 /** Runs the bench; returns the JSON report text (for stdout) after writing --json / --markdown. */
 export async function runBench(f: Flags): Promise<string> {
+  if (f.has('soak')) return runSoak(f);
   const t0 = performance.now();
   const quick = f.get('quick') === true;
   const log = f.get('quiet') === true ? () => {} : (line: string) => process.stderr.write(`bench: ${line}\n`);
