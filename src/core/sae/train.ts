@@ -5,6 +5,7 @@
 import type { ResolvedConfig, TrainConfig } from './config.ts';
 import { DEFAULT_CONFIG, l1At, lrAt, resolveConfig, validateConfig } from './config.ts';
 import type { Dataset, Sae } from './types.ts';
+import { cloneSae } from './types.ts';
 import { InputError } from '../errors.ts';
 import { createRng, permutation } from '../math/random.ts';
 import { deadMask, updateFiring } from './firing.ts';
@@ -42,24 +43,49 @@ export interface StepStats {
 /** Seeded order of batches: an epoch is a permutation of the rows; batches run across epoch ends. */
 export interface BatchOrder {
   next(): Uint32Array; // [batch] row indices
+  /** Where the order is (checkpoint.ts): enough to rebuild it exactly with createBatchOrder(…, state). */
+  state(): BatchOrderState;
 }
 
-export function createBatchOrder(rows: number, batch: number, seed: number): BatchOrder {
+/**
+ * A batch order's position: its seed, how many epoch permutations it has drawn, and the next row's index in
+ * the current one. The RNG is not saved: the permutations are redrawn from the seed on restore, which costs
+ * O(rows·epochs) — less than the training already done over those epochs — and needs nothing from the RNG.
+ */
+export interface BatchOrderState {
+  rows: number;
+  batch: number;
+  seed: number;
+  /** Permutations drawn so far (≥ 1: the first is drawn at creation). */
+  epochs: number;
+  /** Index in the current permutation of the next row (0..rows). */
+  pos: number;
+}
+
+/** resume: a state from state() of an order with the same rows, batch and seed (the caller checks; see checkpoint.ts). */
+export function createBatchOrder(rows: number, batch: number, seed: number, resume?: BatchOrderState): BatchOrder {
   const rng = createRng(seed ^ 0x5bd1e995);
   let perm = permutation(rows, rng);
+  let epochs = 1;
   let pos = 0;
+  if (resume) {
+    for (; epochs < resume.epochs; epochs++) perm = permutation(rows, rng);
+    pos = resume.pos;
+  }
   return {
     next() {
       const out = new Uint32Array(batch);
       for (let b = 0; b < batch; b++) {
         if (pos === rows) {
           perm = permutation(rows, rng);
+          epochs++;
           pos = 0;
         }
         out[b] = perm[pos++];
       }
       return out;
     },
+    state: () => ({ rows, batch, seed, epochs, pos }),
   };
 }
 
@@ -99,6 +125,27 @@ export interface Trainer {
   trainStep(): StepStats;
 }
 
+/**
+ * Everything an SGD trainer needs to continue bit-identically (checkpoint.ts writes it to a file): the
+ * parameters, Adam, the firing statistics, BatchTopK's threshold state and the batch order's position.
+ */
+export interface TrainerState {
+  step: number;
+  sae: Sae;
+  adam: AdamState;
+  firingCounts: Float64Array;
+  tokensSinceFired: Float64Array;
+  /** batchtopk: the threshold EMA has its first value (before it, the next batch sets it outright). */
+  thresholdStarted: boolean;
+  order: BatchOrderState;
+}
+
+/** The SGD trainer (createTrainer): a Trainer whose state can be saved. PAM-SGD's is not one (yet). */
+export interface ResumableTrainer extends Trainer {
+  /** A copy of the state now: later steps do not change it. */
+  state(): TrainerState;
+}
+
 /** Rows used to set the input scale and bDec. */
 export const INIT_SAMPLE_ROWS = 4096;
 
@@ -110,10 +157,15 @@ export function initSampleRows(rows: number, dataSeed: number): Uint32Array {
 export interface TrainerOptions {
   /** Seed of the batch order; defaults to config.seed. Ensemble members share one order. */
   batchOrderSeed?: number;
+  /**
+   * Continue from this state (checkpoint.ts) instead of step 0: same data and config as the run that saved
+   * it (the checkpoint reader checks both and names what differs). SGD only: PAM-SGD ignores it.
+   */
+  resumeFrom?: TrainerState;
 }
 
 /** A trainer on `data` with `config` over DEFAULT_CONFIG. Throws InputError listing every config problem. */
-export function createTrainer(data: Dataset, config: Partial<TrainConfig>, opts: TrainerOptions = {}): Trainer {
+export function createTrainer(data: Dataset, config: Partial<TrainConfig>, opts: TrainerOptions = {}): ResumableTrainer {
   const full: TrainConfig = { ...DEFAULT_CONFIG, ...config };
   const problems = validateConfig(full, data.dIn, data.rows);
   if (problems.length > 0) throw new InputError(`invalid training config: ${problems.join('; ')}`);
@@ -129,7 +181,9 @@ export function createTrainer(data: Dataset, config: Partial<TrainConfig>, opts:
   const sampleIdx = initSampleRows(data.rows, dataSeed);
   const sae = initSae(c, dIn, gatherRows(data.x, dIn, sampleIdx), sampleRows);
 
-  const order = createBatchOrder(data.rows, c.batch, dataSeed);
+  const r0 = opts.resumeFrom;
+  if (r0) checkResumable(r0, c, data, dataSeed);
+  const order = createBatchOrder(data.rows, c.batch, dataSeed, r0?.order);
   const adam = createAdam(sae);
   const grads = zeroGrads(sae);
   const tokensSinceFired = new Float64Array(dSae);
@@ -137,6 +191,17 @@ export function createTrainer(data: Dataset, config: Partial<TrainConfig>, opts:
   const dead = new Uint8Array(dSae);
   let step = 0;
   let thresholdStarted = false;
+  if (r0) {
+    // The init above ran as for a fresh run (cheap, and keeps one code path); the saved state replaces it.
+    setParams(sae, r0.sae);
+    r0.adam.m.forEach((m, j) => adam.m[j].set(m));
+    r0.adam.v.forEach((v, j) => adam.v[j].set(v));
+    adam.t = r0.adam.t;
+    tokensSinceFired.set(r0.tokensSinceFired);
+    firingCounts.set(r0.firingCounts);
+    step = r0.step;
+    thresholdStarted = r0.thresholdStarted;
+  }
 
   const trainStep = (): StepStats => {
     const B = c.batch;
@@ -194,5 +259,40 @@ export function createTrainer(data: Dataset, config: Partial<TrainConfig>, opts:
     firingCounts,
     adam,
     trainStep,
+    state: () => ({
+      step,
+      sae: cloneSae(sae),
+      adam: { m: adam.m.map((a) => a.slice()), v: adam.v.map((a) => a.slice()), t: adam.t },
+      firingCounts: firingCounts.slice(),
+      tokensSinceFired: tokensSinceFired.slice(),
+      thresholdStarted,
+      order: order.state(),
+    }),
   };
+}
+
+/** Copies src's parameters into dst (same shape). */
+function setParams(dst: Sae, src: Sae): void {
+  dst.wEnc.set(src.wEnc);
+  dst.bEnc.set(src.bEnc);
+  dst.wDec.set(src.wDec);
+  dst.bDec.set(src.bDec);
+  dst.logThreshold.set(src.logThreshold);
+  dst.batchThreshold = src.batchThreshold;
+  dst.inputScale = src.inputScale;
+}
+
+/** Throws an InputError naming the first way `s` cannot continue a trainer of config `c` on `data` (the file reader checks first; this guards direct callers). */
+function checkResumable(s: TrainerState, c: ResolvedConfig, data: Dataset, seed: number): void {
+  const bad = (field: string, want: string | number, got: string | number): InputError =>
+    new InputError(`resumeFrom: ${field}: expected ${want}, got ${got}: resume with the data and config the state was saved from`);
+  const e = s.sae;
+  if (e.arch !== c.arch) throw bad('sae.arch', c.arch, e.arch);
+  if (e.dIn !== data.dIn) throw bad('sae.dIn', data.dIn, e.dIn);
+  if (e.dSae !== c.dSae) throw bad('sae.dSae', c.dSae, e.dSae);
+  if (s.order.rows !== data.rows) throw bad('order.rows', data.rows, s.order.rows);
+  if (s.order.batch !== c.batch) throw bad('order.batch', c.batch, s.order.batch);
+  if (s.order.seed !== seed) throw bad('order.seed', seed, s.order.seed);
+  if (!(s.order.epochs >= 1 && s.order.pos >= 0 && s.order.pos <= data.rows)) throw bad('order', `epochs ≥ 1, pos in [0, ${data.rows}]`, `epochs ${s.order.epochs}, pos ${s.order.pos}`);
+  if (s.step > c.steps) throw bad('step', `at most steps = ${c.steps}`, s.step);
 }
