@@ -80,6 +80,7 @@ export function connect(): WorkbenchConnection {
     resume: () => remote.resume(),
     stop: () => remote.stop(),
     step: (n) => remote.step(n),
+    checkpointRun: () => remote.checkpointRun(),
     exportRun: (member) => remote.exportRun(member),
     exportZip: (member) => remote.exportZip(member),
     catalog: () => remote.catalog(),

@@ -11,7 +11,7 @@ import type { CompareRequest, TrainerComparison } from './api/compare.ts';
 import type { CatalogEntry, DatasetInfo, DatasetRequest, RowInfo, UploadStart } from './api/datasets.ts';
 import type { DownstreamReport, DownstreamRequest, EnsembleEvaluation, EnsembleViews, EnsembleViewsRequest, EnsembleZip, LoadEnsembleRequest } from './api/ensembles.ts';
 import type { InspectRunRequest, LatentDetail, LatentDetailRequest, RunInspection } from './api/inspect.ts';
-import type { BackendInfo, RunExport, RunInfo, RunZip, SnapshotListener, StartRunRequest } from './api/runs.ts';
+import type { BackendInfo, RunCheckpoint, RunExport, RunInfo, RunZip, SnapshotListener, StartRunRequest } from './api/runs.ts';
 
 export type * from './api/runs.ts';
 export type * from './api/datasets.ts';
@@ -34,6 +34,12 @@ export interface Workbench {
    * without a run, or on n not an integer ≥ 1; does nothing to a run that is done, failed or lost.
    */
   step(n?: number): Promise<void>;
+  /**
+   * The current run's training state (parameters, Adam, firing statistics, batch order, step) as a file that
+   * startRun({ resumeFrom }) continues exactly. Rejects without a run, once its trainer is freed (done, error,
+   * lost), for boosting and for PAM-SGD (resume is SGD-only so far).
+   */
+  checkpointRun(): Promise<RunCheckpoint>;
   /** The SAE of member `member` (default 0) of the current or last run; the last good weights after a device loss. */
   exportRun(member?: number): Promise<RunExport>;
   /** exportRun's folder as one zip (built in the engine, src/core/formats/zip.ts). */

@@ -144,6 +144,7 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
     resume: () => serial(() => Promise.resolve(runs.resume())),
     stop: () => serial(() => runs.stop()),
     step: (n = 1) => serial(() => runs.step(n)),
+    checkpointRun: () => serial(() => runs.checkpoint()),
 
     exportRun: (member = 0) => serial(async () => (await exportOf(member)).e),
     exportZip: (member = 0) =>

@@ -43,7 +43,7 @@ export interface Checkpoint {
   order: BatchOrderState;
   /** The data it trained on: restoring on other data is refused by shape. */
   data: { name: string; rows: number; dIn: number };
-  /** How the members make a run (the engine's ensemble method; 'single' for one SAE). Boosting is not checkpointed yet. */
+  /** How the run was planned (the engine's ensemble method and J; expanded: J members in one SAE). Boosting is not checkpointed yet. */
   ensemble: { method: string; members: number };
   members: MemberState[];
 }
@@ -155,8 +155,8 @@ export function readCheckpoint(bytes: Uint8Array, source: string): Checkpoint {
   const e = obj(s.ensemble, 'state.ensemble');
   if (typeof e.method !== 'string') throw formatError(source, 'state.ensemble.method', 'a string', JSON.stringify(e.method) ?? 'nothing');
   const ensemble = { method: e.method, members: int(e, 'members', 'state.ensemble', 1) };
-  if (!Array.isArray(s.members) || s.members.length !== ensemble.members) {
-    throw formatError(source, 'state.members', `${ensemble.members} members (state.ensemble.members)`, Array.isArray(s.members) ? `${s.members.length}` : JSON.stringify(s.members) ?? 'nothing');
+  if (!Array.isArray(s.members) || s.members.length === 0) {
+    throw formatError(source, 'state.members', 'a non-empty array (one entry per SAE)', JSON.stringify(s.members) ?? 'nothing');
   }
   const used = new Set<string>();
   const tensor = (name: string, length: number): Float32Array => {

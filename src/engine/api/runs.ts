@@ -44,6 +44,21 @@ export interface StartRunRequest {
    * stages before it; Snapshot.stage says which. expanded: one SAE with J·dSae latents (and J·k for topk/batchtopk).
    */
   ensemble?: EnsembleSpec;
+  /**
+   * Continue a checkpoint (checkpointRun's bytes, or a `sae-workbench train --checkpoint` file) instead of
+   * starting at step 0: its config, seeds and ensemble are the run's; `config` may only raise `steps`, and any
+   * other field it sets must equal the checkpoint's. The dataset must be the one it trained on (same shape).
+   * SGD only so far; boosting is not checkpointed yet.
+   */
+  resumeFrom?: { file: Uint8Array | Blob; name?: string };
+}
+
+/** A run's training state at its current step, as a file (core/sae/checkpoint.ts: safetensors + JSON metadata). */
+export interface RunCheckpoint {
+  fileName: string;
+  bytes: Uint8Array;
+  /** The global step it was saved at. */
+  step: number;
 }
 
 /** How a run's members make one model. 'single': one SAE (a 1-member ensemble). Core's type (src/core/ensemble/ensemble.ts). */
@@ -81,6 +96,8 @@ export interface RunInfo {
   dataset: string;
   /** 'trained' here, or 'loaded' from an ensemble file (loadEnsemble; status 'done', no training). */
   origin: 'trained' | 'loaded';
+  /** A resumed run: the checkpoint it continued and its step. */
+  resumedFrom?: { fileName: string; step: number };
 }
 
 /** Metrics of one ensemble member (for a single SAE: the SAE). Definitions: src/core/sae/train.ts StepStats. */

@@ -14,7 +14,11 @@ import { InputError } from '../../core/errors.ts';
 import { DIVERGENCE_FIX, TrainingError, collapseMessage, createTailMeans, divergenceMessage, firstDivergence, nonFiniteTensor } from '../../core/sae/divergence.ts';
 import { logDensityOf } from '../../core/sae/metrics.ts';
 import type { StepStats } from '../../core/sae/train.ts';
-import type { CompareProgress, DatasetProgress, RunInfo, RunStatus, StartRunRequest } from '../api.ts';
+import type { CompareProgress, DatasetProgress, RunCheckpoint, RunInfo, RunStatus, StartRunRequest } from '../api.ts';
+import type { Checkpoint } from '../../core/sae/checkpoint.ts';
+import { readCheckpoint, resumeConfig, writeCheckpoint } from '../../core/sae/checkpoint.ts';
+import { ENSEMBLE_METHOD_NAMES } from '../../core/ensemble/ensemble.ts';
+import type { EnsemblePlan } from '../training/ensemblePlan.ts';
 import type { LoadedDataset } from '../data/datasets.ts';
 import type { RunWeights } from '../training/ensemblePlan.ts';
 import { checkPlan, planEnsemble } from '../training/ensemblePlan.ts';
@@ -65,6 +69,8 @@ export interface RunController {
   resume(): void;
   stop(): Promise<void>;
   step(n: number): Promise<void>;
+  /** The current run's checkpoint (between chunks: a CPU chunk is synchronous, so its state is one step's). */
+  checkpoint(): Promise<RunCheckpoint>;
   /** n fresh run ids in this session's numbering, for runs trained outside the controller (the A/B's: compare.ts). */
   reserveRunIds(n: number): number[];
   /** Every SAE of `r` now: read live (CPU, or GPU while it trains) or the last good weights. */
@@ -317,11 +323,12 @@ export function createRunController(deps: RunControllerDeps): RunController {
       // Everything that can be checked without a device is checked before the current run is touched.
       const loaded = await deps.datasetFor(req.dataset);
       const data = loaded.train;
-      const plan = planEnsemble(req);
+      const resumed = req.resumeFrom ? await readResume(req.resumeFrom, data, req.config) : null;
+      const plan = resumed ? resumed.plan : planEnsemble(req);
       const full = checkPlan(plan, data.dIn, data.rows);
       const backend = await factory.backend(req.backend ?? 'auto', full, plan.method === 'boosting' ? 1 : plan.seeds.length);
       await retire();
-      const trainer = await createEnsembleTrainer(plan, data, factory, backend.kind);
+      const trainer = await createEnsembleTrainer(plan, data, factory, backend.kind, resumed?.checkpoint);
       const info: RunInfo = {
         run: ++runCount,
         backend,
@@ -330,6 +337,7 @@ export function createRunController(deps: RunControllerDeps): RunController {
         ensemble: { method: plan.method, members: plan.members, saes: plan.seeds.length, latentsPerSae: trainer.config.dSae, stageSteps: trainer.stageSteps },
         dataset: req.dataset,
         origin: 'trained',
+        ...(resumed ? { resumedFrom: { fileName: resumed.fileName, step: resumed.checkpoint.step } } : {}),
       };
       const r: Run = {
         id: info.run,
@@ -338,7 +346,7 @@ export function createRunController(deps: RunControllerDeps): RunController {
         info,
         trainer,
         steps: trainer.steps,
-        step: 0,
+        step: trainer.step,
         status: 'idle',
         last: null,
         activeMs: 0,
@@ -404,6 +412,15 @@ export function createRunController(deps: RunControllerDeps): RunController {
       await r.loop;
     },
 
+    async checkpoint() {
+      const r = run;
+      if (!r) throw new InputError('checkpointRun: there is no run yet: start one with startRun');
+      if (!r.trainer?.live) throw new InputError(`checkpointRun: run ${r.id} has no live trainer (status ${r.status}): checkpoint a run while it trains or is paused; export its weights instead`);
+      const c = await r.trainer.checkpoint();
+      const step = r.trainer.stepOffset + c.step;
+      return { fileName: `run-${r.id}-step-${step}.ckpt.safetensors`, bytes: writeCheckpoint(c), step };
+    },
+
     async weightsOf(r, what) {
       let w: Weights | null = null;
       let source: 'live' | 'last-good' = 'live';
@@ -435,4 +452,15 @@ export function createRunController(deps: RunControllerDeps): RunController {
       return { w: runWeightsOf(r, tw), live };
     },
   };
+}
+
+/** A resume request's checkpoint, read and checked against `data`, and the plan it continues (its config, seeds, ensemble). */
+async function readResume(from: NonNullable<StartRunRequest['resumeFrom']>, data: { rows: number; dIn: number }, requested: StartRunRequest['config'] = {}): Promise<{ checkpoint: Checkpoint; plan: EnsemblePlan; fileName: string }> {
+  const fileName = from.name ?? (from.file instanceof Blob && 'name' in from.file && typeof from.file.name === 'string' ? from.file.name : 'checkpoint');
+  const bytes = from.file instanceof Uint8Array ? from.file : new Uint8Array(await from.file.arrayBuffer());
+  const checkpoint = readCheckpoint(bytes, fileName);
+  const method = ENSEMBLE_METHOD_NAMES.find((m) => m === checkpoint.ensemble.method);
+  if (!method || method === 'boosting') throw new InputError(`${fileName}: state.ensemble.method: expected single, bagging or expanded (boosting is not checkpointed yet), got ${JSON.stringify(checkpoint.ensemble.method)}`);
+  const config = resumeConfig(checkpoint, data, requested, fileName);
+  return { checkpoint, fileName, plan: { method, members: checkpoint.ensemble.members, config, seeds: checkpoint.members.map((m) => m.seed) } };
 }

@@ -10,11 +10,15 @@
 import { boostingResidual } from '../../core/ensemble/boosting.ts';
 import { finiteStep } from '../../core/sae/divergence.ts';
 import type { TrainConfig } from '../../core/sae/config.ts';
-import type { StepStats, Trainer } from '../../core/sae/train.ts';
+import type { Checkpoint } from '../../core/sae/checkpoint.ts';
+import { checkpointOf, restoreTrainers, resumeConfig } from '../../core/sae/checkpoint.ts';
+import type { ResumableTrainer, StepStats, Trainer } from '../../core/sae/train.ts';
 import type { TrainerOptions } from '../../core/sae/train.ts';
 import { createTrainer } from '../../core/sae/train.ts';
 import type { Dataset, Sae } from '../../core/sae/types.ts';
 import { cloneSae } from '../../core/sae/types.ts';
+import { PAM_SOLVE_CHUNK_ROWS } from '../../core/sae/pamTrain.ts';
+import { InputError } from '../../core/errors.ts';
 import type { MemberTrainer } from './memberTrainer.ts';
 
 /** A core trainer's constructor (createTrainer's signature). */
@@ -25,8 +29,17 @@ interface Finishing {
   /** Every decoder solve so far, in order (pamTrain.ts DecoderSolveRecord). */
   solves: readonly { step: number }[];
   solveDecoderNow(): unknown;
+  /** pamTrain.ts PamTrainer: the epoch-boundary solve left due by trainStep, advanced here in pieces. */
+  deferSolves: boolean;
+  readonly solveDue: boolean;
+  solveWork(budgetRows: number): boolean;
 }
 const finishing = (t: Trainer): t is Trainer & Finishing => 'solveDecoderNow' in t;
+/** SGD's trainer can save its state (checkpoint.ts); PAM-SGD's cannot yet. */
+const resumable = (t: Trainer): t is ResumableTrainer => 'state' in t && t.config.trainer === 'sgd';
+
+/** Rows of a PAM-SGD solve's statistics per piece between steps: one PAM_SOLVE_CHUNK_ROWS chunk (~10 ms at m = 1024, dIn = 512). */
+const SOLVE_PIECE_ROWS = PAM_SOLVE_CHUNK_ROWS;
 
 /** Copies src's parameters into dst (same shape): the kept copy is refreshed in place, never reallocated. */
 function copyInto(dst: Sae, src: Sae): void {
@@ -41,7 +54,8 @@ function copyInto(dst: Sae, src: Sae): void {
 
 /**
  * residualOf: frozen boosting stages; the members then train on the residual they leave of `data`
- * (core/ensemble/boosting.ts). make: the core trainer (default SGD's createTrainer).
+ * (core/ensemble/boosting.ts). make: the core trainer (default SGD's createTrainer). resumeFrom: continue
+ * this checkpoint (SGD only; checkpoint.ts checked it against `data` and the config) instead of starting at step 0.
  */
 export function createCpuTrainer(
   data: Dataset,
@@ -49,10 +63,18 @@ export function createCpuTrainer(
   seeds: readonly number[],
   residualOf: readonly Sae[] = [],
   make: CoreTrainerMaker = createTrainer,
+  resumeFrom?: Checkpoint,
 ): MemberTrainer {
   const input = residualOf.length > 0 ? boostingResidual(residualOf, data) : data;
-  const trainers: Trainer[] = seeds.map((seed) => make(input, { ...config, seed }, { batchOrderSeed: seeds[0] }));
+  if (resumeFrom && make !== createTrainer) throw new InputError(`resume: trainer ${String(config.trainer)}: resume is SGD-only so far: start a fresh run`);
+  const trainers: Trainer[] = resumeFrom
+    ? restoreTrainers(input, resumeFrom, resumeConfig(resumeFrom, input, config, 'resume'))
+    : seeds.map((seed) => make(input, { ...config, seed }, { batchOrderSeed: seeds[0] }));
   const first = trainers[0];
+  // PAM-SGD: the decoder solve (all training rows, then an m×m Cholesky) is advanced between steps in pieces of
+  // SOLVE_PIECE_ROWS rows, so a chunk stays near its time budget (the Cholesky is the one indivisible piece).
+  const solvers = trainers.filter(finishing);
+  for (const t of solvers) t.deferSolves = true;
   /** Member 0's solves already reported by drainSolves. */
   let reported = 0;
   /** Every member's parameters and firing counts before the step in flight (the last finite ones once diverged). */
@@ -72,7 +94,15 @@ export function createCpuTrainer(
       const out: StepStats[][] = trainers.map(() => []);
       const t0 = performance.now();
       let n = 0;
+      const due = (): Finishing[] => solvers.filter((t) => t.solveDue);
       do {
+        const solving = due();
+        if (solving.length > 0) {
+          // A piece of each member's due solve; the steps wait until the solves are done (same order as inline).
+          for (const t of solving) t.solveWork(SOLVE_PIECE_ROWS);
+          continue;
+        }
+        if (n >= maxSteps) break;
         trainers.forEach((t, j) => {
           copyInto(kept[j].sae, t.sae);
           kept[j].firingCounts.set(t.firingCounts);
@@ -81,13 +111,18 @@ export function createCpuTrainer(
         n++;
         // The chunk ends at the first bad step (it is returned, so the caller can name it).
         if (!out.every((m) => finiteStep(m[n - 1]))) diverged = first.step;
-      } while (diverged === null && n < maxSteps && performance.now() - t0 < budgetMs);
+      } while (diverged === null && performance.now() - t0 < budgetMs);
       return Promise.resolve(out);
     },
     readWeights() {
       // Once diverged, the live weights are not finite: the copy from before the bad step is what there is to keep.
       if (diverged !== null) return Promise.resolve(weightsOf(diverged - 1, kept.map((k) => cloneSae(k.sae)), kept.map((k) => k.firingCounts.slice())));
       return Promise.resolve(weightsOf(first.step, trainers.map((t) => cloneSae(t.sae)), trainers.map((t) => t.firingCounts.slice())));
+    },
+    checkpoint() {
+      if (diverged !== null) return Promise.reject(new InputError(`checkpoint: training diverged at step ${diverged}: there is no finite state to continue from (export the kept weights instead)`));
+      if (!trainers.every(resumable)) return Promise.reject(new InputError(`checkpoint: trainer ${first.config.trainer}: resume is SGD-only so far: train with trainer 'sgd' to checkpoint`));
+      return Promise.resolve(checkpointOf(trainers, seeds, input, seeds.length > 1 ? 'bagging' : 'single'));
     },
     finish() {
       // PAM-SGD: the decoder exact for the final encoder, unless the last step's solve already made it so.

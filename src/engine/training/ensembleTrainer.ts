@@ -6,6 +6,8 @@
 import type { ResolvedConfig } from '../../core/sae/config.ts';
 import type { StepStats } from '../../core/sae/train.ts';
 import type { Dataset, Sae } from '../../core/sae/types.ts';
+import type { Checkpoint } from '../../core/sae/checkpoint.ts';
+import { InputError } from '../../core/errors.ts';
 import type { BackendKind } from '../api.ts';
 import type { EnsemblePlan, RunWeights } from './ensemblePlan.ts';
 import type { TrainerFactory } from './factory.ts';
@@ -54,13 +56,20 @@ export interface EnsembleTrainer {
   onLost(listener: (info: LostInfo) => void): () => void;
   /** Frees the live trainer (GPU buffers); nothing more can be trained. Idempotent. */
   free(): void;
+  /** The run's state now, to continue it later exactly (core/sae/checkpoint.ts). Throws for boosting and PAM-SGD (not yet). */
+  checkpoint(): Promise<Checkpoint>;
 }
 
-/** Makes the run's trainer from its plan: the first (or only) member trainer is created now, on `backend`. */
-export async function createEnsembleTrainer(plan: EnsemblePlan, data: Dataset, factory: TrainerFactory, backend: BackendKind): Promise<EnsembleTrainer> {
+/**
+ * Makes the run's trainer from its plan: the first (or only) member trainer is created now, on `backend`.
+ * resumeFrom: continue this checkpoint (of a run with the same plan; boosting is refused, not yet).
+ */
+export async function createEnsembleTrainer(plan: EnsemblePlan, data: Dataset, factory: TrainerFactory, backend: BackendKind, resumeFrom?: Checkpoint): Promise<EnsembleTrainer> {
   const isBoosting = plan.method === 'boosting';
-  const make = (residualOf: Sae[], seeds: number[]): Promise<MemberTrainer> => factory.memberTrainer(backend, { data, config: plan.config, seeds, residualOf });
-  let live: MemberTrainer | null = await make([], isBoosting ? [plan.seeds[0]] : plan.seeds);
+  if (resumeFrom) checkResumePlan(plan, resumeFrom);
+  const make = (residualOf: Sae[], seeds: number[], from?: Checkpoint): Promise<MemberTrainer> =>
+    factory.memberTrainer(backend, { data, config: plan.config, seeds, residualOf, ...(from ? { resumeFrom: from } : {}) });
+  let live: MemberTrainer | null = await make([], isBoosting ? [plan.seeds[0]] : plan.seeds, resumeFrom);
   const config = live.config;
   const stageSteps = config.steps;
   const boosting: FrozenStages | null = isBoosting ? { stage: 0, frozen: [], frozenLast: [] } : null;
@@ -143,6 +152,13 @@ export async function createEnsembleTrainer(plan: EnsemblePlan, data: Dataset, f
       listeners.add(listener);
       return () => void listeners.delete(listener);
     },
+    async checkpoint() {
+      if (boosting) throw new InputError('checkpoint: boosting runs are not checkpointed yet (the frozen stages would have to travel too): checkpoint a single, bagging or expanded run');
+      if (!live) throw new InputError('checkpoint: the run has been freed (done, stopped, error or lost): checkpoint a run while it trains or is paused');
+      if (!live.checkpoint) throw new InputError(`checkpoint: trainer ${config.trainer}: resume is SGD-only so far: train with trainer 'sgd' to checkpoint`);
+      const c = await live.checkpoint();
+      return { ...c, ensemble: { method: plan.method, members: plan.members } };
+    },
     free() {
       if (!live) return;
       offLive();
@@ -151,4 +167,15 @@ export async function createEnsembleTrainer(plan: EnsemblePlan, data: Dataset, f
       listeners.clear();
     },
   };
+}
+
+/** Refuses a checkpoint that is not of this plan (method, members, seeds), naming what differs. */
+function checkResumePlan(plan: EnsemblePlan, c: Checkpoint): void {
+  if (plan.method === 'boosting') throw new InputError('resume: boosting runs are not checkpointed yet: resume a single, bagging or expanded run');
+  const seeds = c.members.map((m) => m.seed);
+  if (c.ensemble.method !== plan.method || seeds.length !== plan.seeds.length || seeds.some((s, j) => s !== plan.seeds[j])) {
+    throw new InputError(
+      `resume: the checkpoint is of a ${c.ensemble.method} run with seeds [${seeds.join(', ')}], the request a ${plan.method} run with seeds [${plan.seeds.join(', ')}]: resume with the checkpoint's ensemble and seeds`,
+    );
+  }
 }

@@ -10,6 +10,7 @@ import type { TrainConfig, TrainerName } from '../../core/sae/config.ts';
 import { DEFAULT_CONFIG } from '../../core/sae/config.ts';
 import { InputError } from '../../core/errors.ts';
 import type { Arch, Dataset, Sae } from '../../core/sae/types.ts';
+import type { Checkpoint } from '../../core/sae/checkpoint.ts';
 import { ARCHS } from '../../core/sae/types.ts';
 import type { BackendInfo, BackendKind, BackendRequest } from '../api.ts';
 import type { Probe } from './backend.ts';
@@ -38,6 +39,8 @@ export interface MemberTrainerRequest {
   seeds: readonly number[];
   /** Boosting: the frozen earlier stages; the members train on the residual they leave (seed-papers §2.4). */
   residualOf?: readonly Sae[];
+  /** Continue this checkpoint (SGD; checked against data and config by checkpoint.ts's resumeConfig) instead of starting at step 0. */
+  resumeFrom?: Checkpoint;
 }
 
 type Make<Ctx> = (req: MemberTrainerRequest, ctx: Ctx) => Promise<MemberTrainer>;
@@ -55,14 +58,14 @@ const TRAINER_TABLE: readonly TrainerEntry[] = [
   {
     family: 'sae',
     trainer: 'sgd',
-    cpu: (r) => Promise.resolve(createCpuTrainer(r.data, r.config, r.seeds, r.residualOf)),
-    webgpu: { archs: GPU_ARCHS, make: (r, gpu) => createWebGpuTrainer(r.data, r.config, r.seeds, gpu, r.residualOf) },
+    cpu: (r) => Promise.resolve(createCpuTrainer(r.data, r.config, r.seeds, r.residualOf, undefined, r.resumeFrom)),
+    webgpu: { archs: GPU_ARCHS, make: (r, gpu) => createWebGpuTrainer(r.data, r.config, r.seeds, gpu, r.residualOf, r.resumeFrom) },
   },
   {
     // PAM-SGD (SplInterp §3.6): Adam on the encoder, the decoder in closed form each epoch (src/core/sae/pamTrain.ts).
     family: 'sae',
     trainer: 'pam-sgd',
-    cpu: (r) => Promise.resolve(createCpuTrainer(r.data, r.config, r.seeds, r.residualOf, createPamTrainer)),
+    cpu: (r) => Promise.resolve(createCpuTrainer(r.data, r.config, r.seeds, r.residualOf, createPamTrainer, r.resumeFrom)),
     // TopK only (the GPU statistics read sparse codes) and one SAE per trainer (webgpuPamTrainer.ts refuses more).
     // The decoder solve has no member axis yet: one SAE at a time (bagging falls back to the CPU reference).
     webgpu: { archs: ENCODER_ONLY_ARCHS, maxSaes: 1, make: (r, gpu) => createWebGpuPamTrainer(r.data, r.config, r.seeds, gpu, r.residualOf) },
@@ -81,8 +84,19 @@ function entryFor(config: Partial<TrainConfig>): TrainerEntry {
   return e;
 }
 
+/**
+ * Why the WGSL engine cannot train this config whatever the trainer's coverage, or null. Signed top-K
+ * (topkSelect 'abs-signed', the SplInterp scripts' sparsifier, seed-papers §3.6) has no kernel: the GPU TopK
+ * plans keep the k largest z and apply ReLU. `auto` then falls back to the CPU reference saying so; `webgpu` is refused.
+ */
+export function gpuRefusal(config: Partial<TrainConfig>): string | null {
+  if ((config.arch ?? DEFAULT_CONFIG.arch) === 'topk' && (config.topkSelect ?? DEFAULT_CONFIG.topkSelect) === 'abs-signed')
+    return "does not run signed top-K (topkSelect abs-signed: the k largest |z|, no ReLU) yet: its TopK keeps the k largest z then applies ReLU (set topkSelect relu for the GPU)";
+  return null;
+}
+
 /** The architectures the WGSL engine trains with this config's trainer (empty: CPU only). */
-export const gpuArchsFor = (config: Partial<TrainConfig>): readonly Arch[] => entryFor(config).webgpu?.archs ?? [];
+export const gpuArchsFor = (config: Partial<TrainConfig>): readonly Arch[] => (gpuRefusal(config) !== null ? [] : (entryFor(config).webgpu?.archs ?? []));
 
 /**
  * One per Workbench or CLI process: the adapter probe (once), the backend choice for a config, a shared
@@ -112,14 +126,18 @@ export function createTrainerFactory(gpu: GPU | null | undefined, whyNone?: stri
       const arch = config.arch ?? DEFAULT_CONFIG.arch;
       const trainer = config.trainer ?? DEFAULT_CONFIG.trainer;
       const max = entryFor(config).webgpu?.maxSaes ?? Infinity;
-      const note = saes > max ? `trains ${trainer} ${max === 1 ? 'one SAE' : `${max} SAEs`} at a time (this run trains ${saes} together)` : undefined;
+      const refusal = gpuRefusal(config);
+      const note = refusal ?? (saes > max ? `trains ${trainer} ${max === 1 ? 'one SAE' : `${max} SAEs`} at a time (this run trains ${saes} together)` : undefined);
       return chooseBackend(requested, arch, await probe(), saes > max ? [] : gpuArchsFor(config), trainer, note);
     },
     async memberTrainer(backend, req) {
       const entry = entryFor(req.config);
       if (backend === 'cpu') return entry.cpu(req, null);
+      const refusal = gpuRefusal(req.config);
+      if (refusal !== null) throw new InputError(`backend 'webgpu': the WGSL engine ${refusal}: use backend 'cpu' or 'auto'`);
       const p = await probe();
       if (!entry.webgpu || !devices || !p.adapter) throw new InputError(`backend 'webgpu': ${p.adapter ? `the WGSL engine does not train this model` : p.why}: use backend 'cpu' or 'auto'`);
+      if (req.resumeFrom && entry.trainer !== 'sgd') throw new InputError(`resume: trainer ${entry.trainer}: resume is SGD-only so far: start a fresh run`);
       return entry.webgpu.make(req, { devices, adapterLimits: p.adapter.limits, isSoftware: p.isSoftware === true });
     },
     async hardwareDevice() {

@@ -7,6 +7,7 @@ import type { ResolvedConfig } from '../../core/sae/config.ts';
 import type { StepStats } from '../../core/sae/train.ts';
 import type { BackendKind } from '../api.ts';
 import type { Sae } from '../../core/sae/types.ts';
+import type { Checkpoint } from '../../core/sae/checkpoint.ts';
 
 /** Every member's parameters and firing counts at one step (a copy: later steps do not change it). */
 export interface Weights {
@@ -34,6 +35,11 @@ export interface MemberTrainer {
   trainChunk(maxSteps: number, budgetMs: number): Promise<StepStats[][]>;
   /** The members' weights now (a GPU readback on webgpu). */
   readWeights(): Promise<Weights>;
+  /**
+   * Everything needed to continue exactly from now (core/sae/checkpoint.ts): parameters, Adam, firing
+   * statistics, the batch order's position. Absent: a trainer that cannot be resumed yet (PAM-SGD).
+   */
+  checkpoint?(): Promise<Checkpoint>;
   /**
    * Called once when the trainer has trained all its steps, before its weights are final: a trainer whose
    * model is stale between updates brings it up to date (PAM-SGD solves the decoder for the final encoder

@@ -4,6 +4,8 @@
 
 import type { TrainConfig } from '../../core/sae/config.ts';
 import type { Dataset, Sae } from '../../core/sae/types.ts';
+import type { Checkpoint } from '../../core/sae/checkpoint.ts';
+import { InputError } from '../../core/errors.ts';
 import type { NeededLimits } from '../../gpu/device.ts';
 import { acquireDevice } from '../../gpu/device.ts';
 import { HISTORY_CAPACITY, createGpuTrainer, gpuTrainerLimits } from './gpuTrainer.ts';
@@ -101,7 +103,9 @@ export async function createWebGpuTrainer(
   seeds: readonly number[],
   choice: GpuTrainerChoice,
   residualOf: readonly Sae[] = [],
+  resumeFrom?: Checkpoint,
 ): Promise<MemberTrainer> {
+  if (resumeFrom) throw new InputError(`resume on backend 'webgpu' is not wired yet: resume with backend 'cpu' (bit-identical to the uninterrupted run)`);
   const needed = gpuTrainerLimits(config, data.dIn, data.rows, seeds.length, choice.adapterLimits);
   const held = await choice.devices.get(needed);
   const t = await createGpuTrainer(held.device, data, config, {
