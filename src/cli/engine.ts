@@ -17,7 +17,9 @@ import type { EnsemblePlan } from '../engine/training/ensemblePlan.ts';
 import { createEnsembleTrainer } from '../engine/training/ensembleTrainer.ts';
 import type { TrainerFactory } from '../engine/training/factory.ts';
 import { createTrainerFactory } from '../engine/training/factory.ts';
+import type { LoopHooks } from '../engine/training/runLoop.ts';
 import { trainUntil } from '../engine/training/runLoop.ts';
+import type { Checkpoint } from '../core/sae/checkpoint.ts';
 import { createNodeGpu } from '../gpu/node.ts';
 import { createProgress } from './progress.ts';
 
@@ -42,6 +44,16 @@ export async function openTraining(requested: BackendRequest, config: Partial<Tr
 /** Work per chunk of the CLI's run loop. */
 const CLI_CHUNK_MS = 250;
 
+/** Checkpoints while training (--checkpoint, --resume): the state to start from, and when and where to save. */
+export interface TrainCheckpoints {
+  /** Continue this checkpoint (its plan: the caller builds it from the checkpoint) instead of starting at step 0. */
+  resumeFrom?: Checkpoint;
+  /** Save every this many global steps (0 or absent: only at the end, when `save` is given). */
+  every?: number;
+  /** Called with the state at each multiple of `every` and at the end. */
+  save?(c: Checkpoint): void;
+}
+
 export interface TrainedRun {
   /** Every SAE of the plan in order (boosting: stage by stage), as trained (input scale not folded). */
   saes: Sae[];
@@ -52,6 +64,8 @@ export interface TrainedRun {
   tailMean: TailMean;
   /** Seconds each SAE trained (bagging members share theirs). */
   trainSeconds: number[];
+  /** The global step training started from (a resumed run: the checkpoint's; else 0). */
+  startStep: number;
 }
 
 /**
@@ -59,8 +73,17 @@ export interface TrainedRun {
  * (stderr); quiet: no progress lines. Throws TrainingError at the first non-finite step, and when an SAE
  * (a boosting stage) ends collapsed, every latent dead or nearly — the app's verdicts, in its words.
  */
-export async function trainPlan(factory: TrainerFactory, backend: BackendKind, plan: EnsemblePlan, data: Dataset, quiet: boolean, say: (line: string) => void): Promise<TrainedRun> {
-  const t = await createEnsembleTrainer(plan, data, factory, backend);
+export async function trainPlan(
+  factory: TrainerFactory,
+  backend: BackendKind,
+  plan: EnsemblePlan,
+  data: Dataset,
+  quiet: boolean,
+  say: (line: string) => void,
+  ckpt: TrainCheckpoints = {},
+): Promise<TrainedRun> {
+  const t = await createEnsembleTrainer(plan, data, factory, backend, ckpt.resumeFrom);
+  const startStep = t.step;
   try {
     const stageSteps = t.stageSteps;
     const finals: StepStats[] = [];
@@ -85,8 +108,10 @@ export async function trainPlan(factory: TrainerFactory, backend: BackendKind, p
     };
     sayStage();
     // Longer chunks than the app's (nothing to keep responsive but Ctrl-C and stderr): the yield between
-    // chunks then costs well under 1% of the time.
-    await trainUntil(t, t.steps, {
+    // chunks then costs well under 1% of the time. With --checkpoint-every the loop stops at each multiple
+    // (trainUntil never overshoots its target), so every checkpoint is of exactly that step.
+    const every = ckpt.save && ckpt.every ? ckpt.every : 0;
+    const hooks: LoopHooks = {
       running: () => true,
       onChunk(stats) {
         const bad = firstDivergence(stats);
@@ -111,11 +136,16 @@ export async function trainPlan(factory: TrainerFactory, backend: BackendKind, p
         stageStart = performance.now();
         sayStage();
       },
-    }, CLI_CHUNK_MS);
+    };
+    for (let target = every > 0 ? (Math.floor(t.step / every) + 1) * every : t.steps; t.step < t.steps; target += every) {
+      await trainUntil(t, Math.min(target, t.steps), hooks, CLI_CHUNK_MS);
+      if (every > 0 && t.step < t.steps) ckpt.save?.(await t.checkpoint());
+    }
     endStage();
     collapsed();
+    if (ckpt.save) ckpt.save(await t.checkpoint());
     const w = t.runWeights(await t.readLive());
-    return { saes: w.saes, config: t.config, finals, tailMean: tail.means()[0] as TailMean, trainSeconds };
+    return { saes: w.saes, config: t.config, finals, tailMean: tail.means()[0] as TailMean, trainSeconds, startStep };
   } finally {
     t.free();
   }

@@ -2,7 +2,9 @@
 // backend policy, trainer factory and run loop), evaluates it as exported, optionally writes a SAELens
 // folder, and reports JSON. Node only.
 
-import { writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { Checkpoint } from '../core/sae/checkpoint.ts';
+import { readCheckpoint, resumeConfig, writeCheckpoint } from '../core/sae/checkpoint.ts';
 import type { BDecInit, InputScaling, TrainConfig } from '../core/sae/config.ts';
 import { CONFIG_CHOICES, MAX_PAM_UPDATES_PER_BATCH, PAM_ORDERS, PAM_SOLVES, TRAINERS, resolveConfig } from '../core/sae/config.ts';
 import { InputError } from '../core/errors.ts';
@@ -50,6 +52,14 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   seed: { kind: 'value', help: 'seed of init and batch order (default 0)' },
   'input-scaling': { kind: 'value', help: 'none|expected-norm: scale inputs so E‖x‖ = √dIn, folded at export (default none)' },
   'bdec-init': { kind: 'value', help: 'geometric-median|mean|zeros (default geometric-median)' },
+  init: {
+    kind: 'value',
+    help: `${CONFIG_CHOICES.init.join('|')}: weight init: ours (unit-norm decoder rows, wEnc = wDec), or the SplInterp scripts' (seed-papers §3.7: MNIST E ~ N(0, 0.1²), D ~ N(0, 0.01²); LLM E ~ N(0, 1/dIn), D ~ N(0, 1/latents); biases 0) (default sae)`,
+  },
+  'topk-select': {
+    kind: 'value',
+    help: `${CONFIG_CHOICES.topkSelect.join('|')}: topk keeps the k largest z then ReLU, or the SplInterp scripts' k largest |z| with signs kept (CPU reference only; no SAELens export) (default relu)`,
+  },
   'dead-window': { kind: 'value', help: 'tokens without firing before a latent counts as dead (default min(10M, 20% of tokens))' },
   'auxk-coefficient': { kind: 'value', help: 'AuxK coefficient α, 0 = off (default 1/32)' },
   'kaux': { kind: 'value', help: 'dead latents used by AuxK (default dIn/2)' },
@@ -68,6 +78,15 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   force: { kind: 'switch', help: 'overwrite an SAE already in --export DIR' },
   json: { kind: 'value', help: 'also write the JSON results to this file' },
   quiet: { kind: 'switch', help: 'no progress on stderr' },
+  checkpoint: {
+    kind: 'value',
+    help: 'write the training state (weights, Adam, firing statistics, batch order, step) to FILE at the end and every --checkpoint-every steps; {step} in FILE keeps one file per step, else FILE holds the latest (sgd only)',
+  },
+  'checkpoint-every': { kind: 'value', help: 'with --checkpoint: also save every N steps (default: only at the end)' },
+  resume: {
+    kind: 'value',
+    help: 'continue a --checkpoint FILE to --steps (default: its planned steps) on the same --data: bit-identical to the uninterrupted run on --backend cpu; the config is the checkpoint\'s (flags that differ are refused)',
+  },
 };
 
 /** The TrainConfig fields set by flags (the rest come from DEFAULT_CONFIG); flags absent from a command's table stay unset. */
@@ -93,6 +112,8 @@ export function configFromFlags(f: Flags): Partial<TrainConfig> {
   set('seed', num(f, 'seed', true));
   set('inputScaling', oneOf<InputScaling>(f, 'input-scaling', CONFIG_CHOICES.inputScaling));
   set('bDecInit', oneOf<BDecInit>(f, 'bdec-init', CONFIG_CHOICES.bDecInit));
+  set('init', oneOf(f, 'init', CONFIG_CHOICES.init));
+  set('topkSelect', oneOf(f, 'topk-select', CONFIG_CHOICES.topkSelect));
   set('deadWindowTokens', num(f, 'dead-window'));
   set('auxkCoefficient', num(f, 'auxk-coefficient'));
   set('kAux', num(f, 'kaux', true));
@@ -114,7 +135,11 @@ export async function runTrain(f: Flags): Promise<Record<string, unknown>> {
   const preset = oneOf(f, 'preset', PAM_PRESETS);
   // A preset sets the trainer now (the backend depends on it) and its data-dependent values once the data is loaded.
   let config: Partial<TrainConfig> = preset ? { trainer: 'pam-sgd', ...flagged } : flagged;
-  const { factory, backend } = await openTraining(backendFlag(f), config);
+  const ck = checkpointFlags(f);
+  if (ck.resumeFrom && preset) throw new InputError(`train: --preset with --resume: the checkpoint's config is the run's: drop --preset`);
+  // A resumed run trains the checkpoint's config; the WGSL engine cannot take a checkpoint yet, so 'auto' means the CPU reference.
+  const requested = ck.resumeFrom && backendFlag(f) === 'auto' ? 'cpu' : backendFlag(f);
+  const { factory, backend } = await openTraining(requested, ck.resumeFrom ? ck.resumeFrom.config : config);
   try {
     const lmDevice = (): Promise<GPUDevice | null> => factory.hardwareDevice();
     const data = await loadData(dataSpec, { tensor: str(f, 'tensor'), shape: str(f, 'shape') }, lmDevice);
@@ -127,15 +152,20 @@ export async function runTrain(f: Flags): Promise<Record<string, unknown>> {
     if (preset) config = withPreset(preset, flagged, data);
 
     const quiet = f.get('quiet') === true;
-    // One SAE is the plan of a 'single' run, exactly as the app's startRun makes it.
-    const plan = planEnsemble({ dataset: dataSpec, config, ensemble: { method: 'single', members: 1 } });
+    // One SAE is the plan of a 'single' run, exactly as the app's startRun makes it; a resumed one is the checkpoint's.
+    const plan = ck.resumeFrom
+      ? { method: 'single' as const, members: 1, config: resumeConfig(ck.resumeFrom, data, flagged, ck.resumeFile!), seeds: [ck.resumeFrom.members[0].seed] }
+      : planEnsemble({ dataset: dataSpec, config, ensemble: { method: 'single', members: 1 } });
     const resolved = resolveConfig(checkPlan(plan, data.dIn, data.rows), data.dIn);
     if (!quiet) {
       process.stderr.write(
         `sae-workbench train: ${resolved.arch} dSae=${resolved.dSae} on ${data.name} [${data.rows}, ${data.dIn}], ${resolved.steps} steps × ${resolved.batch} tokens; ${backend.why}\n`,
       );
     }
-    const trained = await trainPlan(factory, backend.kind, plan, data, quiet, () => undefined);
+    if (ck.resumeFrom && !quiet) process.stderr.write(`sae-workbench train: resuming ${ck.resumeFile} at step ${ck.resumeFrom.step}\n`);
+    const saved: { file: string; step: number }[] = [];
+    const save = ck.file ? (cp: Checkpoint): void => void saved.push({ file: writeCheckpointFile(ck.file!, cp), step: cp.step }) : undefined;
+    const trained = await trainPlan(factory, backend.kind, plan, data, quiet, () => undefined, { resumeFrom: ck.resumeFrom, every: ck.every, ...(save ? { save } : {}) });
     const sae = trained.saes[0];
     const trainSeconds = trained.trainSeconds[0];
     const c = trained.config;
@@ -168,9 +198,11 @@ export async function runTrain(f: Flags): Promise<Record<string, unknown>> {
       training: {
         final: trained.finals[0],
         lastTenthMean: trained.tailMean,
-        stepsPerSecond: c.steps / trainSeconds,
-        tokensPerSecond: (c.steps * c.batch) / trainSeconds,
+        stepsPerSecond: (c.steps - trained.startStep) / trainSeconds,
+        tokensPerSecond: ((c.steps - trained.startStep) * c.batch) / trainSeconds,
       },
+      ...(ck.resumeFrom ? { resumedFrom: { file: ck.resumeFile, step: ck.resumeFrom.step } } : {}),
+      ...(ck.file ? { checkpoints: saved } : {}),
       eval: evalReportJson(report),
       export: exported ? { dir: exportDir, files: exported } : null,
       wallSeconds: (performance.now() - t0) / 1000,
@@ -196,4 +228,34 @@ export function writeJson(f: Flags, result: Record<string, unknown>): string {
   const file = str(f, 'json');
   if (file) writeFileSync(file, text);
   return text;
+}
+
+/** --checkpoint, --checkpoint-every and --resume, the resumed checkpoint read and checked (its own errors name the file). */
+function checkpointFlags(f: Flags): { file?: string; every: number; resumeFrom?: Checkpoint; resumeFile?: string } {
+  const file = str(f, 'checkpoint');
+  const every = num(f, 'checkpoint-every', true);
+  if (every !== undefined && !file) throw new InputError('train: --checkpoint-every N needs --checkpoint FILE (where to write them)');
+  if (every !== undefined && every < 1) throw new InputError(`train: --checkpoint-every: expected an integer ≥ 1, got ${every}`);
+  const resumeFile = str(f, 'resume');
+  let resumeFrom: Checkpoint | undefined;
+  if (resumeFile) {
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(resumeFile);
+    } catch (e) {
+      throw new InputError(`--resume ${resumeFile}: cannot read it (${(e as Error).message}): give the path of a --checkpoint file`);
+    }
+    resumeFrom = readCheckpoint(bytes, resumeFile);
+    if (resumeFrom.ensemble.method !== 'single') throw new InputError(`--resume ${resumeFile}: a ${resumeFrom.ensemble.method} run's checkpoint: train resumes single SAEs (resume it in the app)`);
+  }
+  return { ...(file ? { file } : {}), every: every ?? 0, ...(resumeFrom ? { resumeFrom, resumeFile } : {}) };
+}
+
+/** Writes `c` to `pattern` ({step} → its step) through a temporary file, so a crash mid-write keeps the last good one. */
+function writeCheckpointFile(pattern: string, c: Checkpoint): string {
+  const file = pattern.replaceAll('{step}', String(c.step));
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, writeCheckpoint(c));
+  renameSync(tmp, file);
+  return file;
 }
