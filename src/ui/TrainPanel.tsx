@@ -8,7 +8,7 @@
 import { useMemo, useState } from 'react';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
-import { DEFAULT_CONFIG, validateConfig } from '../core/sae/config.ts';
+import { CONFIG_CHOICES, DEFAULT_CONFIG, validateConfig } from '../core/sae/config.ts';
 import { ARCHS } from '../core/sae/types.ts';
 import type { EnsembleMethodName } from '../engine/api.ts';
 import { describeEnsemble, ensembleProblems, MAX_J, METHOD_HELP, METHODS, withEnsemble, withSeeds } from './store/ensembleDraft.ts';
@@ -99,6 +99,26 @@ export function TrainPanel({ store }: { store: AppStore }) {
               </select>
               <small className="muted">default {DEFAULT_CONFIG.inputScaling}</small>
             </label>
+            <label title="Weight init: sae = ours (unit-norm decoder rows, wEnc = wDec, bDec as above); splinterp-mnist = the SplInterp MNIST script's E ~ N(0, 0.1²), D ~ N(0, 0.01²), biases 0; splinterp-llm = its LLM script's E ~ N(0, 1/dIn), D ~ N(0, 1/dSae), biases 0. SGD renormalises decoder rows each step; PAM-SGD keeps them as solved.">
+              weight init
+              <select data-testid="cfg-init" value={draft.init} onChange={(e) => setDraft({ init: e.currentTarget.value as Draft['init'] })}>
+                {CONFIG_CHOICES.init.map((o) => (
+                  <option key={o}>{o}</option>
+                ))}
+              </select>
+              <small className="muted">default {DEFAULT_CONFIG.init}</small>
+            </label>
+            {draft.arch === 'topk' && (
+              <label title="TopK selection: relu = the k largest z, then ReLU (ours, SAELens); abs-signed = the SplInterp scripts' k largest |z| with their signs, no ReLU (trains on the CPU reference; cannot be exported to SAELens, whose TopK applies ReLU)">
+                TopK selection
+                <select data-testid="cfg-topkSelect" value={draft.topkSelect} onChange={(e) => setDraft({ topkSelect: e.currentTarget.value as Draft['topkSelect'] })}>
+                  {CONFIG_CHOICES.topkSelect.map((o) => (
+                    <option key={o}>{o}</option>
+                  ))}
+                </select>
+                <small className="muted">default {DEFAULT_CONFIG.topkSelect}</small>
+              </label>
+            )}
           </div>
         </details>
       </fieldset>

@@ -14,7 +14,7 @@ import { chooseBackend } from '../../src/engine/training/backend.ts';
 import { planEnsemble } from '../../src/engine/training/ensemblePlan.ts';
 import { checkPlan } from '../../src/engine/training/ensemblePlan.ts';
 import { createEnsembleTrainer } from '../../src/engine/training/ensembleTrainer.ts';
-import { createTrainerFactory, familyOf, gpuArchsFor } from '../../src/engine/training/factory.ts';
+import { createTrainerFactory, familyOf, gpuArchsFor, gpuRefusal } from '../../src/engine/training/factory.ts';
 import { trainUntil } from '../../src/engine/training/runLoop.ts';
 
 const adapter = {} as GPUAdapter; // chooseBackend only asks whether there is one
@@ -88,6 +88,39 @@ describe('the trainer factory', () => {
     const data = generateSynthetic(parseSyntheticSpec('synthetic:small'));
     await expect(f.memberTrainer('webgpu', { data, config: { steps: 2, batch: 8 }, seeds: [0] })).rejects.toThrow(/backend 'webgpu': no Dawn here: use backend 'cpu' or 'auto'/);
     expect(await f.hardwareDevice()).toBeNull();
+  });
+
+  it("signed top-K (topkSelect abs-signed) is CPU-only: auto falls back saying why, webgpu is refused with the fix", async () => {
+    for (const trainer of ['sgd', 'pam-sgd'] as const) {
+      const config = { trainer, topkSelect: 'abs-signed' as const };
+      expect(gpuArchsFor(config)).toEqual([]);
+      expect(gpuArchsFor({ ...config, arch: 'relu' })).not.toEqual([]); // other archs ignore the setting
+      const note = gpuRefusal(config) ?? '';
+      expect(chooseBackend('auto', 'topk', hardware, gpuArchsFor(config), trainer, note)).toMatchObject({ kind: 'cpu', why: expect.stringMatching(/does not run signed top-K \(topkSelect abs-signed.*set topkSelect relu for the GPU/) as unknown });
+      expect(() => chooseBackend('webgpu', 'topk', hardware, gpuArchsFor(config), trainer, note)).toThrow(/signed top-K.*topk runs on backend 'cpu' or 'auto'/);
+    }
+    const data = generateSynthetic(parseSyntheticSpec('synthetic:small'));
+    await expect(createTrainerFactory(null).memberTrainer('webgpu', { data, config: { topkSelect: 'abs-signed' }, seeds: [0] })).rejects.toThrow(/backend 'webgpu': the WGSL engine does not run signed top-K.*use backend 'cpu' or 'auto'/);
+  });
+
+  it('pam-sgd on the CPU reference: a chunk runs the decoder solve in pieces between steps, with the one-piece result', async () => {
+    const data = generateSynthetic(parseSyntheticSpec('synthetic:small:2'));
+    const plan = planEnsemble({ dataset: 'd', config: { trainer: 'pam-sgd', dSae: 16, k: 2, steps: 130, batch: 128, seed: 3 } });
+    const t = await createEnsembleTrainer(plan, data, createTrainerFactory(null), 'cpu');
+    // A 0 ms budget: one piece (one step, or one 1024-row chunk of a due solve) per chunk.
+    let chunks = 0;
+    while (t.step < 130) {
+      await t.trainChunk(130 - t.step, 0);
+      chunks++;
+    }
+    // 130 steps; solves after 64 and 128 in 9 pieces each (8 chunks of 1024 rows, then the Cholesky); the final one in finish().
+    expect(chunks).toBe(130 + 2 * 9);
+    const core = createPamTrainer(data, { ...plan.config, seed: 3 }, { batchOrderSeed: 3 });
+    for (let i = 0; i < 130; i++) core.trainStep();
+    core.solveDecoderNow();
+    const live = t.runWeights(await t.readLive()).saes[0];
+    expect(live.wDec).toEqual(core.sae.wDec);
+    expect(live.wEnc).toEqual(core.sae.wEnc);
   });
 
   it('rejects a config with an unknown trainer before anything trains, naming the allowed ones', () => {

@@ -4,7 +4,7 @@
 // The only file where SAELens spellings (W_enc [d_in, d_sae], d_sae) meet ours (wEnc [dSae, dIn]).
 
 import type { Arch, Sae } from '../sae/types.ts';
-import { assertFinite, formatError } from '../errors.ts';
+import { assertFinite, formatError, InputError } from '../errors.ts';
 import { parseSafetensors, writeSafetensors } from './safetensors.ts';
 import type { Tensor } from './safetensors.ts';
 
@@ -44,6 +44,17 @@ const TOPK_FOLD_RTOL = 1e-5;
 // ---------------------------------------------------------------------------------------------------
 // Export
 
+/**
+ * Signed top-K (Sae.topkSigned; seed-papers §3.6 "Sparsifier") has no SAELens form: SAELens' TopK keeps the
+ * k largest pre-activations and applies ReLU, so the folder would compute another function of x.
+ */
+export function signedTopkRefusal(sae: Sae): InputError {
+  return new InputError(
+    `toSaeLens: this SAE uses signed top-K (topkSelect abs-signed: the k = ${sae.k} largest |z| of ${sae.dSae} latents, signs kept, no ReLU; the SplInterp scripts' sparsifier), ` +
+      `but SAELens' TopK keeps the k largest z and applies ReLU, so the export would compute another function: evaluate it here, or retrain with topkSelect relu (--topk-select relu) to export`,
+  );
+}
+
 function checkSae(sae: Sae): void {
   const src = 'toSaeLens';
   const { dIn, dSae } = sae;
@@ -79,6 +90,7 @@ function checkSae(sae: Sae): void {
  */
 export function toSaeLens(sae: Sae, opts: { provenance?: Provenance; logDensity?: Float32Array } = {}): SaeLensFolder {
   checkSae(sae);
+  if (sae.topkSigned === true) throw signedTopkRefusal(sae);
   const { dIn, dSae } = sae;
   const s = sae.inputScale;
   const arch = SAE_LENS_ARCHITECTURE[sae.arch];

@@ -25,6 +25,22 @@ export type PamOrder = (typeof PAM_ORDERS)[number];
 /** pam-sgd: 'exact' = the joint ridge/proximal closed form of §3.6; 'uncentred' = the MNIST script's least squares. */
 export const PAM_SOLVES = ['exact', 'uncentred'] as const;
 export type PamSolve = (typeof PAM_SOLVES)[number];
+/**
+ * How the weights are initialised (init.ts; seed-papers §3.7). 'sae': our recipe (sae-libraries §3.4: decoder
+ * rows Gaussian then unit norm, wEnc = wDec, bDec from bDecInit). 'splinterp-mnist': the MNIST script's
+ * wEnc ~ N(0, 0.1²), wDec ~ N(0, 0.01²), biases 0. 'splinterp-llm': the LLM script's wEnc ~ N(0, 1/dIn),
+ * wDec ~ N(0, 1/dSae), biases 0.
+ */
+export const INITS = ['sae', 'splinterp-mnist', 'splinterp-llm'] as const;
+export type InitName = (typeof INITS)[number];
+/**
+ * TopK's selection (sae.ts; seed-papers §3.6 "Sparsifier"). 'relu': the k largest z, then ReLU (ours and
+ * SAELens'). 'abs-signed': the k largest |z| with their signs kept and no ReLU (the SplInterp scripts'); it
+ * trains on the CPU reference only and does not export to SAELens (whose TopK applies ReLU). Other archs
+ * ignore it (so a SplInterp preset applies to a ReLU run too).
+ */
+export const TOPK_SELECTS = ['relu', 'abs-signed'] as const;
+export type TopkSelect = (typeof TOPK_SELECTS)[number];
 /** Architectures PAM-SGD trains (BatchTopK's batch-level codes have no per-row form for the streamed solve). */
 export const PAM_ARCHS: readonly Arch[] = ['topk', 'relu', 'jumprelu'];
 
@@ -84,6 +100,10 @@ export interface TrainConfig {
   inputScaling: InputScaling;
   /** Seeds init and batch order. */
   seed: number;
+  /** Weight initialisation (INITS): 'sae' is ours; the others are the SplInterp scripts' (§3.7). */
+  init: InitName;
+  /** topk: the selection (TOPK_SELECTS): 'relu' (ours) or 'abs-signed' (the SplInterp scripts', §3.6). Ignored by other archs. */
+  topkSelect: TopkSelect;
   // ---- pam-sgd only (seed-papers §3.6; ignored by sgd) ----
   // Scaling: every coefficient below multiplies a term of the objective written as a MEAN over rows, the
   // same convention as our loss (mse = (1/B)·Σ_t ‖x_t − x̂_t‖², summed over dims):
@@ -132,6 +152,8 @@ export const DEFAULT_CONFIG: TrainConfig = {
   bDecInit: 'geometric-median',
   inputScaling: 'none',
   seed: 0,
+  init: 'sae',
+  topkSelect: 'relu',
   pamOrder: 'encoder-first',
   pamProxEnc: 1e-3,
   pamProxDec: 1e-3,
@@ -149,6 +171,8 @@ export const CONFIG_CHOICES = {
   trainer: TRAINERS,
   bDecInit: ['geometric-median', 'mean', 'zeros'],
   inputScaling: ['none', 'expected-norm'],
+  init: INITS,
+  topkSelect: TOPK_SELECTS,
   pamOrder: PAM_ORDERS,
   pamSolve: PAM_SOLVES,
 } as const satisfies { [K in keyof TrainConfig]?: readonly TrainConfig[K][] };
@@ -228,6 +252,8 @@ export function validateConfig(c: TrainConfig, dIn: number, rows: number, member
   if (!(c.batchTopkThresholdRate > 0 && c.batchTopkThresholdRate <= 1)) e.push(`batchTopkThresholdRate must be in (0, 1], got ${c.batchTopkThresholdRate}`);
   if (!(CONFIG_CHOICES.bDecInit as readonly string[]).includes(c.bDecInit)) e.push(`bDecInit must be geometric-median, mean or zeros, got ${String(c.bDecInit)}`);
   if (!(CONFIG_CHOICES.inputScaling as readonly string[]).includes(c.inputScaling)) e.push(`inputScaling must be none or expected-norm, got ${String(c.inputScaling)}`);
+  if (!(INITS as readonly string[]).includes(c.init)) e.push(`init "${String(c.init)}" is unknown: use one of ${INITS.join(', ')}`);
+  if (!(TOPK_SELECTS as readonly string[]).includes(c.topkSelect)) e.push(`topkSelect "${String(c.topkSelect)}" is unknown: use one of ${TOPK_SELECTS.join(', ')}`);
   if (!isInt(c.seed) || c.seed < 0 || c.seed > 0xffffffff) e.push(`seed must be an integer in [0, 2^32), got ${c.seed}`);
   if (!isInt(dIn) || dIn < 1) e.push(`data width dIn must be ≥ 1, got ${dIn}`);
   e.push(...validatePam(c, rows));

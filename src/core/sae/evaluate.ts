@@ -4,6 +4,7 @@
 // Imports only src/core.
 
 import type { Dataset, Sae } from './types.ts';
+import { cloneSae } from './types.ts';
 import type { EvalMetrics } from './metrics.ts';
 import { createMetricAccumulator, meanRow } from './metrics.ts';
 import { featureRecovery } from './recovery.ts';
@@ -23,8 +24,16 @@ export interface EvalReport {
   logDensity: Float32Array; // [dSae] log10(density + 1e-10)
 }
 
-/** The SAE as it is exported: raw input units (inputScale 1), folded, through the SAELens f32 tensors. */
+/**
+ * The SAE as it is exported: raw input units (inputScale 1), folded, through the SAELens f32 tensors.
+ * Signed top-K (sae.topkSigned) has no SAELens form (saelens.ts refuses it): only the input scale is
+ * folded (wEnc·s, wDec/s, bDec/s), so it is still evaluated in input units.
+ */
 export function exportForm(sae: Sae): Sae {
+  if (sae.topkSigned === true) {
+    const s = sae.inputScale;
+    return { ...cloneSae(sae), inputScale: 1, wEnc: sae.wEnc.map((v) => v * s), wDec: sae.wDec.map((v) => v / s), bDec: sae.bDec.map((v) => v / s) };
+  }
   const folder = toSaeLens(sae);
   return fromSaeLens(folder.cfgJson, folder.weights, 'exported SAE');
 }

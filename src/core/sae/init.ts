@@ -1,6 +1,14 @@
 // SAE initialisation and input scaling (sae-libraries §3.4): decoder rows Gaussian then unit norm,
 // wEnc = wDec, bEnc = 0, bDec = geometric median (Weiszfeld) or mean of a sample; input scale
-// s = √dIn / E‖x‖. Imports only src/core.
+// s = √dIn / E‖x‖. Or the SplInterp scripts' initialisations (config `init`, seed-papers §3.7). Imports
+// only src/core.
+//
+// The scripts' inits and our decoder-row normalisation: SGD (train.ts) renormalises every decoder row to
+// unit norm after each Adam step, so under SGD a scripts' init sets the decoder's directions and the
+// encoder's scale, and its decoder scale (0.01, 1/√m) is gone after the first step. PAM-SGD (pamTrain.ts)
+// never renormalises (rows stay as solved), so its decoder keeps the init's scale until the first solve
+// replaces it (before the first step when decoder-first). The tied baseline (tiedTrain.ts) uses D = Eᵀ,
+// i.e. wDec = wEnc, whatever the init drew for wDec (the MNIST script's tied SGD has no separate D).
 
 import type { BDecInit, ResolvedConfig } from './config.ts';
 import type { Sae } from './types.ts';
@@ -72,20 +80,38 @@ export function initBDec(method: BDecInit, sample: Float32Array, rows: number, d
   }
 }
 
+/** The scripts' standard deviations (§3.7) of wEnc and wDec for `init` at this shape. */
+export function splinterpInitStd(init: 'splinterp-mnist' | 'splinterp-llm', dIn: number, dSae: number): { enc: number; dec: number } {
+  return init === 'splinterp-mnist' ? { enc: 0.1, dec: 0.01 } : { enc: 1 / Math.sqrt(dIn), dec: 1 / Math.sqrt(dSae) };
+}
+
 /**
- * A freshly initialised SAE. `sample` ([rows, dIn], raw units) sets the input scale and bDec.
- * Randomness: wDec ~ N(0, 1) entries from createRng(seed), then rows normalised.
+ * A freshly initialised SAE. `sample` ([rows, dIn], raw units) sets the input scale (and bDec, init 'sae').
+ * Randomness from createRng(seed). init 'sae': wDec ~ N(0, 1) entries, then rows normalised, wEnc = wDec,
+ * bDec from bDecInit. init 'splinterp-*' (§3.7): wEnc entries then wDec entries drawn with the scripts'
+ * standard deviations (splinterpInitStd), bEnc = bDec = 0 (bDecInit is not used: the scripts' biases are 0).
+ * topkSelect 'abs-signed' (arch topk) marks the SAE sae.topkSigned.
  */
 export function initSae(c: ResolvedConfig, dIn: number, sample: Float32Array, sampleRows: number): Sae {
   const sae = zeroSae(c.arch, dIn, c.dSae, c.k);
   const rng = createRng(c.seed);
-  for (let i = 0; i < sae.wDec.length; i++) sae.wDec[i] = rng.normal();
-  normalizeRows(sae.wDec, c.dSae, dIn);
-  sae.wEnc.set(sae.wDec);
+  const { init } = c;
+  if (init === 'sae') {
+    for (let i = 0; i < sae.wDec.length; i++) sae.wDec[i] = rng.normal();
+    normalizeRows(sae.wDec, c.dSae, dIn);
+    sae.wEnc.set(sae.wDec);
+  } else {
+    const std = splinterpInitStd(init, dIn, c.dSae);
+    for (let i = 0; i < sae.wEnc.length; i++) sae.wEnc[i] = std.enc * rng.normal();
+    for (let i = 0; i < sae.wDec.length; i++) sae.wDec[i] = std.dec * rng.normal();
+  }
+  if (c.arch === 'topk' && c.topkSelect === 'abs-signed') sae.topkSigned = true;
   sae.inputScale = c.inputScaling === 'expected-norm' ? expectedNormScale(sample, sampleRows, dIn) : 1;
-  const scaled = new Float32Array(sample.length);
-  for (let i = 0; i < sample.length; i++) scaled[i] = sample[i] * sae.inputScale;
-  sae.bDec.set(initBDec(c.bDecInit, scaled, sampleRows, dIn));
+  if (init === 'sae') {
+    const scaled = new Float32Array(sample.length);
+    for (let i = 0; i < sample.length; i++) scaled[i] = sample[i] * sae.inputScale;
+    sae.bDec.set(initBDec(c.bDecInit, scaled, sampleRows, dIn));
+  }
   if (c.arch === 'jumprelu') sae.logThreshold.fill(Math.log(c.jumpreluInitThreshold));
   return sae;
 }

@@ -7,9 +7,12 @@
 //   jumprelu + λ·(1/B) Σ_t Σ_i H(z_ti − θ_i)                (L0; straight-through gradient to log θ)
 //   topk, batchtopk + α·aux, aux = scale·(1/B) Σ_t ‖ê_t − e_t‖², e = stopgrad(x − x̂),
 //             ê = a·wDec (no bDec), a = ReLU(top-kAux dead z), scale = min(nDead/kAux, 1)
+//   topk with sae.topkSigned (the SplInterp scripts' sparsifier, seed-papers §3.6): f keeps the k largest
+//             |z| with their signs (sae.ts signedTopkCodes); ∂f/∂z = 1 on every kept entry, whatever its
+//             sign. AuxK (if on) is unchanged: it ranks the dead latents' z and applies ReLU.
 
 import type { Sae } from './types.ts';
-import { batchTopkCodes, decode, encodePre, jumpreluCodes, reluCodes, topkCodes, topkRow } from './sae.ts';
+import { batchTopkCodes, decode, encodePre, jumpreluCodes, reluCodes, topkCodesOf, topkRow } from './sae.ts';
 
 /** Gradients of the loss, same shapes as the parameters. */
 export interface SaeGrads {
@@ -77,7 +80,7 @@ export function lossAndGrads(sae: Sae, x: Float32Array, rows: number, ctx: LossC
   let minKept = 0;
   switch (sae.arch) {
     case 'topk':
-      f = topkCodes(z, rows, dSae, sae.k);
+      f = topkCodesOf(sae, z, rows);
       break;
     case 'batchtopk': {
       const r = batchTopkCodes(z, rows, dSae, sae.k);
@@ -162,6 +165,7 @@ export function lossAndGrads(sae: Sae, x: Float32Array, rows: number, ctx: LossC
   const gLogT = new Float64Array(sae.logThreshold.length);
   const gz = new Float64Array(rows * dSae); // ∂L/∂z
   const gx = new Float64Array(dIn); // ∂L/∂x̂_t for the current row
+  const signed = sae.arch === 'topk' && sae.topkSigned === true;
 
   for (let t = 0; t < rows; t++) {
     for (let d = 0; d < dIn; d++) {
@@ -179,8 +183,8 @@ export function lossAndGrads(sae: Sae, x: Float32Array, rows: number, ctx: LossC
         case 'topk':
         case 'batchtopk':
         case 'relu': {
-          // f = ReLU(z) on the kept set: gradient passes where f > 0.
-          if (c > 0) {
+          // f = ReLU(z) on the kept set: gradient passes where f > 0 (signed TopK: wherever f is kept, f ≠ 0).
+          if (c > 0 || (signed && c !== 0)) {
             if (sae.arch === 'relu') gf += (ctx.l1Coefficient / B) * decNorm[i];
             gz[t * dSae + i] += gf;
           }

@@ -37,6 +37,7 @@ import type { LossContext, SaeGrads } from './loss.ts';
 import { lossAndGrads, zeroGrads } from './loss.ts';
 import { adamStep, clipGradNorm, createAdam } from './optim.ts';
 import type { DecoderCoefficients } from './pam.ts';
+import type { DecoderStats } from './pam.ts';
 import { applyDecoderSolve, createDecoderStats, decoderObjective, solveDecoder } from './pam.ts';
 import { decode, encode } from './sae.ts';
 import type { StepStats, Trainer, TrainerOptions } from './train.ts';
@@ -65,8 +66,23 @@ export interface PamTrainer extends Trainer {
   readonly stepsPerEpoch: number;
   /** Every decoder solve so far, in order. */
   readonly solves: readonly DecoderSolveRecord[];
-  /** Solves the decoder now, e.g. after a last partial epoch so the decoder is exact for the final encoder. */
+  /** Solves the decoder now, e.g. after a last partial epoch so the decoder is exact for the final encoder (a pending solve is completed). */
   solveDecoderNow(): DecoderSolveRecord;
+  /**
+   * false (default): each epoch-boundary solve runs inside trainStep, in one piece. true: trainStep leaves the
+   * boundary solve due (solveDue) for the caller to advance with solveWork between steps (the engine's
+   * cpuTrainer.ts, within its time budget); a due solve the caller did not finish runs in full at the next
+   * trainStep, so the steps and the solves are the same either way, bit for bit.
+   */
+  deferSolves: boolean;
+  /** Whether a boundary solve is due or under way: the next trainStep runs it first (deferSolves only). */
+  readonly solveDue: boolean;
+  /**
+   * Advances the due solve by one piece: the statistics over at least one and about `budgetRows` more rows
+   * (whole PAM_SOLVE_CHUNK_ROWS chunks), or, once every row is in, the Cholesky, the objective and the install
+   * (one piece: ~m³/3 + 2m²·dIn flops, ≈ 1.1e9 at m = 1024, dIn = 512). Returns whether a solve is still due.
+   */
+  solveWork(budgetRows: number): boolean;
 }
 
 /** The encoder at the start of an epoch, in the paper's coordinates: E_t = wEnc, b_enc,t = bEnc − wEnc·bDec. */
@@ -161,25 +177,37 @@ export function createPamTrainer(data: Dataset, config: Partial<TrainConfig>, op
   const solves: DecoderSolveRecord[] = [];
   let anchor = encoderAnchor(sae);
   let step = 0;
+  let deferred = false;
 
-  const solveDecoderNow = (): DecoderSolveRecord => {
-    const stats = createDecoderStats(dSae, dIn);
-    let sse = 0;
-    for (let t0 = 0; t0 < rows; t0 += PAM_SOLVE_CHUNK_ROWS) {
-      const n = Math.min(PAM_SOLVE_CHUNK_ROWS, rows - t0);
-      const x = new Float32Array(n * dIn); // [n, dIn] scaled
-      for (let j = 0; j < n * dIn; j++) x[j] = data.x[t0 * dIn + j] * sae.inputScale;
-      const { f } = encode(sae, x, n);
-      stats.add(f, x, n);
-      const xHat = decode(sae, f, n);
-      for (let j = 0; j < n * dIn; j++) sse += (x[j] - xHat[j]) ** 2;
-    }
+  // The decoder solve in pieces (issue #11, item 3): a pending solve streams the statistics PAM_SOLVE_CHUNK_ROWS
+  // rows per piece, then factors and installs in one last piece. The chunks are added in the same order and
+  // sizes whoever drives them (solveWork or one solveDecoderNow), so the result is bit-identical.
+  let pending: { stats: DecoderStats; sse: number; next: number } | null = null;
+  /** The step whose epoch-boundary solve is done (or begun): a boundary solves once. */
+  let boundaryAt = -1;
+
+  const statsChunk = (p: NonNullable<typeof pending>): void => {
+    const t0 = p.next;
+    const n = Math.min(PAM_SOLVE_CHUNK_ROWS, rows - t0);
+    const x = new Float32Array(n * dIn); // [n, dIn] scaled
+    for (let j = 0; j < n * dIn; j++) x[j] = data.x[t0 * dIn + j] * sae.inputScale;
+    const { f } = encode(sae, x, n);
+    p.stats.add(f, x, n);
+    const xHat = decode(sae, f, n);
+    for (let j = 0; j < n * dIn; j++) p.sse += (x[j] - xHat[j]) ** 2;
+    p.next = t0 + n;
+  };
+
+  /** The m×m Cholesky with dIn right-hand sides (m³/3 + 2m²·dIn flops: one piece), the objective, the install. */
+  const finishSolve = (p: NonNullable<typeof pending>): DecoderSolveRecord => {
+    pending = null;
+    const { stats } = p;
     const prev = { wDec: sae.wDec.slice(), bDec: sae.bDec.slice() };
     let ww = 0;
     let bb = 0;
     for (const v of prev.wDec) ww += v * v;
     for (const v of prev.bDec) bb += v * v;
-    const mseBefore = sse / rows;
+    const mseBefore = p.sse / rows;
     const dec = solveDecoder(stats, prev, coef, c.pamSolve); // throws before touching sae
     const after = decoderObjective(stats, dec, coef, prev);
     applyDecoderSolve(sae, dec);
@@ -195,10 +223,43 @@ export function createPamTrainer(data: Dataset, config: Partial<TrainConfig>, op
     return rec;
   };
 
+  const begin = (): NonNullable<typeof pending> => (pending ??= { stats: createDecoderStats(dSae, dIn), sse: 0, next: 0 });
+
+  const solveWork = (budgetRows: number): boolean => {
+    if (!pending) {
+      if (!solveDue()) return false;
+      boundaryAt = step;
+    }
+    const p = begin();
+    if (p.next >= rows) {
+      finishSolve(p);
+      return false;
+    }
+    const stop = Math.min(rows, p.next + Math.max(1, budgetRows));
+    while (p.next < stop) statsChunk(p);
+    return true;
+  };
+
+  const solveDecoderNow = (): DecoderSolveRecord => {
+    const p = begin();
+    while (p.next < rows) statsChunk(p);
+    return finishSolve(p);
+  };
+
+  /** Whether an epoch-boundary solve must run before the next step (see PamTrainer.solveDue). */
+  const solveDue = (): boolean => {
+    if (pending) return true;
+    if (!deferred || step % stepsPerEpoch !== 0 || boundaryAt === step) return false;
+    return c.pamOrder === 'decoder-first' || step > 0;
+  };
+
   const trainStep = (): StepStats => {
     const B = c.batch;
     if (step % stepsPerEpoch === 0) {
-      if (c.pamOrder === 'decoder-first') solveDecoderNow();
+      // A boundary solve not yet driven to its end by solveWork (deferred) runs here in full; else the inline one.
+      if (solveDue()) solveDecoderNow();
+      else if (c.pamOrder === 'decoder-first' && boundaryAt !== step) solveDecoderNow();
+      boundaryAt = step;
       anchor = encoderAnchor(sae); // E_t, b_enc,t: the start of this epoch's encoder pass
     }
     const x = gatherRows(data.x, dIn, order.next(), sae.inputScale);
@@ -232,7 +293,11 @@ export function createPamTrainer(data: Dataset, config: Partial<TrainConfig>, op
 
     const tv = batchVariance(x, B, dIn);
     step += 1;
-    if (c.pamOrder === 'encoder-first' && step % stepsPerEpoch === 0) solveDecoderNow();
+    // encoder-first: the epoch's solve now (inline) or left due for solveWork / the next step / finish (deferred).
+    if (c.pamOrder === 'encoder-first' && step % stepsPerEpoch === 0 && !deferred) {
+      solveDecoderNow();
+      boundaryAt = step;
+    }
     return {
       step,
       tokens: step * B,
@@ -261,5 +326,15 @@ export function createPamTrainer(data: Dataset, config: Partial<TrainConfig>, op
     stepsPerEpoch,
     solves,
     solveDecoderNow,
+    get deferSolves() {
+      return deferred;
+    },
+    set deferSolves(v: boolean) {
+      deferred = v;
+    },
+    get solveDue() {
+      return solveDue();
+    },
+    solveWork,
   };
 }

@@ -60,6 +60,26 @@ export function topkCodes(z: Float32Array, rows: number, dSae: number, k: number
 }
 
 /**
+ * Signed TopK codes (the SplInterp scripts' sparsifier, seed-papers §3.6 "Sparsifier"; Sae.topkSigned): per
+ * row keep the k largest |z| (ties → lower index, as topkRow) with their signs, no ReLU.
+ * z: [rows, dSae] → f: [rows, dSae].
+ */
+export function signedTopkCodes(z: Float32Array, rows: number, dSae: number, k: number): Float32Array {
+  const f = new Float32Array(rows * dSae);
+  const abs = new Float32Array(dSae);
+  for (let t = 0; t < rows; t++) {
+    for (let i = 0; i < dSae; i++) abs[i] = Math.abs(z[t * dSae + i]);
+    for (const i of topkRow(abs, 0, dSae, k)) f[t * dSae + i] = z[t * dSae + i];
+  }
+  return f;
+}
+
+/** TopK codes as `sae` selects them: signedTopkCodes when sae.topkSigned, else topkCodes. */
+export function topkCodesOf(sae: Sae, z: Float32Array, rows: number): Float32Array {
+  return sae.topkSigned === true ? signedTopkCodes(z, rows, sae.dSae, sae.k) : topkCodes(z, rows, sae.dSae, sae.k);
+}
+
+/**
  * BatchTopK training codes: keep the rows·k largest z over the whole batch (ties → lower flat
  * index), then ReLU. Returns the codes and the smallest positive kept value (0 if none), which feeds
  * the inference threshold's EMA.
@@ -113,7 +133,7 @@ export function encode(sae: Sae, x: Float32Array, rows: number): { z: Float32Arr
   const z = encodePre(sae, x, rows);
   switch (sae.arch) {
     case 'topk':
-      return { z, f: topkCodes(z, rows, sae.dSae, sae.k) };
+      return { z, f: topkCodesOf(sae, z, rows) };
     case 'batchtopk':
       return { z, f: thresholdCodes(z, sae.batchThreshold) };
     case 'relu':

@@ -31,6 +31,11 @@ export interface Sae {
   batchThreshold: number;
   /** s in x' = s·x; 1 when input scaling is off. */
   inputScale: number;
+  /**
+   * topk only: true = the SplInterp scripts' signed top-K (the k largest |z|, signs kept, no ReLU; seed-papers
+   * §3.6 "Sparsifier", config topkSelect 'abs-signed'). Absent or false = the k largest z, then ReLU.
+   */
+  topkSigned?: boolean;
 }
 
 /** Ground-truth features of a synthetic dataset (for MCC / uniqueness). */

@@ -17,7 +17,8 @@ import {
 import type { Tensor } from '../../../src/core/formats/safetensors.ts';
 import { parseSafetensors, writeSafetensors } from '../../../src/core/formats/safetensors.ts';
 import type { Arch, Sae } from '../../../src/core/sae/types.ts';
-import { ARCHS } from '../../../src/core/sae/types.ts';
+import { ARCHS, zeroSae } from '../../../src/core/sae/types.ts';
+import { exportForm } from '../../../src/core/sae/evaluate.ts';
 
 const D_IN = 5;
 const D_SAE = 7;
@@ -498,5 +499,18 @@ describe('fromSaeLens rejects malformed folders, naming the file and field', () 
     expect(() => parseSparsity(writeSafetensors({ sparsity: { shape: [1, 3], data: new Float32Array(3) } }), 'sparsity.safetensors')).toThrow(
       /^sparsity\.safetensors: sparsity\.shape: expected \[d_sae\], got \[1, 3\]/,
     );
+  });
+});
+
+describe('toSaeLens refuses signed top-K (seed-papers §3.6 "Sparsifier")', () => {
+  it('names the setting, why (SAELens TopK applies ReLU) and the fix; the SAE is still evaluated here', () => {
+    const sae = zeroSae('topk', 4, 6, 2);
+    sae.topkSigned = true;
+    sae.inputScale = 2;
+    expect(() => toSaeLens(sae)).toThrow(InputError);
+    expect(() => toSaeLens(sae)).toThrow(/signed top-K \(topkSelect abs-signed: the k = 2 largest \|z\| of 6 latents.*SAELens' TopK keeps the k largest z and applies ReLU.*retrain with topkSelect relu \(--topk-select relu\) to export/);
+    const raw = exportForm(sae); // the input scale folded, the signed selection kept
+    expect(raw.inputScale).toBe(1);
+    expect(raw.topkSigned).toBe(true);
   });
 });
