@@ -22,6 +22,7 @@ const GPU = [
   'test/engine/pamParity.test.ts',
   'test/engine/parity.test.ts',
   'test/engine/residual.test.ts',
+  'test/engine/resume.test.ts',
   'test/cli/cli.test.ts',
 ];
 const E2E = ['test/e2e/**/*.test.ts'];

@@ -1,10 +1,22 @@
 // Resumable runs through the Workbench on the CPU reference: checkpointRun at step 30, startRun({ resumeFrom })
 // in a fresh workbench, 30 more steps == 60 uninterrupted steps, byte for byte in the exported SAE (single and
-// bagging); refusals name the file and the fix. The WGSL engine's resume is not wired yet (see webgpuTrainer.ts).
+// bagging); refusals name the file and the fix. On the WGSL engine (Dawn; SwiftShader here): 4 steps, checkpoint
+// through the file, a fresh GPU trainer from it, 4 more == 8 uninterrupted GPU steps and the CPU reference's 8,
+// within test/engine/parity.test.ts's tolerances, on every architecture; and a CPU checkpoint resumed on the GPU.
 
 import { describe, expect, it } from 'vitest';
 import type { StartRunRequest, Workbench } from '../../src/engine/api.ts';
 import { createWorkbench } from '../../src/engine/workbench.ts';
+import type { TrainConfig } from '../../src/core/sae/config.ts';
+import { generateSynthetic } from '../../src/core/data/synthetic.ts';
+import type { Checkpoint } from '../../src/core/sae/checkpoint.ts';
+import { CHECKPOINT_VERSION, checkpointOf, memberState, readCheckpoint, writeCheckpoint } from '../../src/core/sae/checkpoint.ts';
+import { createTrainer } from '../../src/core/sae/train.ts';
+import type { Arch } from '../../src/core/sae/types.ts';
+import type { GpuTrainer } from '../../src/engine/training/gpuTrainer.ts';
+import { createGpuTrainer } from '../../src/engine/training/gpuTrainer.ts';
+import { expectClose } from '../helpers/close.ts';
+import { useGpu, withErrorScope } from '../helpers/gpu.ts';
 
 const BASE: StartRunRequest = { dataset: 'synthetic:small:3', config: { dSae: 32, k: 4, batch: 32, steps: 60, seed: 2 }, backend: 'cpu', paused: true };
 
@@ -60,5 +72,89 @@ describe('checkpointRun → startRun({ resumeFrom })', () => {
     await wb.startRun({ ...BASE, ensemble: { method: 'boosting', members: 2 } });
     await wb.step(2);
     await expect(wb.checkpointRun()).rejects.toThrow(/boosting runs are not checkpointed yet/);
+  });
+});
+
+// ---- the WGSL engine ----
+/** test/engine/parity.test.ts's PARITY_TOL (copied: importing a test file would run its tests here). */
+const PARITY_TOL = { loss: { atol: 1e-6, rtol: 2e-4 }, weights: { atol: 2e-4, rtol: 2e-3 }, biases: { atol: 2e-4, rtol: 2e-3 } };
+const gpu = useGpu();
+const data = generateSynthetic({ nFeatures: 24, dIn: 12, rows: 100, meanActive: 3, zipfExponent: 0.6, magnitudeMean: 1, magnitudeStd: 0.25, correlation: 0, noiseStd: 0.01, seed: 4 });
+// parity.test.ts's config (AuxK engaged: dead window of 2 batches), with 100 rows so the checkpoint falls mid-epoch.
+const GPU_CFG: Partial<TrainConfig> = { dSae: 40, k: 3, batch: 32, steps: 8, lr: 3e-3, lrWarmupSteps: 2, lrDecaySteps: 3, deadWindowTokens: 64, kAux: 6, auxkCoefficient: 0.5, l1Coefficient: 0.05, l1WarmupSteps: 3 };
+const SEEDS = [7, 8];
+
+/** The GPU trainer's state as a checkpoint, through the file format. */
+async function gpuCheckpoint(g: GpuTrainer): Promise<Checkpoint> {
+  const s = await g.readState();
+  const c: Checkpoint = {
+    version: CHECKPOINT_VERSION,
+    config: g.config,
+    step: s.step,
+    order: s.order,
+    data: { name: data.name, rows: data.rows, dIn: data.dIn },
+    ensemble: { method: 'bagging', members: SEEDS.length },
+    members: s.members.map((m, j) => ({ seed: SEEDS[j], ...m })),
+  };
+  return readCheckpoint(writeCheckpoint(c), 'gpu.ckpt');
+}
+
+async function expectSaesClose(g: GpuTrainer, want: { wEnc: Float32Array; wDec: Float32Array; bEnc: Float32Array; bDec: Float32Array; batchThreshold: number }[], what: string): Promise<void> {
+  const saes = await g.readSaes();
+  saes.forEach((sae, j) => {
+    expectClose(sae.wEnc, want[j].wEnc, PARITY_TOL.weights, `${what} member ${j} wEnc`);
+    expectClose(sae.wDec, want[j].wDec, PARITY_TOL.weights, `${what} member ${j} wDec`);
+    expectClose(sae.bEnc, want[j].bEnc, PARITY_TOL.biases, `${what} member ${j} bEnc`);
+    expectClose(sae.bDec, want[j].bDec, PARITY_TOL.biases, `${what} member ${j} bDec`);
+    expectClose([sae.batchThreshold], [want[j].batchThreshold], PARITY_TOL.biases, `${what} member ${j} batchThreshold`);
+  });
+}
+
+describe('resume on the WGSL engine', () => {
+  it.each(['topk', 'batchtopk', 'relu', 'jumprelu'] as Arch[])('%s: 4 GPU steps, checkpoint, a fresh GPU trainer, 4 more ≈ 8 uninterrupted (GPU and CPU)', async (arch) => {
+    const { device, isSoftware } = gpu();
+    await withErrorScope(device, async () => {
+      const cfg = { ...GPU_CFG, arch };
+      const opts = { seeds: SEEDS, batchOrderSeed: SEEDS[0], isSoftware };
+      const whole = await createGpuTrainer(device, data, cfg, opts);
+      whole.trainSteps(8);
+      const wholeStats = await whole.readStats();
+      const wholeSaes = await whole.readSaes();
+      whole.destroy();
+
+      const first = await createGpuTrainer(device, data, cfg, opts);
+      first.trainSteps(4);
+      const c = await gpuCheckpoint(first);
+      first.destroy();
+      expect(c.step).toBe(4);
+      const resumed = await createGpuTrainer(device, data, c.config, { ...opts, resumeFrom: SEEDS.map((_, j) => memberState(c, j)) });
+      expect(resumed.step).toBe(4);
+      resumed.trainSteps(4);
+      const stats = await resumed.readStats();
+      expect(stats[0].map((s) => s.step)).toEqual([5, 6, 7, 8]);
+      SEEDS.forEach((_, j) => expectClose(stats[j].map((s) => s.loss), wholeStats[j].slice(4).map((s) => s.loss), PARITY_TOL.loss, `member ${j} loss`));
+      await expectSaesClose(resumed, wholeSaes, 'GPU resumed vs GPU whole');
+      const cpu = SEEDS.map((seed) => createTrainer(data, { ...cfg, seed }, { batchOrderSeed: SEEDS[0] }));
+      for (let t = 0; t < 8; t++) cpu.forEach((x) => x.trainStep());
+      await expectSaesClose(resumed, cpu.map((x) => x.sae), 'GPU resumed vs CPU');
+      const firing = await resumed.readFiring();
+      SEEDS.forEach((_, j) => expect(Array.from(firing.firingCounts[j])).toEqual(Array.from(cpu[j].firingCounts)));
+      resumed.destroy();
+    }, 'resume');
+  });
+
+  it('a CPU checkpoint continues on the GPU (Adam, firing and order carried across backends)', async () => {
+    const { device, isSoftware } = gpu();
+    await withErrorScope(device, async () => {
+      const cfg = { ...GPU_CFG, arch: 'topk' as const };
+      const cpu = SEEDS.map((seed) => createTrainer(data, { ...cfg, seed }, { batchOrderSeed: SEEDS[0] }));
+      for (let t = 0; t < 5; t++) cpu.forEach((x) => x.trainStep());
+      const c = readCheckpoint(writeCheckpoint(checkpointOf(cpu, SEEDS, data, 'bagging')), 'cpu.ckpt');
+      const g = await createGpuTrainer(device, data, c.config, { seeds: SEEDS, batchOrderSeed: SEEDS[0], isSoftware, resumeFrom: SEEDS.map((_, j) => memberState(c, j)) });
+      g.trainSteps(3);
+      for (let t = 0; t < 3; t++) cpu.forEach((x) => x.trainStep());
+      await expectSaesClose(g, cpu.map((x) => x.sae), 'GPU from a CPU checkpoint vs CPU');
+      g.destroy();
+    }, 'cpu → gpu');
   });
 });

@@ -19,7 +19,8 @@ import type { ResolvedConfig, TrainConfig } from '../../core/sae/config.ts';
 import { DEFAULT_CONFIG, lrAt, resolveConfig, validateConfig } from '../../core/sae/config.ts';
 import { InputError } from '../../core/errors.ts';
 import { initSae } from '../../core/sae/init.ts';
-import type { StepStats } from '../../core/sae/train.ts';
+import type { BatchOrderState, StepStats, TrainerState } from '../../core/sae/train.ts';
+import type { AdamState } from '../../core/sae/optim.ts';
 import { createBatchOrder, gatherRows, initSampleRows } from '../../core/sae/train.ts';
 import type { Arch, Dataset, Sae } from '../../core/sae/types.ts';
 import type { NeededLimits } from '../../gpu/device.ts';
@@ -87,6 +88,20 @@ export interface GpuTrainerOptions {
    * read sparse codes; ReLU's plain L1 is not wired): other architectures are refused.
    */
   encoderOnly?: boolean;
+  /**
+   * Continue from this state (one TrainerState per member, core/sae/checkpoint.ts's memberState) instead of
+   * step 0: parameters, Adam moments, firing statistics and BatchTopK's threshold are written into the
+   * buffers, the step count and the batch order restored. SGD only (encoderOnly refuses it). The caller has
+   * checked the state against the data and config (checkpoint.ts resumeConfig).
+   */
+  resumeFrom?: readonly TrainerState[];
+}
+
+/** Everything readState() reads back, per member: what a checkpoint holds besides the config. */
+export interface GpuTrainerState {
+  step: number;
+  order: BatchOrderState;
+  members: Omit<TrainerState, 'step' | 'order'>[];
 }
 
 /** Architectures the encoderOnly option trains. */
@@ -115,6 +130,8 @@ export interface GpuTrainer {
   readonly parts: GpuTrainerParts;
   /** [member][dSae] tokens since each latent fired, and firing counts. */
   readFiring(): Promise<{ tokensSinceFired: Float64Array[]; firingCounts: Float64Array[] }>;
+  /** The whole training state (parameters, Adam, firing, threshold, batch order): a checkpoint's contents. Readbacks submitted together. */
+  readState(): Promise<GpuTrainerState>;
   destroy(): void;
 }
 
@@ -285,9 +302,45 @@ export async function createGpuTrainer(device: GPUDevice, input: Dataset, config
   );
   const prepared: Recorder[] = [plan, gather, encodeBias, encode, tail, firing, stepStats];
 
-  const order = createBatchOrder(data.rows, B, dataSeed);
+  const resume = opts.resumeFrom;
+  const order = createBatchOrder(data.rows, B, dataSeed, resume?.[0].order);
   let stepsDone = 0;
   let readFrom = 0;
+  if (resume) {
+    if (encoderOnly) throw new InputError('resume: PAM-SGD: resume is SGD-only so far: start a fresh run');
+    if (resume.length !== M) throw new Error(`createGpuTrainer: resumeFrom has ${resume.length} member states for ${M} seeds`);
+    // Queued before the first step's dispatches, so the first step sees them (writeBuffer is ordered with submits).
+    const put = (buffer: GPUBuffer, j: number, per: number, v: Float32Array | Uint32Array): void => {
+      if (v.length !== per) throw new Error(`createGpuTrainer: resumeFrom member ${j}: ${v.length} values where ${per} were expected`);
+      if (per > 0) device.queue.writeBuffer(buffer, j * per * v.BYTES_PER_ELEMENT, v.buffer, v.byteOffset, v.byteLength);
+    };
+    const tensors = [wEnc, bEnc, wDec, bDec, logT];
+    resume.forEach((s, j) => {
+      const p = [s.sae.wEnc, s.sae.bEnc, s.sae.wDec, s.sae.bDec, s.sae.logThreshold];
+      tensors.forEach((t, i) => {
+        put(t.p, j, t.segLen, p[i]);
+        put(t.m, j, t.segLen, s.adam.m[i]);
+        put(t.v, j, t.segLen, s.adam.v[i]);
+      });
+      // Counts beyond u32 do not occur here (tokens since firing saturate in the kernel at the dead window, ≤ 2³²−1).
+      put(tokensSinceFired, j, dSae, Uint32Array.from(s.tokensSinceFired, (x) => Math.min(x, 2 ** 32 - 1)));
+      const words = new Uint32Array(2 * dSae);
+      s.firingCounts.forEach((x, i) => {
+        words[2 * i] = x % 2 ** 32;
+        words[2 * i + 1] = Math.floor(x / 2 ** 32);
+      });
+      put(firingCount, j, 2 * dSae, words);
+      if (plan.batchThreshold) put(plan.batchThreshold, j, 2, new Float32Array([s.sae.batchThreshold, s.thresholdStarted ? 1 : 0]));
+      // What the previous step's firing pass left for this step's AuxK (shaders/firing.wgsl): the dead mask and,
+      // in stats[j], the dead count auxScale.wgsl reads (the fires word is cleared before it is read again).
+      const deadWindow = Math.min(c.deadWindowTokens, 2 ** 32 - 1);
+      const dead = Uint32Array.from(s.tokensSinceFired, (x) => (x >= deadWindow ? 1 : 0));
+      put(step.dead, j, dSae, dead);
+      put(step.stats, j, 2, new Uint32Array([0, dead.reduce((a, b) => a + b, 0)]));
+    });
+    stepsDone = resume[0].step;
+    readFrom = stepsDone;
+  }
 
   /** Update u (0-based) of step t: one submit. SGD has exactly one (u = 0), recorded as it always was. */
   const recordUpdate = (t: number, u: number): void => {
@@ -324,7 +377,7 @@ export async function createGpuTrainer(device: GPUDevice, input: Dataset, config
 
   const read = (buffer: GPUBuffer, bytes: number): Promise<ArrayBuffer> => readBuffer(device, buffer, bytes);
 
-  return {
+  const self: GpuTrainer = {
     config: c,
     members: M,
     get step() {
@@ -402,9 +455,29 @@ export async function createGpuTrainer(device: GPUDevice, input: Dataset, config
         firingCounts: Array.from({ length: M }, (_, j) => counts64.slice(j * dSae, (j + 1) * dSae)),
       };
     },
+    async readState() {
+      if (encoderOnly) throw new InputError('checkpoint: PAM-SGD: resume is SGD-only so far: train with trainer sgd to checkpoint');
+      const step = stepsDone;
+      const orderState = order.state();
+      const tensors = [wEnc, bEnc, wDec, bDec, logT];
+      const moments = (which: 'm' | 'v') => Promise.all(tensors.map((t) => (t.n > 0 ? read(t[which], t.n * 4) : Promise.resolve(new ArrayBuffer(0)))));
+      const th = plan.batchThreshold ? read(plan.batchThreshold, M * 8) : Promise.resolve(null);
+      const [saes, firing, m, v, thr] = await Promise.all([self.readSaes(), self.readFiring(), moments('m'), moments('v'), th]);
+      const started = thr ? new Float32Array(thr) : null;
+      const seg = (buf: ArrayBuffer, t: ParamTensor, j: number): Float32Array => new Float32Array(buf).slice(j * t.segLen, (j + 1) * t.segLen);
+      return {
+        step,
+        order: orderState,
+        members: saes.map((sae, j) => {
+          const adam: AdamState = { m: tensors.map((t, i) => seg(m[i], t, j)), v: tensors.map((t, i) => seg(v[i], t, j)), t: step };
+          return { sae, adam, firingCounts: firing.firingCounts[j], tokensSinceFired: firing.tokensSinceFired[j], thresholdStarted: started ? started[2 * j + 1] !== 0 : false };
+        }),
+      };
+    },
     destroy() {
       for (const r of prepared) r.destroy();
       alloc.destroyAll();
     },
   };
+  return self;
 }

@@ -5,6 +5,7 @@
 import type { TrainConfig } from '../../core/sae/config.ts';
 import type { Dataset, Sae } from '../../core/sae/types.ts';
 import type { Checkpoint } from '../../core/sae/checkpoint.ts';
+import { CHECKPOINT_VERSION, memberState, resumeConfig } from '../../core/sae/checkpoint.ts';
 import { InputError } from '../../core/errors.ts';
 import type { NeededLimits } from '../../gpu/device.ts';
 import { acquireDevice } from '../../gpu/device.ts';
@@ -105,10 +106,13 @@ export async function createWebGpuTrainer(
   residualOf: readonly Sae[] = [],
   resumeFrom?: Checkpoint,
 ): Promise<MemberTrainer> {
-  if (resumeFrom) throw new InputError(`resume on backend 'webgpu' is not wired yet: resume with backend 'cpu' (bit-identical to the uninterrupted run)`);
-  const needed = gpuTrainerLimits(config, data.dIn, data.rows, seeds.length, choice.adapterLimits);
+  if (resumeFrom && residualOf.length > 0) throw new InputError('resume: boosting runs are not checkpointed yet: resume a single, bagging or expanded run');
+  // A resumed run trains the checkpoint's config (steps may be raised); checkpoint.ts names any other difference.
+  const cfg = resumeFrom ? resumeConfig(resumeFrom, data, config, 'resume') : config;
+  const needed = gpuTrainerLimits(cfg, data.dIn, data.rows, seeds.length, choice.adapterLimits);
   const held = await choice.devices.get(needed);
-  const t = await createGpuTrainer(held.device, data, config, {
+  const t = await createGpuTrainer(held.device, data, cfg, {
+    ...(resumeFrom ? { resumeFrom: resumeFrom.members.map((_, j) => memberState(resumeFrom, j)) } : {}),
     seeds,
     batchOrderSeed: seeds[0],
     residualOf,
@@ -117,7 +121,7 @@ export async function createWebGpuTrainer(
   });
   let destroyed = false;
   let chunk = 1;
-  let measured = 0;
+  let measured = t.step; // a resumed trainer starts at its checkpoint's step
   const unsubscribers = new Set<() => void>();
   return {
     kind: 'webgpu',
@@ -141,6 +145,18 @@ export async function createWebGpuTrainer(
       // Both readbacks are submitted before the first await, so they see the same step.
       const [saes, firing] = await Promise.all([t.readSaes(), t.readFiring()]);
       return { step, tokens: step * t.config.batch, saes, firingCounts: firing.firingCounts };
+    },
+    async checkpoint(): Promise<Checkpoint> {
+      const s = await t.readState();
+      return {
+        version: CHECKPOINT_VERSION,
+        config: t.config,
+        step: s.step,
+        order: s.order,
+        data: { name: data.name, rows: data.rows, dIn: data.dIn },
+        ensemble: { method: seeds.length > 1 ? 'bagging' : 'single', members: seeds.length },
+        members: s.members.map((m, j) => ({ seed: seeds[j], ...m })),
+      };
     },
     onLost(listener) {
       const off = held.onLost(listener);
