@@ -1,8 +1,9 @@
 // A thin React wrapper around plotly: Plotly.react when the inputs change, Plotly.purge on unmount.
-// No chart logic here: callers pass {data, layout}. Imports plotly and React only.
+// No chart logic here: callers pass {data, layout}. Imports plotly (through plotlyLoader.ts, loaded on first use) and React only.
 
-import Plotly, { type PlotObject } from 'plotly.js-dist-min';
+import type { PlotObject } from 'plotly.js-dist-min';
 import { useEffect, useRef } from 'react';
+import { purgePlot, reactPlot } from './plotlyLoader.ts';
 
 export interface PlotProps {
   data: PlotObject[];
@@ -17,13 +18,13 @@ export function Plot({ data, layout, config = DEFAULT_CONFIG, testId }: PlotProp
   const ref = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
-    if (ref.current) void Plotly.react(ref.current, data, layout, config);
+    if (ref.current) void reactPlot(ref.current, data, layout, config);
   }, [data, layout, config]);
 
   useEffect(() => {
     const el = ref.current;
     return () => {
-      if (el) Plotly.purge(el);
+      if (el) purgePlot(el);
     };
   }, []);
 

@@ -3,9 +3,10 @@
 // Charts: loss and its parts (loss-plot), explained variance, L0, dead and dense fractions, learning rate, and the
 // feature-density histogram (log10). Plus the throughput and adapter line. Imports plotly, React, the store.
 
-import Plotly, { type PlotObject } from 'plotly.js-dist-min';
+import type { PlotObject } from 'plotly.js-dist-min';
 import { useEffect, useRef } from 'react';
 import { useStore } from 'zustand';
+import { purgePlot, reactPlot } from './plotlyLoader.ts';
 import { DENSE_FORMULA } from '../core/sae/density.ts';
 import type { AppState, AppStore } from './store.ts';
 import type { LossSeries } from './store/series.ts';
@@ -41,7 +42,7 @@ function LivePlot<T>({ store, pick, build, testId, className }: { store: AppStor
       if (drawn !== undefined && same(v, drawn)) return;
       drawn = v;
       const fig = buildRef.current(v);
-      void Plotly.react(el, fig.data, fig.layout, CONFIG);
+      void reactPlot(el, fig.data, fig.layout, CONFIG);
     };
     draw();
     const unsubscribe = store.subscribe((s) => {
@@ -51,7 +52,7 @@ function LivePlot<T>({ store, pick, build, testId, className }: { store: AppStor
     return () => {
       unsubscribe();
       cancelAnimationFrame(frame);
-      Plotly.purge(el);
+      purgePlot(el);
     };
   }, [store]);
   return <div ref={ref} data-testid={testId} className={`plot ${className ?? ''}`} />;

@@ -1,4 +1,4 @@
-// Types for the part of plotly.js-dist-min we use (the package ships none). Plot.tsx is the only user.
+// Types for the part of plotly.js-dist-min we use (the package ships none). plotlyLoader.ts loads it; the plots draw through it.
 declare module 'plotly.js-dist-min' {
   /** A trace or layout: plotly's schema is large; keep the objects plain. */
   export type PlotObject = Record<string, unknown>;

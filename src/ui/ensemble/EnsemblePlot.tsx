@@ -3,7 +3,8 @@
 // its latent in the inspector. Callers memoise {data, layout}: React re-renders this only when they change,
 // never on a training snapshot. Imports plotly and React only.
 
-import Plotly, { type PlotObject } from 'plotly.js-dist-min';
+import type { PlotObject } from 'plotly.js-dist-min';
+import { purgePlot, reactPlot } from '../plotlyLoader.ts';
 import { useEffect, useRef } from 'react';
 
 /** What plotly_click reports of the clicked point (the fields we read). */
@@ -29,7 +30,7 @@ export function EnsemblePlot({ data, layout, testId, onClick, className }: { dat
     const el = ref.current;
     if (!el) return;
     let live = true;
-    void Plotly.react(el, data, layout, CONFIG).then(() => {
+    void reactPlot(el, data, layout, CONFIG).then(() => {
       if (!live || !clickable || !el.on) return;
       el.removeAllListeners?.('plotly_click');
       el.on('plotly_click', (e) => {
@@ -44,7 +45,7 @@ export function EnsemblePlot({ data, layout, testId, onClick, className }: { dat
   useEffect(() => {
     const el = ref.current;
     return () => {
-      if (el) Plotly.purge(el);
+      if (el) purgePlot(el);
     };
   }, []);
   return <div ref={ref} data-testid={testId} className={`plot ${className ?? ''}`} />;
