@@ -17,6 +17,7 @@ import type { GpuTrainer } from '../../src/engine/training/gpuTrainer.ts';
 import { createGpuTrainer } from '../../src/engine/training/gpuTrainer.ts';
 import { expectClose } from '../helpers/close.ts';
 import { useGpu, withErrorScope } from '../helpers/gpu.ts';
+import { parseSafetensors } from '../../src/core/formats/safetensors.ts';
 
 const BASE: StartRunRequest = { dataset: 'synthetic:small:3', config: { dSae: 32, k: 4, batch: 32, steps: 60, seed: 2 }, backend: 'cpu', paused: true };
 
@@ -156,5 +157,65 @@ describe('resume on the WGSL engine', () => {
       await expectSaesClose(g, cpu.map((x) => x.sae), 'GPU from a CPU checkpoint vs CPU');
       g.destroy();
     }, 'cpu → gpu');
+  });
+});
+
+/**
+ * Node's GPU whose devices can be lost the way a driver reset loses them (reason 'unknown', then unusable):
+ * device.lost is replaced by a promise the test resolves before destroying the real device.
+ */
+function losableGpu(real: GPU): { gpu: GPU; loseLatest(): void } {
+  const losers: (() => void)[] = [];
+  const gpu = {
+    requestAdapter: async (options?: GPURequestAdapterOptions) => {
+      const adapter = await real.requestAdapter(options);
+      if (adapter) {
+        const requestDevice = adapter.requestDevice.bind(adapter);
+        adapter.requestDevice = async (descriptor?: GPUDeviceDescriptor) => {
+          const device = await requestDevice(descriptor);
+          let lose: (info: GPUDeviceLostInfo) => void = () => undefined;
+          const lost = new Promise<GPUDeviceLostInfo>((resolve) => (lose = resolve));
+          void device.lost.then((info) => lose(info));
+          Object.defineProperty(device, 'lost', { value: lost });
+          losers.push(() => {
+            lose({ reason: 'unknown', message: 'simulated driver reset' } as GPUDeviceLostInfo);
+            device.destroy();
+          });
+          return device;
+        };
+      }
+      return adapter;
+    },
+    getPreferredCanvasFormat: () => real.getPreferredCanvasFormat(),
+    wgslLanguageFeatures: real.wgslLanguageFeatures,
+  } as GPU;
+  return { gpu, loseLatest: () => losers.at(-1)?.() };
+}
+
+describe('a lost device is re-created and the run continues from its last checkpoint', () => {
+  it('lost at step 10 (paused): a new device, the snapshot says so, 30 more steps ≈ 40 uninterrupted', async () => {
+    const { gpu: real } = gpu();
+    const { gpu: losable, loseLatest } = losableGpu(real);
+    const wb = createWorkbench(losable);
+    const snaps: { status: string; step: number; error?: string }[] = [];
+    await wb.onSnapshot((s) => void snaps.push({ status: s.status, step: s.step, ...(s.error ? { error: s.error } : {}) }));
+    const req: StartRunRequest = { dataset: 'synthetic:small:3', config: { dSae: 32, k: 4, batch: 32, steps: 40, seed: 2 }, backend: 'webgpu', paused: true };
+
+    await wb.startRun(req);
+    await wb.step(40);
+    const want = parseSafetensors((await wb.exportRun()).weights, 'whole').tensors;
+
+    await wb.startRun(req);
+    await wb.step(10); // paused at 10: its checkpoint is read back with the weights
+    loseLatest();
+    for (let i = 0; i < 200 && !snaps.some((s) => s.error?.includes('continues on a new device')); i++) await new Promise((r) => setTimeout(r, 20));
+    const note = snaps.find((s) => s.error?.includes('continues on a new device'));
+    expect(note?.error).toMatch(/device was lost at step 10 \(unknown: simulated driver reset\); training continues on a new device from step 10, its last checkpoint/);
+    expect(note?.status).toBe('paused');
+    await wb.step(30);
+    expect(snaps.at(-1)).toMatchObject({ status: 'done', step: 40 });
+    expect(snaps.some((s) => s.status === 'lost' || s.status === 'error')).toBe(false);
+    const got = parseSafetensors((await wb.exportRun()).weights, 'resumed').tensors;
+    for (const name of Object.keys(want)) expectClose(got[name].data, want[name].data, name.startsWith('W_') ? PARITY_TOL.weights : PARITY_TOL.biases, name);
   });
 });

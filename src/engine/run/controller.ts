@@ -16,6 +16,7 @@ import { logDensityOf } from '../../core/sae/metrics.ts';
 import type { StepStats } from '../../core/sae/train.ts';
 import type { CompareProgress, DatasetProgress, RunCheckpoint, RunInfo, RunStatus, StartRunRequest } from '../api.ts';
 import type { Checkpoint } from '../../core/sae/checkpoint.ts';
+import type { Dataset } from '../../core/sae/types.ts';
 import { readCheckpoint, resumeConfig, writeCheckpoint } from '../../core/sae/checkpoint.ts';
 import { ENSEMBLE_METHOD_NAMES } from '../../core/ensemble/ensemble.ts';
 import type { EnsemblePlan } from '../training/ensemblePlan.ts';
@@ -34,6 +35,20 @@ import { idleSnapshot, noRecent, runWeightsOf, snapshotOf, stepOffset } from './
 const KEEP_WEIGHTS_MS = 1000;
 /** After a failed GPU call, how long to wait for a device loss before calling it an ordinary error. */
 const LOST_GRACE_MS = 500;
+/** Device losses one run recovers from (a new device, its last checkpoint) before it stays 'lost': a GPU that keeps resetting is not worth chasing. */
+const MAX_RECOVERIES = 3;
+
+/** What a GPU run needs to continue on a new device: its plan and data, and the state kept with its last good weights. */
+interface Recovery {
+  plan: EnsemblePlan;
+  data: Dataset;
+  /** The last finite readback's full state (null: boosting or PAM-SGD, which are not checkpointed yet). */
+  state: Checkpoint | null;
+  recoveries: number;
+}
+
+/** A checkpoint's weights in the shape the run keeps (r.good). */
+const weightsOfCheckpoint = (c: Checkpoint): Weights => ({ step: c.step, tokens: c.step * c.config.batch, saes: c.members.map((m) => m.sae), firingCounts: c.members.map((m) => m.firingCounts) });
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -83,6 +98,8 @@ export function createRunController(deps: RunControllerDeps): RunController {
   const { channel, factory } = deps;
   let run: Run | null = null;
   let runCount = 0;
+  /** GPU runs' recovery state (kept beside the run record: a lost device is re-created from it). */
+  const recovery = new WeakMap<Run, Recovery>();
   /** Playground's timerIndex: a training loop runs only while the generation it captured is current. */
   let generation = 0;
 
@@ -130,9 +147,14 @@ export function createRunController(deps: RunControllerDeps): RunController {
   const keepWeights = async (r: Run): Promise<void> => {
     const t = r.trainer;
     if (!t?.live || t.kind !== 'webgpu') return;
-    const w = await t.readLive();
+    // A run that can be checkpointed reads its whole state (Adam's moments too: about 3× the parameters) so that
+    // a lost device can be replaced and the run continued from here; the weights are part of it.
+    const rec = recovery.get(r);
+    const state = rec && !t.boosting && t.config.trainer === 'sgd' ? await t.checkpoint() : null;
+    const w = state ? weightsOfCheckpoint(state) : await t.readLive();
     const bad = nonFiniteOf(w);
     if (bad) throw new TrainingError(`diverged by step ${stepOffset(r) + w.step}: non-finite weights (${bad}) — ${DIVERGENCE_FIX}`);
+    if (rec && state) rec.state = state;
     r.good = w;
     r.goodAtMs = performance.now();
     await refreshDensity(r, true, r.good);
@@ -150,14 +172,62 @@ export function createRunController(deps: RunControllerDeps): RunController {
   const markLost = (r: Run, info: LostInfo): void => {
     if (r.status === 'lost' || r.status === 'error' || r.status === 'done') return;
     if (r === run) generation++; // the loop stops at its next check
+    // A loss the driver reports (a reset, the GPU removed, an out-of-memory kill) is recovered from on a new device.
+    // A device someone destroy()ed on purpose ('destroyed', not by us) is not re-acquired behind their back.
+    const rec = recovery.get(r);
+    if (rec?.state && info.reason !== 'destroyed' && rec.recoveries < MAX_RECOVERIES && r.trainer?.kind === 'webgpu') {
+      void recover(r, info, rec, rec.state);
+      return;
+    }
+    lostFor(r, info);
+  };
+
+  /** Status 'lost' with what is kept and what to do. tried: why a new device could not continue the run. */
+  const lostFor = (r: Run, info: LostInfo, tried?: string): void => {
     const kept = r.good ? `the last good weights (step ${stepOffset(r) + r.good.step}) can still be exported` : 'no weights were read back before the loss';
     setStatus(
       r,
       'lost',
       `the WebGPU device was lost at step ${r.step} (${info.reason || 'unknown'}: ${info.message || 'no message'}); ${kept}. ` +
+        (tried ? `Continuing on a new device failed (${tried}). ` : '') +
         `A new run asks for a new device; if that fails, reload the page (a lost software-Vulkan device cannot come back in-process) or train with backend 'cpu'.`,
     );
     free(r);
+  };
+
+  /**
+   * Re-creates a lost GPU run's trainer on a new device from its last checkpoint (kept with r.good) and goes on as
+   * it was (training or paused); the steps after that checkpoint are trained again (the same batches: the order is
+   * in the checkpoint). The snapshot's error says so while the run goes on. No new device: 'lost' as before.
+   */
+  const recover = async (r: Run, info: LostInfo, rec: Recovery, state: Checkpoint): Promise<void> => {
+    const wasTraining = r.status === 'training';
+    const lostAt = r.step;
+    const old = r.trainer;
+    rec.recoveries++;
+    // Errors of the old trainer's chunk in flight are ignored from here (guarded: r.trainer is no longer it).
+    r.trainer = null;
+    old?.free();
+    try {
+      const t = await createEnsembleTrainer(rec.plan, rec.data, factory, 'webgpu', state);
+      if (r !== run || r.status === 'done' || r.status === 'error' || r.status === 'lost') {
+        t.free();
+        return;
+      }
+      r.trainer = t;
+      r.step = t.step;
+      r.good = weightsOfCheckpoint(state);
+      r.error =
+        `the WebGPU device was lost at step ${lostAt} (${info.reason || 'unknown'}: ${info.message || 'no message'}); ` +
+        `training continues on a new device from step ${state.step}, its last checkpoint (recovery ${rec.recoveries} of at most ${MAX_RECOVERIES})`;
+      t.onLost((i) => markLost(r, i));
+      // Paused (or stepped) meanwhile: it stays paused.
+      if (wasTraining && r.status === 'training') begin(r, r.until);
+      else emit(r, true);
+    } catch (e) {
+      r.trainer = old;
+      lostFor(r, info, messageOf(e));
+    }
   };
 
   /** Resolves with the loss if the run's device is lost within `ms`, else null. */
@@ -211,11 +281,13 @@ export function createRunController(deps: RunControllerDeps): RunController {
 
   /** Runs fn; on a throw routes it to failed() and returns false. */
   const guarded = async (r: Run, fn: () => Promise<void>): Promise<boolean> => {
+    const trainer = r.trainer;
     try {
       await fn();
       return true;
     } catch (e) {
-      await failed(r, e);
+      // A trainer replaced meanwhile (a lost device recovered on a new one): its failure is not the run's.
+      if (r.trainer === trainer) await failed(r, e);
       return false;
     }
   };
@@ -362,6 +434,7 @@ export function createRunController(deps: RunControllerDeps): RunController {
       r.recent = noRecent(r);
       r.tail = createTailMeans(trainer.stageSteps);
       run = r;
+      if (trainer.kind === 'webgpu') recovery.set(r, { plan, data, state: resumed?.checkpoint ?? null, recoveries: 0 });
       trainer.onLost((lostInfo) => markLost(r, lostInfo));
       // step-0 weights: exportable even if lost at once
       if (await guarded(r, () => keepAll(r))) {
