@@ -85,7 +85,7 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   'checkpoint-every': { kind: 'value', help: 'with --checkpoint: also save every N steps (default: only at the end)' },
   resume: {
     kind: 'value',
-    help: 'continue a --checkpoint FILE to --steps (default: its planned steps) on the same --data: bit-identical to the uninterrupted run on --backend cpu; the config is the checkpoint\'s (flags that differ are refused)',
+    help: 'continue a --checkpoint FILE to --steps (default: its planned steps) on the same --data: bit-identical to the uninterrupted run on the CPU reference, within parity tolerances on webgpu; the config is the checkpoint\'s (flags that differ are refused)',
   },
 };
 
@@ -137,9 +137,9 @@ export async function runTrain(f: Flags): Promise<Record<string, unknown>> {
   let config: Partial<TrainConfig> = preset ? { trainer: 'pam-sgd', ...flagged } : flagged;
   const ck = checkpointFlags(f);
   if (ck.resumeFrom && preset) throw new InputError(`train: --preset with --resume: the checkpoint's config is the run's: drop --preset`);
-  // A resumed run trains the checkpoint's config; the WGSL engine cannot take a checkpoint yet, so 'auto' means the CPU reference.
-  const requested = ck.resumeFrom && backendFlag(f) === 'auto' ? 'cpu' : backendFlag(f);
-  const { factory, backend } = await openTraining(requested, ck.resumeFrom ? ck.resumeFrom.config : config);
+  // A resumed run trains the checkpoint's config, on the backend the one policy picks for it (exact on the CPU
+  // reference; within the parity tolerances on the WGSL engine).
+  const { factory, backend } = await openTraining(backendFlag(f), ck.resumeFrom ? ck.resumeFrom.config : config);
   try {
     const lmDevice = (): Promise<GPUDevice | null> => factory.hardwareDevice();
     const data = await loadData(dataSpec, { tensor: str(f, 'tensor'), shape: str(f, 'shape') }, lmDevice);
@@ -157,6 +157,7 @@ export async function runTrain(f: Flags): Promise<Record<string, unknown>> {
       ? { method: 'single' as const, members: 1, config: resumeConfig(ck.resumeFrom, data, flagged, ck.resumeFile!), seeds: [ck.resumeFrom.members[0].seed] }
       : planEnsemble({ dataset: dataSpec, config, ensemble: { method: 'single', members: 1 } });
     const resolved = resolveConfig(checkPlan(plan, data.dIn, data.rows), data.dIn);
+    if (str(f, 'export')) refuseUnexportable(resolved);
     if (!quiet) {
       process.stderr.write(
         `sae-workbench train: ${resolved.arch} dSae=${resolved.dSae} on ${data.name} [${data.rows}, ${data.dIn}], ${resolved.steps} steps × ${resolved.batch} tokens; ${backend.why}\n`,
@@ -215,6 +216,12 @@ export async function runTrain(f: Flags): Promise<Record<string, unknown>> {
 /** A PAM-SGD preset's values for this data, under the flags given explicitly (they win). */
 export function withPreset(preset: PamPreset, flagged: Partial<TrainConfig>, data: { rows: number; dIn: number }): Partial<TrainConfig> {
   return { ...pamPreset(preset, data.rows, data.dIn), ...flagged };
+}
+
+/** --export of an SAE that SAELens cannot represent fails before training, not after (the same reason toSaeLens gives). */
+export function refuseUnexportable(c: { arch: string; topkSelect?: string }): void {
+  if (c.arch === 'topk' && c.topkSelect === 'abs-signed')
+    throw new InputError("--export: topkSelect abs-signed (signed top-K by |z|, no ReLU) has no SAELens form (SAELens' TopK applies ReLU): drop --export to train and evaluate it here, or use --topk-select relu");
 }
 
 /** --backend as the engine's BackendRequest (default 'auto'). */
