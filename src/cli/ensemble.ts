@@ -36,7 +36,7 @@ import { loadData } from './data.ts';
 import { downstreamOf } from '../engine/ensemble/ensembleRun.ts';
 import { perRowFields, splitTrainEval } from '../core/data/preprocess.ts';
 import { readSaeFolder, writeSaeFolder } from './folder.ts';
-import { TRAIN_FLAGS, backendFlag, backendJson, configFromFlags, withPreset } from './train.ts';
+import { TRAIN_FLAGS, backendFlag, backendJson, configFromFlags, refuseUnexportable, withPreset } from './train.ts';
 import { PAM_PRESETS } from '../core/sae/pamPresets.ts';
 import { openTraining, trainPlan } from './engine.ts';
 
@@ -158,6 +158,7 @@ async function trainAndReport(a: TrainAndReport): Promise<Record<string, unknown
   const { f, t0, method, J, R, dataSpec, evalSpec, evalFraction, split, data, evalData, resolved, usesK, planOf, factory, backend } = a;
   // Refuse to overwrite before any training, not after (writeSaeFolder checks again when writing).
   const exportDir = str(f, 'export');
+  if (exportDir) refuseUnexportable(resolved);
   const force = f.get('force') === true;
   const memberDir = (r: number, j: number): string => (r === 0 ? join(exportDir ?? '', `member-${j + 1}`) : join(exportDir ?? '', `repeat-${r}`, `member-${j + 1}`));
   if (exportDir && !force) {

@@ -131,4 +131,18 @@ describe('sae-workbench train --trainer pam-sgd', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--preset: expected one of paper, splinterp-mnist, splinterp-llm, got "official"/);
   });
+
+  it('--init and --topk-select reach the config; a signed top-K SAE trains and evaluates but --export is refused before training', () => {
+    const args = ['train', '--data', 'synthetic:small', '--topk-select', 'abs-signed', '--init', 'splinterp-llm', '--steps', '5', '--batch', '32', '--latents', '16', '--k', '2', '--backend', 'cpu', '--quiet'];
+    const ok = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+    expect(ok.status).toBe(0);
+    const res = JSON.parse(ok.stdout);
+    expect(res.config).toMatchObject({ topkSelect: 'abs-signed', init: 'splinterp-llm' });
+    expect(Number.isFinite(res.eval.msePerToken)).toBe(true);
+    const t0 = Date.now();
+    const bad = spawnSync(process.execPath, [BIN, ...args.map((a) => (a === '5' ? '100000' : a)), '--export', join(dir, 'signed')], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--export: topkSelect abs-signed .* has no SAELens form/);
+    expect(Date.now() - t0).toBeLessThan(20_000); // refused before 100,000 steps, not after
+  });
 });
