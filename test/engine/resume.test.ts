@@ -218,4 +218,20 @@ describe('a lost device is re-created and the run continues from its last checkp
     const got = parseSafetensors((await wb.exportRun()).weights, 'resumed').tensors;
     for (const name of Object.keys(want)) expectClose(got[name].data, want[name].data, name.startsWith('W_') ? PARITY_TOL.weights : PARITY_TOL.biases, name);
   });
+
+  it('lost while training: the chunk in flight fails quietly, the run goes on to done on a new device', async () => {
+    const { gpu: real } = gpu();
+    const { gpu: losable, loseLatest } = losableGpu(real);
+    const wb = createWorkbench(losable);
+    const snaps: { status: string; step: number; error?: string }[] = [];
+    await wb.onSnapshot((s) => void snaps.push({ status: s.status, step: s.step, ...(s.error ? { error: s.error } : {}) }));
+    await wb.startRun({ dataset: 'synthetic:small:3', config: { dSae: 32, k: 4, batch: 32, steps: 120, seed: 2 }, backend: 'webgpu' });
+    for (let i = 0; i < 500 && !snaps.some((s) => s.step >= 20); i++) await new Promise((r) => setTimeout(r, 20));
+    loseLatest();
+    for (let i = 0; i < 3000 && !['done', 'lost', 'error'].includes(snaps.at(-1)?.status ?? ''); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(snaps.at(-1)).toMatchObject({ status: 'done', step: 120 });
+    expect(snaps.at(-1)?.error).toMatch(/training continues on a new device from step \d+, its last checkpoint \(recovery 1 of at most 3\)/);
+    expect(snaps.some((s) => s.status === 'lost' || s.status === 'error')).toBe(false);
+    expect((await wb.exportRun()).step).toBe(120);
+  });
 });

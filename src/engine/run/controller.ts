@@ -45,6 +45,8 @@ interface Recovery {
   /** The last finite readback's full state (null: boosting or PAM-SGD, which are not checkpointed yet). */
   state: Checkpoint | null;
   recoveries: number;
+  /** A recovery is under way: the same loss reported again (the trainer's listener and failed()'s wait both hear it) is ignored. */
+  busy: boolean;
 }
 
 /** A checkpoint's weights in the shape the run keeps (r.good). */
@@ -175,6 +177,7 @@ export function createRunController(deps: RunControllerDeps): RunController {
     // A loss the driver reports (a reset, the GPU removed, an out-of-memory kill) is recovered from on a new device.
     // A device someone destroy()ed on purpose ('destroyed', not by us) is not re-acquired behind their back.
     const rec = recovery.get(r);
+    if (rec?.busy) return;
     if (rec?.state && info.reason !== 'destroyed' && rec.recoveries < MAX_RECOVERIES && r.trainer?.kind === 'webgpu') {
       void recover(r, info, rec, rec.state);
       return;
@@ -205,6 +208,7 @@ export function createRunController(deps: RunControllerDeps): RunController {
     const lostAt = r.step;
     const old = r.trainer;
     rec.recoveries++;
+    rec.busy = true;
     // Errors of the old trainer's chunk in flight are ignored from here (guarded: r.trainer is no longer it).
     r.trainer = null;
     old?.free();
@@ -227,6 +231,8 @@ export function createRunController(deps: RunControllerDeps): RunController {
     } catch (e) {
       r.trainer = old;
       lostFor(r, info, messageOf(e));
+    } finally {
+      rec.busy = false;
     }
   };
 
@@ -434,7 +440,7 @@ export function createRunController(deps: RunControllerDeps): RunController {
       r.recent = noRecent(r);
       r.tail = createTailMeans(trainer.stageSteps);
       run = r;
-      if (trainer.kind === 'webgpu') recovery.set(r, { plan, data, state: resumed?.checkpoint ?? null, recoveries: 0 });
+      if (trainer.kind === 'webgpu') recovery.set(r, { plan, data, state: resumed?.checkpoint ?? null, recoveries: 0, busy: false });
       trainer.onLost((lostInfo) => markLost(r, lostInfo));
       // step-0 weights: exportable even if lost at once
       if (await guarded(r, () => keepAll(r))) {
