@@ -65,6 +65,7 @@ describe('checkpointRun → startRun({ resumeFrom })', () => {
     const resume = (req: Partial<StartRunRequest>) => wb.startRun({ ...BASE, config: {}, ...req, resumeFrom: { file: bytes, name: 'a.ckpt' } });
     await expect(resume({ dataset: 'synthetic:medium' })).rejects.toThrow(/a\.ckpt: data: the checkpoint was saved on \[\d+, \d+\].*resume with the data it trained on/);
     await expect(resume({ config: { dSae: 64 } })).rejects.toThrow(/a\.ckpt: config\.dSae: the checkpoint trains with 32, got 64/);
+    await expect(resume({ seeds: [9] })).rejects.toThrow(/a\.ckpt: seeds: the checkpoint's are \[2\], got \[9\]: drop seeds to resume/);
     await expect(wb.startRun({ ...BASE, config: {}, resumeFrom: { file: new Uint8Array(16), name: 'junk.bin' } })).rejects.toThrow(/junk\.bin/);
 
     await wb.startRun({ ...BASE, config: { ...BASE.config, trainer: 'pam-sgd' } });

@@ -401,7 +401,7 @@ export function createRunController(deps: RunControllerDeps): RunController {
       // Everything that can be checked without a device is checked before the current run is touched.
       const loaded = await deps.datasetFor(req.dataset);
       const data = loaded.train;
-      const resumed = req.resumeFrom ? await readResume(req.resumeFrom, data, req.config) : null;
+      const resumed = req.resumeFrom ? await readResume(req.resumeFrom, data, req) : null;
       const plan = resumed ? resumed.plan : planEnsemble(req);
       const full = checkPlan(plan, data.dIn, data.rows);
       const backend = await factory.backend(req.backend ?? 'auto', full, plan.method === 'boosting' ? 1 : plan.seeds.length);
@@ -534,12 +534,20 @@ export function createRunController(deps: RunControllerDeps): RunController {
 }
 
 /** A resume request's checkpoint, read and checked against `data`, and the plan it continues (its config, seeds, ensemble). */
-async function readResume(from: NonNullable<StartRunRequest['resumeFrom']>, data: { rows: number; dIn: number }, requested: StartRunRequest['config'] = {}): Promise<{ checkpoint: Checkpoint; plan: EnsemblePlan; fileName: string }> {
+async function readResume(from: NonNullable<StartRunRequest['resumeFrom']>, data: { rows: number; dIn: number }, req: StartRunRequest): Promise<{ checkpoint: Checkpoint; plan: EnsemblePlan; fileName: string }> {
   const fileName = from.name ?? (from.file instanceof Blob && 'name' in from.file && typeof from.file.name === 'string' ? from.file.name : 'checkpoint');
   const bytes = from.file instanceof Uint8Array ? from.file : new Uint8Array(await from.file.arrayBuffer());
   const checkpoint = readCheckpoint(bytes, fileName);
   const method = ENSEMBLE_METHOD_NAMES.find((m) => m === checkpoint.ensemble.method);
   if (!method || method === 'boosting') throw new InputError(`${fileName}: state.ensemble.method: expected single, bagging or expanded (boosting is not checkpointed yet), got ${JSON.stringify(checkpoint.ensemble.method)}`);
-  const config = resumeConfig(checkpoint, data, requested, fileName);
-  return { checkpoint, fileName, plan: { method, members: checkpoint.ensemble.members, config, seeds: checkpoint.members.map((m) => m.seed) } };
+  const config = resumeConfig(checkpoint, data, req.config ?? {}, fileName);
+  const seeds = checkpoint.members.map((m) => m.seed);
+  // The run is the checkpoint's: an ensemble or seeds asked for beside it must be its own, not silently dropped.
+  if (req.ensemble && (req.ensemble.method !== method || req.ensemble.members !== checkpoint.ensemble.members)) {
+    throw new InputError(`${fileName}: ensemble: the checkpoint is of a ${method} run of ${checkpoint.ensemble.members}, got ${req.ensemble.method} of ${req.ensemble.members}: drop ensemble to resume`);
+  }
+  if (req.seeds && (req.seeds.length !== seeds.length || req.seeds.some((s, j) => s !== seeds[j]))) {
+    throw new InputError(`${fileName}: seeds: the checkpoint's are [${seeds.join(', ')}], got [${req.seeds.join(', ')}]: drop seeds to resume`);
+  }
+  return { checkpoint, fileName, plan: { method, members: checkpoint.ensemble.members, config, seeds } };
 }
