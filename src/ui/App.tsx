@@ -11,7 +11,7 @@ import { useEffect, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import type { Snapshot } from '../engine/api.ts';
 import { ComparePanel } from './ComparePanel.tsx';
-import { DatasetPanel } from './DatasetPanel.tsx';
+import { DatasetCard, DatasetPanel } from './DatasetPanel.tsx';
 import { EnsemblePanel } from './EnsemblePanel.tsx';
 import { ExportPanel } from './ExportPanel.tsx';
 import { FeaturePanel } from './FeaturePanel.tsx';
@@ -19,7 +19,7 @@ import { LivePlots } from './Plots.tsx';
 import { RunsPanel } from './RunsPanel.tsx';
 import { StoragePanel } from './StoragePanel.tsx';
 import { DENSE_FORMULA, denseFraction } from '../core/sae/density.ts';
-import type { AppStore } from './store.ts';
+import type { AppState, AppStore } from './store.ts';
 import { DEFAULT_DRAFT, type Draft } from './store/experiment.ts';
 import { TrainPanel } from './TrainPanel.tsx';
 import { decodeHash, encodeHash } from './urlState.ts';
@@ -48,6 +48,7 @@ export function App({ store }: { store: AppStore }) {
       <Progress store={store} />
       <LivePlots store={store} />
       <Metrics store={store} />
+      <DatasetCard store={store} />
       <ExportPanel store={store} />
       <ComparePanel store={store} />
       <RunsPanel store={store} />
@@ -58,27 +59,51 @@ export function App({ store }: { store: AppStore }) {
   );
 }
 
-/** What runs the training and, when it is not a real GPU, what the user can do about it (issue #5 §1). */
+/**
+ * What runs the training, as one line; the engine's reason and the advice open on demand (issue #5 §1, #14).
+ * Each case gets its own line: no WebGPU, WebGPU without an adapter, a software adapter, a GPU.
+ */
 function BackendNote({ store }: { store: AppStore }) {
   const backend = useStore(store, (s) => s.backend);
   const hasWebGpu = typeof navigator !== 'undefined' && 'gpu' in navigator;
-  let advice = '';
-  if (!hasWebGpu) {
-    advice =
-      ' To train on your GPU, open this page in a recent Chrome or Edge (WebGPU is on by default there), Safari 26+, or Firefox with WebGPU enabled;' +
-      ' on Linux, Chrome may need chrome://flags/#enable-unsafe-webgpu. Meanwhile small demos train on the CPU reference.';
-  } else if (backend?.isSoftware) {
-    advice =
-      ' Your browser only offers a software WebGPU adapter (a CPU emulation, hundreds of times slower than a GPU): check chrome://gpu,' +
-      ' turn on hardware acceleration in the browser settings, or update the GPU driver. Meanwhile small demos train on the CPU reference.';
-  }
+  const { line, advice } = backendLine(hasWebGpu, backend);
   return (
-    <p className="note" data-testid="backend-note">
-      {hasWebGpu ? 'WebGPU is available in this browser.' : 'WebGPU is not available in this browser.'}
-      {backend ? ` Engine: ${backend.why}.` : ' Starting the engine…'}
-      {advice}
-    </p>
+    <details className="note backend-note" data-testid="backend-note">
+      <summary>
+        {line} <span className="why">why?</span>
+      </summary>
+      <p>{backend ? `Engine: ${backend.why}.` : 'Starting the engine…'}</p>
+      {advice && <p>{advice}</p>}
+    </details>
   );
+}
+
+const CPU_MEANWHILE = 'Meanwhile small demos train on the CPU reference.';
+
+/** The note's one line and its advice for the browser and the engine's backend (null while it starts). */
+function backendLine(hasWebGpu: boolean, backend: AppState['backend']): { line: string; advice: string } {
+  if (!hasWebGpu) {
+    return {
+      line: 'No WebGPU in this browser: training runs on the CPU reference, for small demos.',
+      advice:
+        'To train on your GPU, open this page in a recent Chrome or Edge (WebGPU is on by default there), Safari 26+, or Firefox with WebGPU enabled;' +
+        ` on Linux, Chrome may need chrome://flags/#enable-unsafe-webgpu. ${CPU_MEANWHILE}`,
+    };
+  }
+  if (!backend) return { line: 'Starting the engine…', advice: '' };
+  if (!backend.adapter) {
+    return {
+      line: 'WebGPU found no GPU adapter here: training runs on the CPU reference, for small demos.',
+      advice: `Check chrome://gpu, turn on hardware acceleration in the browser settings, or update the GPU driver. ${CPU_MEANWHILE}`,
+    };
+  }
+  if (backend.isSoftware) {
+    return {
+      line: 'Software WebGPU only (a CPU emulation): training runs on the CPU reference, for small demos.',
+      advice: `It is hundreds of times slower than a GPU: check chrome://gpu, turn on hardware acceleration in the browser settings, or update the GPU driver. ${CPU_MEANWHILE}`,
+    };
+  }
+  return { line: backend.kind === 'webgpu' ? `Training on your GPU (${backend.adapter}) with WebGPU.` : `Training on the CPU reference (WebGPU adapter: ${backend.adapter}).`, advice: '' };
 }
 
 function Progress({ store }: { store: AppStore }) {

@@ -1,6 +1,8 @@
 // The dataset panel: the picker (built-ins, synthetic with its knobs, an upload, pasted text), the
 // preprocessing options, a progress line while a dataset loads, load errors (the current dataset stays),
-// and the loaded dataset's card beside it (shape, source, licence, mean/std, a row-norm histogram).
+// and one line naming the loaded dataset (so the first screen keeps Train and the loss plot in view);
+// the dataset's full card (shape, source, licence, mean/std, a row-norm histogram) is DatasetCard, lower
+// on the page (App.tsx).
 // Reads the store only; must not import engine, gpu or core values (types only).
 
 import { useMemo, type ReactNode } from 'react';
@@ -19,13 +21,12 @@ const GROUPS: { kind: DatasetKind; label: string }[] = [
 ];
 
 export function DatasetPanel({ store }: { store: AppStore }) {
-  const [dataset, datasetError] = useStore(store, useShallow((s) => [s.dataset, s.datasetError] as const));
+  const datasetError = useStore(store, (s) => s.datasetError);
   return (
-    <section className="dataset-panel">
+    <section className="dataset-panel" aria-label="Dataset">
       <div className="dataset-pick">
         <Picker store={store} />
         <ChoiceOptions store={store} />
-        <PreprocessForm store={store} />
         <LoadingLine store={store} />
         {datasetError && (
           <p role="alert" className="error" data-testid="dataset-error">
@@ -33,9 +34,36 @@ export function DatasetPanel({ store }: { store: AppStore }) {
           </p>
         )}
       </div>
-      <div className="dataset-card" data-testid="dataset-card">
-        {dataset ? <Card info={dataset} /> : <p className="muted">Loading the default dataset…</p>}
+      <div className="dataset-side">
+        <DatasetLine store={store} />
+        <PreprocessForm store={store} />
       </div>
+    </section>
+  );
+}
+
+/** The loaded dataset in one line (name, shape, split), with a link to its card further down. */
+function DatasetLine({ store }: { store: AppStore }) {
+  const info = useStore(store, (s) => s.dataset);
+  if (!info) return <p className="dataset-line muted" data-testid="dataset-line">Loading the default dataset…</p>;
+  const split = info.evalRows > 0 ? ` · ${info.trainRows.toLocaleString('en-US')} train / ${info.evalRows.toLocaleString('en-US')} eval` : '';
+  const text = `${info.name}: ${info.rows.toLocaleString('en-US')} × ${info.dIn}${split}`;
+  return (
+    <p className="dataset-line" data-testid="dataset-line" title={`${text} · ${info.card.source}`}>
+      <span className="dataset-line-text">{text}</span>{' '}
+      <a href="#dataset-card" className="card-link">
+        card
+      </a>
+    </p>
+  );
+}
+
+/** The loaded dataset's card (shape, split, statistics, source, licence, row-norm histogram). */
+export function DatasetCard({ store }: { store: AppStore }) {
+  const dataset = useStore(store, (s) => s.dataset);
+  return (
+    <section className="dataset-card" data-testid="dataset-card" id="dataset-card" aria-label="Dataset card">
+      {dataset ? <Card info={dataset} /> : <p className="muted">Loading the default dataset…</p>}
     </section>
   );
 }

@@ -1,7 +1,8 @@
 // Live training plots. Each chart subscribes to the store outside React's render path (store.subscribe)
 // and calls Plotly.react on its own div at most once per animation frame; React renders the divs once.
 // Charts: loss and its parts (loss-plot), explained variance, L0, dead and dense fractions, learning rate, and the
-// feature-density histogram (log10). Plus the throughput and adapter line. Imports plotly, React, the store.
+// feature-density histogram (log10). Plus the throughput and adapter line. Before a run's first step there are
+// no charts, only a few lines on what will appear (plots-placeholder): empty axes say nothing. Imports plotly, React, the store.
 
 import type { PlotObject } from 'plotly.js-dist-min';
 import { useEffect, useRef } from 'react';
@@ -76,10 +77,31 @@ function solveMarkers(loss: LossSeries): PlotObject {
 }
 
 export function LivePlots({ store }: { store: AppStore }) {
+  const hasData = useStore(store, (s) => s.loss.steps.length > 0 || s.history.step.length > 0);
   return (
     <section className="live-plots" aria-label="Training plots">
       <Throughput store={store} />
-      <div className="plot-grid">
+      {hasData ? <PlotGrid store={store} /> : <PlotsPlaceholder />}
+    </section>
+  );
+}
+
+/** What the charts will show, in place of empty axes before the first step. */
+function PlotsPlaceholder() {
+  return (
+    <div className="plots-placeholder" data-testid="plots-placeholder">
+      <p>
+        <strong>Press Train</strong> and the charts appear here with the first step: the loss and its parts (MSE, AuxK), explained variance, L0 (active latents per token), the
+        dead and dense fractions, the learning rate and the feature-density histogram.
+      </p>
+    </div>
+  );
+}
+
+/** The six live charts (mounted with the first step; each draws the store's current series on mount). */
+function PlotGrid({ store }: { store: AppStore }) {
+  return (
+    <div className="plot-grid">
         <LivePlot
           store={store}
           testId="loss-plot"
@@ -119,8 +141,7 @@ export function LivePlots({ store }: { store: AppStore }) {
             layout: layout(d ? `feature density (log10), step ${d.step}` : 'feature density (log10)', 'latents', { xaxis: { title: { text: 'log10 firing density (−10 = never fired)' } } }),
           })}
         />
-      </div>
-    </section>
+    </div>
   );
 }
 

@@ -64,7 +64,7 @@ export function TrainPanel({ store }: { store: AppStore }) {
         <legend>Experiment</legend>
         <label title="The loaded dataset runs train on (its train split); pick another above">
           dataset
-          <output className="dataset-id">{draft.dataset}</output>
+          <output className="dataset-id" title={draft.dataset}>{draft.dataset}</output>
         </label>
         <label title="Activation: topk keeps the k largest latents per token; batchtopk the k·batch largest in the batch; relu with an L1 penalty; jumprelu with a learned threshold and an L0 penalty">
           arch
