@@ -49,14 +49,17 @@ export function EnsemblePanel({ store }: { store: AppStore }) {
         <button data-testid="ensemble-evaluate" disabled={noRun || busy.evaluate !== undefined} title={why ?? 'Ensemble metrics of the first J′ members, J′ = 1..J, on the held-out rows'} onClick={() => void evaluate()}>
           {busy.evaluate !== undefined ? 'Evaluating…' : 'Evaluate ensemble'}
         </button>
-        <button
-          data-testid="ensemble-views"
-          disabled={noRun || saes < 2 || busy.views !== undefined}
-          title={noRun ? why! : saes < 2 ? 'needs 2 or more SAEs in the run: train bagging or boosting with J ≥ 2' : 'How the members differ: decoder cosines, matched pairs, stability, unique features, a 2-D map'}
-          onClick={() => void loadViews()}
-        >
-          {busy.views !== undefined ? 'Comparing…' : 'Compare members'}
-        </button>
+        {/* Comparing members applies only to a run of 2 or more SAEs: a single SAE gets no such button. */}
+        {(noRun || saes >= 2) && (
+          <button
+            data-testid="ensemble-views"
+            disabled={noRun || busy.views !== undefined}
+            title={noRun ? why! : 'How the members differ: decoder cosines, matched pairs, stability, unique features, a 2-D map'}
+            onClick={() => void loadViews()}
+          >
+            {busy.views !== undefined ? 'Comparing…' : 'Compare members'}
+          </button>
+        )}
         <button data-testid="ensemble-downstream" disabled={noRun || busy.downstream !== undefined} title={why ?? 'Concept detection (sparse probing) and spurious-correlation removal; need a labelled (and for SCR a marked) dataset'} onClick={() => void runDownstream()}>
           {busy.downstream !== undefined ? 'Running…' : 'Run downstream tasks'}
         </button>

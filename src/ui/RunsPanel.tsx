@@ -31,7 +31,7 @@ export function labelOf(r: RunRecord): string {
 }
 
 /** The runs on the Pareto plot: paused, finished or stopped, with metrics. */
-const ON_PLOT = new Set<RunRecord['status']>(['paused', 'done', 'replaced']);
+const ON_PLOT = new Set<RunRecord['status']>(['paused', 'done', 'stopped', 'replaced']);
 
 const onPlot = (r: RunRecord): boolean => ON_PLOT.has(r.status) && r.metrics !== null && r.metrics.l0 > 0 && Number.isFinite(r.metrics.explainedVariance);
 
@@ -67,7 +67,7 @@ const COLUMNS: Column[] = [
   { key: 'sparsity', label: 'k / λ', title: 'topk/batchtopk: k; relu/jumprelu: the sparsity coefficient λ', value: (r) => sparsityOf(r) },
   { key: 'seeds', label: 'seeds', title: 'Init seeds of the members (one SAE per seed)', value: (r) => r.seeds.join(',') },
   { key: 'step', label: 'steps', title: 'Steps done / planned', value: (r) => r.step },
-  { key: 'status', label: 'status', title: 'replaced: a later run started while it was active (it stopped there); interrupted: it was training when the page closed (resuming is not implemented yet)', value: (r) => r.status },
+  { key: 'status', label: 'status', title: 'done: trained all its steps; stopped: ended early (Stop, Reset or Restart); replaced: a later run started while it was active (it stopped there); interrupted: it was training when the page closed (resuming is not implemented yet)', value: (r) => r.status },
   { key: 'loss', label: 'loss', title: 'MSE + α·AuxK (+ λ·sparsity), last snapshot', value: (r) => r.metrics?.loss ?? null, format: num(4) },
   { key: 'mse', label: 'MSE', title: 'Σ_d (x − x̂)², mean over the batch, last snapshot', value: (r) => r.metrics?.mse ?? null, format: num(4) },
   { key: 'ev', label: 'expl. var.', title: '1 − Σ‖x − x̂‖² / Σ‖x − μ_batch‖², last snapshot', value: (r) => r.metrics?.explainedVariance ?? null, format: num(3) },

@@ -33,9 +33,9 @@ export interface PersistOptions {
 }
 
 /** The statuses a run ends in: it is saved whole (zip and loss curve) when it reaches one. */
-const ENDED = new Set<RunRecordStatus>(['done', 'lost', 'error', 'replaced']);
+const ENDED = new Set<RunRecordStatus>(['done', 'stopped', 'lost', 'error', 'replaced']);
 /** Ended runs that can still be exported (the engine keeps the current run's weights). */
-const EXPORTABLE = new Set<RunRecordStatus>(['done', 'lost']);
+const EXPORTABLE = new Set<RunRecordStatus>(['done', 'stopped', 'lost']);
 
 /** The runs table row of a run saved in an earlier page load, numbered `run` (negative) here. */
 export function restoredRecord(s: SavedRun, run: number): RunRecord {

@@ -17,9 +17,16 @@ const RUNS_UPDATE_MS = 500;
 
 /**
  * A run's status as the runs table shows it: 'replaced' when a later run started while it was active;
- * 'interrupted' when it was saved while training or paused and the page closed (src/ui/persist/).
+ * 'interrupted' when it was saved while training or paused and the page closed (src/ui/persist/);
+ * 'stopped' when it ended before its last step (Stop, Reset or Restart), which the engine reports as 'done'.
  */
-export type RunRecordStatus = RunStatus | 'replaced' | 'interrupted';
+export type RunRecordStatus = RunStatus | 'replaced' | 'interrupted' | 'stopped';
+
+/** The record's status for snapshot `s`: a 'done' short of its planned steps was stopped; a replaced run stays 'replaced'. */
+function recordStatus(s: Snapshot, old: RunRecord | undefined): RunRecordStatus {
+  if (old?.status === 'replaced') return 'replaced';
+  return s.status === 'done' && s.step < s.steps ? 'stopped' : s.status;
+}
 
 /** The metrics of a run's last snapshot (denseFraction: from its last density, null before the first). */
 export interface RunMetrics {
@@ -129,7 +136,8 @@ export function withRunInfo(book: RunBook, s: Pick<RunsSlice, 'runs' | 'runInfos
 export function recordRun(book: RunBook, runs: RunRecord[], s: Snapshot, draft: Draft, nowMs: number): RunRecord[] | null {
   const i = runs.findIndex((r) => r.run === s.run);
   const old = i >= 0 ? runs[i] : undefined;
-  if (old && old.status === s.status && nowMs - (book.recordTimes.get(s.run) ?? 0) < RUNS_UPDATE_MS) return null;
+  const status = recordStatus(s, old);
+  if (old && old.status === status && nowMs - (book.recordTimes.get(s.run) ?? 0) < RUNS_UPDATE_MS) return null;
   book.recordTimes.set(s.run, nowMs);
   const d = old?.draft ?? book.experiments.get(s.run) ?? book.launching ?? draft;
   const dense = s.density ? denseFraction(s.density.log10) : (old?.metrics?.denseFraction ?? null);
@@ -138,7 +146,7 @@ export function recordRun(book: RunBook, runs: RunRecord[], s: Snapshot, draft: 
     run: s.run,
     draft: d,
     seeds: old?.seeds ?? (s.members.length > 0 ? s.members.map((m) => m.seed) : d.seeds && d.seeds.length > 0 ? d.seeds : [d.seed]),
-    status: s.status,
+    status,
     step: s.step,
     steps: s.steps,
     backend: s.backend,
