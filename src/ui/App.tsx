@@ -66,11 +66,12 @@ export function App({ store }: { store: AppStore }) {
 function BackendNote({ store }: { store: AppStore }) {
   const backend = useStore(store, (s) => s.backend);
   const hasWebGpu = typeof navigator !== 'undefined' && 'gpu' in navigator;
-  const { line, advice } = backendLine(hasWebGpu, backend);
+  const { line, short, advice } = backendLine(hasWebGpu, backend);
   return (
     <details className="note backend-note" data-testid="backend-note">
       <summary>
-        {line} <span className="why">why?</span>
+        <span className="line-long">{line}</span>
+        <span className="line-short">{short}</span> <span className="why">why?</span>
       </summary>
       <p>{backend ? `Engine: ${backend.why}.` : 'Starting the engine…'}</p>
       {advice && <p>{advice}</p>}
@@ -80,30 +81,34 @@ function BackendNote({ store }: { store: AppStore }) {
 
 const CPU_MEANWHILE = 'Meanwhile small demos train on the CPU reference.';
 
-/** The note's one line and its advice for the browser and the engine's backend (null while it starts). */
-function backendLine(hasWebGpu: boolean, backend: AppState['backend']): { line: string; advice: string } {
+/** The note's line (and a shorter one for phones) and its advice for the browser and the engine's backend (null while it starts). */
+function backendLine(hasWebGpu: boolean, backend: AppState['backend']): { line: string; short: string; advice: string } {
   if (!hasWebGpu) {
     return {
       line: 'No WebGPU in this browser: training runs on the CPU reference, for small demos.',
+      short: 'No WebGPU: training on the CPU.',
       advice:
         'To train on your GPU, open this page in a recent Chrome or Edge (WebGPU is on by default there), Safari 26+, or Firefox with WebGPU enabled;' +
         ` on Linux, Chrome may need chrome://flags/#enable-unsafe-webgpu. ${CPU_MEANWHILE}`,
     };
   }
-  if (!backend) return { line: 'Starting the engine…', advice: '' };
+  if (!backend) return { line: 'Starting the engine…', short: 'Starting the engine…', advice: '' };
   if (!backend.adapter) {
     return {
       line: 'WebGPU found no GPU adapter here: training runs on the CPU reference, for small demos.',
+      short: 'No GPU adapter: training on the CPU.',
       advice: `Check chrome://gpu, turn on hardware acceleration in the browser settings, or update the GPU driver. ${CPU_MEANWHILE}`,
     };
   }
   if (backend.isSoftware) {
     return {
       line: 'Software WebGPU only (a CPU emulation): training runs on the CPU reference, for small demos.',
+      short: 'Software WebGPU only: training on the CPU.',
       advice: `It is hundreds of times slower than a GPU: check chrome://gpu, turn on hardware acceleration in the browser settings, or update the GPU driver. ${CPU_MEANWHILE}`,
     };
   }
-  return { line: backend.kind === 'webgpu' ? `Training on your GPU (${backend.adapter}) with WebGPU.` : `Training on the CPU reference (WebGPU adapter: ${backend.adapter}).`, advice: '' };
+  const gpu = backend.kind === 'webgpu';
+  return { line: gpu ? `Training on your GPU (${backend.adapter}) with WebGPU.` : `Training on the CPU reference (WebGPU adapter: ${backend.adapter}).`, short: gpu ? 'Training on your GPU.' : 'Training on the CPU.', advice: '' };
 }
 
 function Progress({ store }: { store: AppStore }) {

@@ -2,9 +2,9 @@
 // 1024×768 the dataset picker, the main settings (cfg-dSae), Train and the loss plot (or, before a run, the
 // placeholder saying what will appear) are in the viewport without scrolling, and the backend note is one
 // line; at 390×844 the page is never wider than the screen (scrollWidth and every element, before and after
-// a short run), Train is within two screens, the runs table scrolls inside its box, and a long custom
-// synthetic dataset id widens nothing (phone and 1024×768). No console error, page error or outside request
-// at any point. Saves docs/screenshots/first-screen-{desktop,laptop,phone}.png.
+// a short run), Train is within two screens, a run cut short by Reset reads 'stopped', the runs table
+// scrolls inside its box, and a long custom synthetic dataset id widens nothing (phone and 1024×768). No
+// console error, page error or outside request at any point. Saves docs/screenshots/first-screen-{desktop,laptop,phone}.png.
 // Needs /usr/bin/chromium (or CHROMIUM=path); never `npx playwright install`.
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -123,6 +123,20 @@ describe('the first screen at desktop, laptop and phone sizes', () => {
     expect(problems, 'console errors, page errors or outside requests').toEqual([]);
   }, 180_000);
 
+  it('lists a run cut short by Reset as stopped, not done', async () => {
+    ready();
+    phase = 'reset';
+    await app!.setField('steps', 100000);
+    await page.getByTestId('train-start').click();
+    await waitFor('the long run steps', `document.querySelector('[data-testid=train-status]')?.textContent === 'training' && Number(document.querySelector('[data-testid=step-count]')?.textContent) > 0`, 60_000);
+    await page.getByTestId('train-reset').click();
+    const cutShort = `[...document.querySelectorAll('[data-testid=runs-row]')].some((tr) => (tr.querySelector('td[data-col=step]')?.textContent ?? '').endsWith(' / 100000') && tr.querySelector('td[data-col=status]')?.textContent === 'stopped')`;
+    await waitFor('the reset run reads stopped in the runs table', cutShort, 30_000);
+    expect(await page.getByTestId('plots-placeholder').count(), 'Reset clears the plots: the placeholder is back').toBe(1);
+    await app!.setField('steps', 30);
+    expect(problems, 'console errors, page errors or outside requests').toEqual([]);
+  }, 120_000);
+
   it('fits a 390×844 phone: no horizontal scroll, no element wider than the screen, Train within two screens', async () => {
     ready();
     phase = 'phone';
@@ -134,11 +148,13 @@ describe('the first screen at desktop, laptop and phone sizes', () => {
     log(`phone: scrollWidth ${wide.scrollWidth}; too wide: ${wide.count} ${wide.out.join(', ')}`);
     expect(wide.scrollWidth, 'the page is never wider than the screen').toBeLessThanOrEqual(390);
     expect(wide.out, 'elements past the right edge of the screen').toEqual([]);
+    const note = await boxOf('[data-testid=backend-note]');
+    expect(note!.height, 'the backend note is one line on the phone too').toBeLessThan(40);
     const train = await boxOf('[data-testid=train-start]');
     expect(train!.bottom, 'Train within two screens of scrolling').toBeLessThanOrEqual(2 * 844);
     await page.screenshot({ path: join(SHOTS, 'first-screen-phone.png') });
-    // A fresh page at phone size: the first screen before any run.
-    await page.reload();
+    // A fresh page at phone size, without the hash the run left: the first screen a new user sees.
+    await page.goto(app!.url);
     await waitFor('the default dataset loads again', `!!document.querySelector('[data-testid=dataset-name]') && !document.querySelector('[data-testid=train-start]')?.disabled`, 90_000);
     const before = await tooWide();
     expect(before.scrollWidth, 'before a run, too').toBeLessThanOrEqual(390);
