@@ -2,10 +2,10 @@
 // preprocessing options, a progress line while a dataset loads, load errors (the current dataset stays),
 // and one line naming the loaded dataset (so the first screen keeps Train and the loss plot in view);
 // the dataset's full card (shape, source, licence, mean/std, a row-norm histogram) is DatasetCard, lower
-// on the page (App.tsx).
+// on the page (App.tsx). Picking another upload file clears the labels slot (the old labels would not fit).
 // Reads the store only; must not import engine, gpu or core values (types only).
 
-import { useMemo, type ReactNode } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import type { CatalogEntry, DatasetInfo, DatasetKind, DatasetProgress, SyntheticKnobs } from '../engine/api.ts';
@@ -111,6 +111,7 @@ function ChoiceOptions({ store }: { store: AppStore }) {
     store,
     useShallow((s) => [s.choice, s.knobs, s.setKnobs, s.upload, s.setUpload, s.text, s.setText, s.loadChoice] as const),
   );
+  const [labelsSlot, setLabelsSlot] = useState(0); // remounts the labels input when the store's labels are cleared
   const loadButton = (label: string) => (
     <button data-testid="dataset-load" onClick={() => void loadChoice()}>
       {label}
@@ -134,11 +135,21 @@ function ChoiceOptions({ store }: { store: AppStore }) {
       <div className="choice-options">
         <label title="Rows of activations: .npy (2-D float), .safetensors (2-D tensor), CSV/TSV of numbers (header optional), IDX images; .gz ok for CSV and IDX">
           file
-          <input data-testid="upload-file" type="file" accept=".npy,.safetensors,.csv,.tsv,.gz,.idx,.idx3,*" onChange={(e) => setUpload({ file: e.currentTarget.files?.[0] ?? null })} />
+          <input
+            data-testid="upload-file"
+            type="file"
+            accept=".npy,.safetensors,.csv,.tsv,.gz,.idx,.idx3,*"
+            onChange={(e) => {
+              // Another data file starts with a clean labels slot: the earlier file's labels would not fit it.
+              const file = e.currentTarget.files?.[0] ?? null;
+              if (upload.file && upload.labels) setLabelsSlot((n) => n + 1);
+              setUpload(upload.file ? { file, labels: null } : { file });
+            }}
+          />
         </label>
         <label title="Optional: one label or text context per row (UTF-8 text, one per line), or an IDX labels file">
           labels (optional)
-          <input data-testid="upload-labels" type="file" onChange={(e) => setUpload({ labels: e.currentTarget.files?.[0] ?? null })} />
+          <input key={labelsSlot} data-testid="upload-labels" type="file" onChange={(e) => setUpload({ labels: e.currentTarget.files?.[0] ?? null })} />
         </label>
         <label title="For a .safetensors file with several tensors: the name of the 2-D tensor [rows, dIn]">
           tensor name

@@ -1,10 +1,11 @@
 // The first screen as a new user meets it (issue #14), in headless chromium (harness.ts): at 1440×900 and
 // 1024×768 the dataset picker, the main settings (cfg-dSae), Train and the loss plot (or, before a run, the
 // placeholder saying what will appear) are in the viewport without scrolling, and the backend note is one
-// line; at 390×844 the page is never wider than the screen (scrollWidth and every element, before and after
-// a short run), Train is within two screens, a run cut short by Reset reads 'stopped', the runs table
-// scrolls inside its box, and a long custom synthetic dataset id widens nothing (phone and 1024×768). No
-// console error, page error or outside request at any point. Saves docs/screenshots/first-screen-{desktop,laptop,phone}.png.
+// line; a run cut short by Reset reads 'stopped'; a second upload starts without the first one's labels;
+// at 390×844 the page is never wider than the screen (scrollWidth and every element, after a run and on a
+// fresh page), the note is one line and Train within two screens; a long custom synthetic dataset id widens
+// nothing (phone and 1024×768); the runs table scrolls inside its box. No console error, page error or
+// outside request at any point. Saves docs/screenshots/first-screen-{desktop,laptop,phone}.png.
 // Needs /usr/bin/chromium (or CHROMIUM=path); never `npx playwright install`.
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -136,6 +137,23 @@ describe('the first screen at desktop, laptop and phone sizes', () => {
     await app!.setField('steps', 30);
     expect(problems, 'console errors, page errors or outside requests').toEqual([]);
   }, 120_000);
+
+  it('starts another upload with a clean labels slot: the first file’s labels do not stick to the next', async () => {
+    ready();
+    phase = 'upload';
+    const csv = (rows: number): Buffer => Buffer.from(Array.from({ length: rows }, (_, i) => [i % 7, (i * 3) % 5, 1 - (i % 2), i / rows].join(',')).join('\n'));
+    await page.getByTestId('dataset-select').selectOption('upload');
+    await page.getByTestId('upload-file').setInputFiles({ name: 'first.csv', mimeType: 'text/csv', buffer: csv(64) });
+    await page.getByTestId('upload-labels').setInputFiles({ name: 'first-labels.txt', mimeType: 'text/plain', buffer: Buffer.from(Array.from({ length: 64 }, (_, i) => `row ${i}`).join('\n')) });
+    await page.getByTestId('dataset-load').click();
+    await waitFor('the first upload loads', `(document.querySelector('[data-testid=dataset-name]')?.textContent ?? '').includes('first.csv')`, 30_000);
+    await page.getByTestId('upload-file').setInputFiles({ name: 'second.csv', mimeType: 'text/csv', buffer: csv(96) });
+    expect(await page.getByTestId('upload-labels').evaluate((el) => (el as HTMLInputElement).files?.length ?? 0), 'the labels slot is empty again').toBe(0);
+    await page.getByTestId('dataset-load').click();
+    await waitFor('the second upload loads (no leftover labels of 64 rows)', `(document.querySelector('[data-testid=dataset-name]')?.textContent ?? '').includes('second.csv')`, 30_000);
+    expect(await page.getByTestId('dataset-error').count(), 'no load error').toBe(0);
+    expect(problems, 'console errors, page errors or outside requests').toEqual([]);
+  }, 90_000);
 
   it('fits a 390×844 phone: no horizontal scroll, no element wider than the screen, Train within two screens', async () => {
     ready();
