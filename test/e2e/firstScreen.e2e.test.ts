@@ -4,8 +4,9 @@
 // line; a run cut short by Reset reads 'stopped'; a second upload starts without the first one's labels;
 // at 390×844 the page is never wider than the screen (scrollWidth and every element, after a run and on a
 // fresh page), the note is one line and Train within two screens; a long custom synthetic dataset id widens
-// nothing (phone and 1024×768); the runs table scrolls inside its box. No console error, page error or
-// outside request at any point. Saves docs/screenshots/first-screen-{desktop,laptop,phone}.png.
+// nothing (phone and 1024×768); the runs table scrolls inside its box; token contexts wrap on the phone. No console error, page error or
+// outside request at any point. Saves docs/screenshots/first-screen-{desktop,laptop,phone}.png and
+// inspector-phone.png.
 // Needs /usr/bin/chromium (or CHROMIUM=path); never `npx playwright install`.
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -121,6 +122,18 @@ describe('the first screen at desktop, laptop and phone sizes', () => {
     expect(runs, 'the runs table is shown').not.toBeNull();
     expect(runs!.box, 'the runs table box fits the page').toBeLessThanOrEqual(runs!.page);
     expect(runs!.scrollWidth).toBeLessThanOrEqual(runs!.page);
+    // On a phone, a latent's token contexts wrap instead of running off the screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await waitFor('the feature table fills in', `document.querySelectorAll('[data-testid=feature-table] tbody tr:not(.dead)').length > 0`, 60_000);
+    await page.locator('[data-testid=feature-table] tbody tr:not(.dead)').first().click();
+    await waitFor('the latent’s top inputs show', `document.querySelectorAll('[data-testid=feature-inspector] [data-testid=top-inputs] li').length > 0`, 60_000);
+    await waitFor('the charts follow the narrower screen', 'document.documentElement.scrollWidth <= 390', 10_000).catch(() => {});
+    const wide = await tooWide();
+    log(`phone with a latent inspected: scrollWidth ${wide.scrollWidth}; too wide: ${wide.count} ${wide.out.join(', ')}`);
+    expect(wide.scrollWidth, 'token contexts wrap on the phone').toBeLessThanOrEqual(390);
+    expect(wide.out).toEqual([]);
+    await page.getByTestId('feature-inspector').screenshot({ path: join(SHOTS, 'inspector-phone.png') });
+    await page.setViewportSize({ width: 1440, height: 900 });
     expect(problems, 'console errors, page errors or outside requests').toEqual([]);
   }, 180_000);
 
