@@ -51,7 +51,7 @@ const SHARED_THRESHOLDS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
 
 const SHARED = [
   'data', 'tensor', 'shape', 'eval-data', 'eval-tensor', 'eval-shape', 'arch', 'trainer', 'latents', 'k', 'l1', 'steps', 'batch', 'lr', 'seed', 'backend',
-  'pam-order', 'prox-enc', 'prox-dec', 'ridge', 'updates-per-batch', 'pam-solve', 'preset',
+  'pam-order', 'prox-enc', 'prox-dec', 'ridge', 'updates-per-batch', 'pam-solve', 'solve-fraction', 'preset',
 ] as const;
 
 export const ENSEMBLE_FLAGS: Record<string, FlagSpec> = {

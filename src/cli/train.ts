@@ -42,6 +42,7 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   ridge: { kind: 'value', help: 'pam-sgd: decoder ridge α = β (default 1e-6; > 0 keeps the solve definite with dead latents)' },
   'updates-per-batch': { kind: 'value', help: `pam-sgd: Adam updates of the encoder per batch, 1..${MAX_PAM_UPDATES_PER_BATCH} (default 1)` },
   preset: { kind: 'value', help: `pam-sgd settings of: ${PAM_PRESETS.map((p) => `${p} (${PAM_PRESET_HELP[p]})`).join('; ')}. Explicit flags win. ${PAM_PRESET_GAPS}` },
+  'solve-fraction': { kind: 'value', help: 'pam-sgd: share of the training rows the decoder solve streams, in (0, 1] (a seeded subset; default 1 = every row)' },
   'pam-solve': { kind: 'value', help: `pam-sgd: ${PAM_SOLVES.join('|')}: the joint closed form of the paper, or the MNIST script's uncentred least squares (default exact)` },
   latents: { kind: 'value', help: 'number of latents dSae (default 64)' },
   k: { kind: 'value', help: 'active latents per token, topk/batchtopk (default 4)' },
@@ -103,6 +104,7 @@ export function configFromFlags(f: Flags): Partial<TrainConfig> {
   set('pamRidge', num(f, 'ridge'));
   set('pamUpdatesPerBatch', num(f, 'updates-per-batch', true));
   set('pamSolve', oneOf(f, 'pam-solve', CONFIG_CHOICES.pamSolve));
+  set('pamSolveFraction', num(f, 'solve-fraction'));
   set('dSae', num(f, 'latents', true));
   set('k', num(f, 'k', true));
   set('l1Coefficient', num(f, 'l1'));

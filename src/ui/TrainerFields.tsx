@@ -3,7 +3,7 @@
 // settings when it is picked. The values, limits and costs are core's (CONFIG_CHOICES, validateConfig,
 // decoderSolveFlops); reads nothing from the store itself.
 
-import { CONFIG_CHOICES, DEFAULT_CONFIG, PAM_ARCHS } from '../core/sae/config.ts';
+import { CONFIG_CHOICES, DEFAULT_CONFIG, PAM_ARCHS, pamSolveRows } from '../core/sae/config.ts';
 import { decoderSolveFlops } from '../core/sae/pam.ts';
 import { PAM_PRESET_GAPS, PAM_PRESET_HELP, PAM_PRESETS, pamPreset, type PamPreset } from '../core/sae/pamPresets.ts';
 import type { FieldSpec } from './ConfigField.tsx';
@@ -14,6 +14,7 @@ const PAM_FIELDS: FieldSpec[] = [
   { key: 'pamUpdatesPerBatch', label: 'updates per batch', help: 'PAM-SGD: Adam updates of the encoder on each batch before the next (the scripts ablate 1, 3, 5, 10)' },
   { key: 'pamProxEnc', label: 'encoder stay-close μ_enc', help: 'PAM-SGD: weight of ‖E − E_t‖² + ‖b_enc − b_enc,t‖² against the encoder of the epoch start (per row-mean loss; 0 = off)', step: 'any' },
   { key: 'pamProxDec', label: 'decoder stay-close μ_dec', help: 'PAM-SGD: weight of ‖D − D_t‖² + ‖b_dec − b_dec,t‖² in the decoder solve (0 = the plain least-squares optimum)', step: 'any' },
+  { key: 'pamSolveFraction', label: 'solve on rows (share)', help: 'PAM-SGD: the share of training rows the decoder solve streams, in (0, 1]: a seeded subset fixed for the run (1 = every row)', step: 'any' },
   { key: 'pamRidge', label: 'decoder ridge α', help: 'PAM-SGD: ridge on ‖D‖² + ‖b_dec‖²; > 0 keeps the solve well-posed when latents are dead', step: 'any' },
 ];
 
@@ -27,12 +28,13 @@ const CPU_FLOPS = 1e9;
 function solveAdvice(draft: Draft, data: { rows: number; dIn: number } | null): string {
   if (!data) return '';
   const k = draft.arch === 'topk' ? draft.k : draft.dSae;
-  const seconds = decoderSolveFlops(draft.dSae, data.dIn, data.rows, k) / CPU_FLOPS;
+  const solveRows = pamSolveRows(data.rows, draft.pamSolveFraction);
+  const seconds = decoderSolveFlops(draft.dSae, data.dIn, solveRows, k) / CPU_FLOPS;
   const epoch = Math.ceil(data.rows / draft.batch);
   const when = `once per epoch (every ${epoch} steps of ${draft.batch} rows)`;
   const cost = seconds < 0.1 ? 'well under a second' : `about ${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s`;
   const advice = seconds <= 2 ? 'interactive' : 'slow here: fewer latents (dSae ≤ 1024) or fewer rows keep it interactive';
-  return `Each decoder solve streams ${data.rows} rows and costs ${cost} on the CPU reference, ${when}: ${advice}.`;
+  return `Each decoder solve streams ${solveRows} rows and costs ${cost} on the CPU reference, ${when}: ${advice}.`;
 }
 
 export function TrainerFields({ draft, setDraft, data }: { draft: Draft; setDraft: (p: Partial<Draft>) => void; data: { rows: number; dIn: number } | null }) {

@@ -60,6 +60,9 @@ describe('the trainer factory', () => {
     expect(gpuArchsFor({ trainer: 'pam-sgd' })).toEqual(['topk']);
     expect(chooseBackend('auto', 'relu', hardware, gpuArchsFor({ trainer: 'pam-sgd' }), 'pam-sgd')).toMatchObject({ kind: 'cpu', why: 'the CPU reference: the WGSL engine trains topk with pam-sgd so far (relu runs on the CPU)' });
     expect(() => chooseBackend('webgpu', 'relu', hardware, gpuArchsFor({ trainer: 'pam-sgd' }), 'pam-sgd')).toThrow(/the WGSL engine trains topk with pam-sgd so far; relu runs on backend 'cpu' or 'auto'/);
+    // A solve on a fraction of the rows is the CPU reference's (the GPU solve streams every row).
+    expect(gpuRefusal({ trainer: 'pam-sgd', pamSolveFraction: 0.5 })).toMatch(/every training row only \(pamSolveFraction 0.5 runs on the CPU reference\)/);
+    expect(gpuRefusal({ trainer: 'pam-sgd', pamSolveFraction: 1 })).toBeNull();
     // One SAE at a time on the GPU: a bagging run of PAM-SGD falls back to the reference, saying why.
     expect(chooseBackend('auto', 'topk', hardware, [], 'pam-sgd', 'trains pam-sgd one SAE at a time (this run trains 3 together)')).toMatchObject({
       kind: 'cpu',

@@ -125,6 +125,11 @@ export interface TrainConfig {
   pamUpdatesPerBatch: number;
   /** The decoder solve: 'exact' (§3.6 joint closed form) or 'uncentred' (MNIST script: D = (ZᵀZ/N + αI)⁻¹ZᵀX/N, b_dec = mean residual; pamProxDec adds μ to the ridge and μ·D_t to the right side, β and ν unused). */
   pamSolve: PamSolve;
+  /**
+   * Share of the training rows the decoder solve streams, in (0, 1] (issue #11: "the training rows, or a chosen
+   * fraction"): a seeded subset fixed for the run; 1 = every row, in order (the default, unchanged).
+   */
+  pamSolveFraction: number;
 }
 
 export const DEFAULT_CONFIG: TrainConfig = {
@@ -160,6 +165,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   pamRidge: 1e-6,
   pamUpdatesPerBatch: 1,
   pamSolve: 'exact',
+  pamSolveFraction: 1,
 };
 
 /**
@@ -176,6 +182,9 @@ export const CONFIG_CHOICES = {
   pamOrder: PAM_ORDERS,
   pamSolve: PAM_SOLVES,
 } as const satisfies { [K in keyof TrainConfig]?: readonly TrainConfig[K][] };
+
+/** Rows a PAM-SGD decoder solve streams: round(fraction·rows), at least 1 (every row when fraction is 1). */
+export const pamSolveRows = (rows: number, fraction: number): number => (fraction >= 1 ? rows : Math.max(1, Math.min(rows, Math.round(fraction * rows))));
 
 /** Most Adam updates per encoder batch PAM-SGD allows (the scripts' ablation goes to 10). */
 export const MAX_PAM_UPDATES_PER_BATCH = 100;
@@ -302,7 +311,11 @@ function validatePam(c: TrainConfig, rows: number): string[] {
   if (c.trainer !== 'pam-sgd') return e;
   if (!PAM_ARCHS.includes(c.arch)) e.push(`trainer pam-sgd does not train ${String(c.arch)} SAEs (its decoder solve needs per-row codes): use arch ${PAM_ARCHS.join(', ')} or trainer sgd`);
   // Σzzᵀ has rank ≤ rows: with fewer rows than latents and no ridge or stay-close term the solve is singular.
-  if (c.pamRidge === 0 && c.pamProxDec === 0 && rows < c.dSae)
-    e.push(`pamRidge 0 and pamProxDec 0 with fewer training rows (${rows}) than latents (dSae=${c.dSae}) make the decoder solve singular: set pamRidge > 0 (e.g. 1e-6) or use more rows`);
+  if (!(c.pamSolveFraction > 0 && c.pamSolveFraction <= 1)) e.push(`pamSolveFraction must be in (0, 1] (the share of training rows the decoder solve streams), got ${c.pamSolveFraction}`);
+  const solveRows = pamSolveRows(rows, c.pamSolveFraction);
+  if (c.pamRidge === 0 && c.pamProxDec === 0 && solveRows < c.dSae)
+    e.push(
+      `pamRidge 0 and pamProxDec 0 with fewer ${solveRows < rows ? `solve rows (${solveRows} of ${rows} training rows)` : `training rows (${rows})`} than latents (dSae=${c.dSae}) make the decoder solve singular: set pamRidge > 0 (e.g. 1e-6), use more rows${solveRows < rows ? ' or a larger pamSolveFraction' : ''}`,
+    );
   return e;
 }

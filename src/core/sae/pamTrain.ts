@@ -28,7 +28,8 @@
 //   those coordinates, and the solve's bias fold keeps b_enc unchanged, so a solve never pulls the encoder.
 
 import type { TrainConfig } from './config.ts';
-import { DEFAULT_CONFIG, l1At, lrAt, resolveConfig, validateConfig } from './config.ts';
+import { DEFAULT_CONFIG, l1At, lrAt, pamSolveRows, resolveConfig, validateConfig } from './config.ts';
+import { createRng, permutation } from '../math/random.ts';
 import type { Dataset, Sae } from './types.ts';
 import { InputError } from '../errors.ts';
 import { deadMask, updateFiring } from './firing.ts';
@@ -183,14 +184,18 @@ export function createPamTrainer(data: Dataset, config: Partial<TrainConfig>, op
   // rows per piece, then factors and installs in one last piece. The chunks are added in the same order and
   // sizes whoever drives them (solveWork or one solveDecoderNow), so the result is bit-identical.
   let pending: { stats: DecoderStats; sse: number; next: number } | null = null;
+  // The rows the solve streams: every row in order (pamSolveFraction 1), or a seeded subset fixed for the run
+  // (the first solveRows of a permutation), gathered chunk by chunk.
+  const solveRows = pamSolveRows(rows, c.pamSolveFraction);
+  const subset = solveRows < rows ? permutation(rows, createRng(dataSeed ^ 0x5eed50f7)).subarray(0, solveRows) : null;
   /** The step whose epoch-boundary solve is done (or begun): a boundary solves once. */
   let boundaryAt = -1;
 
   const statsChunk = (p: NonNullable<typeof pending>): void => {
     const t0 = p.next;
-    const n = Math.min(PAM_SOLVE_CHUNK_ROWS, rows - t0);
-    const x = new Float32Array(n * dIn); // [n, dIn] scaled
-    for (let j = 0; j < n * dIn; j++) x[j] = data.x[t0 * dIn + j] * sae.inputScale;
+    const n = Math.min(PAM_SOLVE_CHUNK_ROWS, solveRows - t0);
+    const x = subset ? gatherRows(data.x, dIn, subset.subarray(t0, t0 + n), sae.inputScale) : new Float32Array(n * dIn); // [n, dIn] scaled
+    if (!subset) for (let j = 0; j < n * dIn; j++) x[j] = data.x[t0 * dIn + j] * sae.inputScale;
     const { f } = encode(sae, x, n);
     p.stats.add(f, x, n);
     const xHat = decode(sae, f, n);
@@ -207,13 +212,13 @@ export function createPamTrainer(data: Dataset, config: Partial<TrainConfig>, op
     let bb = 0;
     for (const v of prev.wDec) ww += v * v;
     for (const v of prev.bDec) bb += v * v;
-    const mseBefore = p.sse / rows;
+    const mseBefore = p.sse / solveRows;
     const dec = solveDecoder(stats, prev, coef, c.pamSolve); // throws before touching sae
     const after = decoderObjective(stats, dec, coef, prev);
     applyDecoderSolve(sae, dec);
     const rec: DecoderSolveRecord = {
       step,
-      rows,
+      rows: solveRows,
       mseBefore,
       mseAfter: after.mse,
       objectiveBefore: mseBefore + coef.alpha * ww + coef.beta * bb,
@@ -231,18 +236,18 @@ export function createPamTrainer(data: Dataset, config: Partial<TrainConfig>, op
       boundaryAt = step;
     }
     const p = begin();
-    if (p.next >= rows) {
+    if (p.next >= solveRows) {
       finishSolve(p);
       return false;
     }
-    const stop = Math.min(rows, p.next + Math.max(1, budgetRows));
+    const stop = Math.min(solveRows, p.next + Math.max(1, budgetRows));
     while (p.next < stop) statsChunk(p);
     return true;
   };
 
   const solveDecoderNow = (): DecoderSolveRecord => {
     const p = begin();
-    while (p.next < rows) statsChunk(p);
+    while (p.next < solveRows) statsChunk(p);
     return finishSolve(p);
   };
 

@@ -92,6 +92,8 @@ function entryFor(config: Partial<TrainConfig>): TrainerEntry {
 export function gpuRefusal(config: Partial<TrainConfig>): string | null {
   if ((config.arch ?? DEFAULT_CONFIG.arch) === 'topk' && (config.topkSelect ?? DEFAULT_CONFIG.topkSelect) === 'abs-signed')
     return "does not run signed top-K (topkSelect abs-signed: the k largest |z|, no ReLU) yet: its TopK keeps the k largest z then applies ReLU (set topkSelect relu for the GPU)";
+  if ((config.trainer ?? DEFAULT_CONFIG.trainer) === 'pam-sgd' && (config.pamSolveFraction ?? DEFAULT_CONFIG.pamSolveFraction) < 1)
+    return `solves PAM-SGD's decoder on every training row only (pamSolveFraction ${config.pamSolveFraction} runs on the CPU reference)`;
   return null;
 }
 

@@ -36,6 +36,8 @@ export type GpuPamTrainer = Omit<MemberTrainer, 'onLost'> & {
 export async function createGpuPamTrainer(device: GPUDevice, data: Dataset, config: Partial<TrainConfig>, opts: Omit<GpuTrainerOptions, 'encoderOnly'> = {}): Promise<GpuPamTrainer> {
   const seeds = opts.seeds ?? [config.seed ?? DEFAULT_CONFIG.seed];
   if (seeds.length !== 1) throw new InputError(`PAM-SGD on the WGSL engine trains one SAE per run so far, got ${seeds.length} members: use backend 'cpu' (or 'auto') for PAM-SGD ensembles`);
+  const fraction = config.pamSolveFraction ?? 1;
+  if (fraction < 1) throw new InputError(`PAM-SGD on the WGSL engine solves the decoder on every training row, got pamSolveFraction ${fraction}: use backend 'cpu' (or 'auto')`);
   const t = await createGpuTrainer(device, data, { ...config, trainer: 'pam-sgd' }, { ...opts, seeds, encoderOnly: true });
   const c = t.config;
   let solver: PamDecoderSolve;
