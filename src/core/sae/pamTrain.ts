@@ -42,7 +42,7 @@ import type { DecoderStats } from './pam.ts';
 import { applyDecoderSolve, createDecoderStats, decoderObjective, solveDecoder } from './pam.ts';
 import { decode, encode } from './sae.ts';
 import type { StepStats, Trainer, TrainerOptions } from './train.ts';
-import { batchVariance, createBatchOrder, gatherRows, initSampleRows, INIT_SAMPLE_ROWS } from './train.ts';
+import { batchVariance, stepStatsOf, createBatchOrder, gatherRows, initSampleRows, INIT_SAMPLE_ROWS } from './train.ts';
 
 /** Rows per chunk of the decoder solve's pass over the training set (the MNIST script's 1024). */
 export const PAM_SOLVE_CHUNK_ROWS = 1024;
@@ -303,19 +303,7 @@ export function createPamTrainer(data: Dataset, config: Partial<TrainConfig>, op
       solveDecoderNow();
       boundaryAt = step;
     }
-    return {
-      step,
-      tokens: step * B,
-      loss: r.mse + sparsity,
-      mse: r.mse,
-      auxLoss: 0,
-      sparsityLoss: sparsity,
-      l0: active / B,
-      deadFraction: nDead / dSae,
-      explainedVariance: tv > 0 ? 1 - (r.mse * B) / tv : 0,
-      lr,
-      gradNorm: gNorm,
-    };
+    return stepStatsOf({ step, batch: B, loss: r.mse + sparsity, mse: r.mse, auxLoss: 0, sparsityLoss: sparsity, active, nDead, dSae, totalVariance: tv, lr, gradNorm: gNorm });
   };
 
   return {

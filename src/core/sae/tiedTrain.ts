@@ -24,7 +24,7 @@ import { lossAndGrads, zeroGrads } from './loss.ts';
 import { adamStep, clipGradNorm, createAdam } from './optim.ts';
 import { addPlainL1 } from './pamTrain.ts';
 import type { StepStats, Trainer, TrainerOptions } from './train.ts';
-import { batchVariance, createBatchOrder, gatherRows, initSampleRows, INIT_SAMPLE_ROWS } from './train.ts';
+import { batchVariance, stepStatsOf, createBatchOrder, gatherRows, initSampleRows, INIT_SAMPLE_ROWS } from './train.ts';
 
 /**
  * The loss of `sae` with tied weights (wDec must equal wEnc) on x ([rows, dIn], scaled space) and the
@@ -77,19 +77,7 @@ export function createTiedTrainer(data: Dataset, config: Partial<TrainConfig>, o
     const nDead = deadMask(tokensSinceFired, c.deadWindowTokens, dead);
     const tv = batchVariance(x, B, dIn);
     step += 1;
-    return {
-      step,
-      tokens: step * B,
-      loss: r.loss,
-      mse: r.mse,
-      auxLoss: 0,
-      sparsityLoss: r.sparsityLoss,
-      l0: active / B,
-      deadFraction: nDead / dSae,
-      explainedVariance: tv > 0 ? 1 - (r.mse * B) / tv : 0,
-      lr,
-      gradNorm: gNorm,
-    };
+    return stepStatsOf({ step, batch: B, loss: r.loss, mse: r.mse, auxLoss: 0, sparsityLoss: r.sparsityLoss, active, nDead, dSae, totalVariance: tv, lr, gradNorm: gNorm });
   };
 
   return {

@@ -111,6 +111,39 @@ export function batchVariance(x: Float32Array, rows: number, dIn: number): numbe
   return tv;
 }
 
+/** A step's StepStats from what the step measured (every core trainer reports the same fields the same way). */
+export function stepStatsOf(m: {
+  step: number;
+  batch: number;
+  loss: number;
+  mse: number;
+  auxLoss: number;
+  sparsityLoss: number;
+  /** Fires in the batch and dead latents after the step. */
+  active: number;
+  nDead: number;
+  dSae: number;
+  /** batchVariance of the batch. */
+  totalVariance: number;
+  lr: number;
+  gradNorm: number;
+}): StepStats {
+  const B = m.batch;
+  return {
+    step: m.step,
+    tokens: m.step * B,
+    loss: m.loss,
+    mse: m.mse,
+    auxLoss: m.auxLoss,
+    sparsityLoss: m.sparsityLoss,
+    l0: m.active / B,
+    deadFraction: m.nDead / m.dSae,
+    explainedVariance: m.totalVariance > 0 ? 1 - (m.mse * B) / m.totalVariance : 0,
+    lr: m.lr,
+    gradNorm: m.gradNorm,
+  };
+}
+
 export interface Trainer {
   readonly config: ResolvedConfig;
   /** The live parameters (mutated by each step). */
@@ -234,19 +267,7 @@ export function createTrainer(data: Dataset, config: Partial<TrainConfig>, opts:
     // Batch explained variance around the batch mean.
     const tv = batchVariance(x, B, dIn);
     step += 1;
-    return {
-      step,
-      tokens: step * B,
-      loss: r.loss,
-      mse: r.mse,
-      auxLoss: r.auxLoss,
-      sparsityLoss: r.sparsityLoss,
-      l0: active / B,
-      deadFraction: nDead / dSae,
-      explainedVariance: tv > 0 ? 1 - (r.mse * B) / tv : 0,
-      lr,
-      gradNorm: gNorm,
-    };
+    return stepStatsOf({ step, batch: B, loss: r.loss, mse: r.mse, auxLoss: r.auxLoss, sparsityLoss: r.sparsityLoss, active, nDead, dSae, totalVariance: tv, lr, gradNorm: gNorm });
   };
 
   return {
