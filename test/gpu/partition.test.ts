@@ -116,7 +116,7 @@ describe('partition.wgsl on generic floats, limits and fallback', () => {
     expect(new Set(want).size).toBeGreaterThan(5);
   });
 
-  it('refuses k > 32 naming the limit; partitionIds then draws with the CPU twin and says so', async () => {
+  it('refuses k > 32 naming the limit; partitionIds then draws with the CPU twin and says so (also with no device or a software one)', async () => {
     const p = await kernel();
     const rng = createRng(3);
     const scores = dyadicScores(40, { kind: 'topk', k: 33 }, rng);
@@ -129,5 +129,10 @@ describe('partition.wgsl on generic floats, limits and fallback', () => {
     expect(Array.from(fell.ids)).toEqual(Array.from(regionIds(scores, grid)));
     const ok = await partitionIds(p, dyadicScores(40, { kind: 'topk', k: 3 }, rng), grid);
     expect(ok.backend).toBe('webgpu');
+    const soft = await createPartitionGpu(gpu().device, { software: true });
+    const viaTwin = await partitionIds(soft, dyadicScores(40, { kind: 'topk', k: 3 }, rng), grid);
+    expect([viaTwin.backend, viaTwin.note]).toEqual(['cpu', expect.stringMatching(/software adapter/)]);
+    expect((await partitionIds(null, scores, grid)).note).toMatch(/no WebGPU device/);
+    soft.destroy();
   });
 });

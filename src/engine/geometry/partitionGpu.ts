@@ -9,6 +9,8 @@ import { compilePartition, partitionRefusal, preparePartition } from '../../gpu/
 import type { Kernel } from '../../gpu/kernel.ts';
 
 export interface PartitionGpu {
+  /** The device is a CPU emulation (SwiftShader, lavapipe): partitionIds then prefers the CPU twin. */
+  readonly software: boolean;
   /** Why the kernel cannot draw these scores on this grid (null: it can). */
   refusal(scores: PlaneScores, grid: Grid, words?: 1 | 2): string | null;
   /** ids: [height·width, words], equal to regionIds(scores, grid, words) (up to f32 ties). Throws the refusal. */
@@ -24,7 +26,8 @@ function grow(device: GPUDevice, old: GPUBuffer | null, bytes: number, usage: nu
   return device.createBuffer({ label, size: need, usage });
 }
 
-export async function createPartitionGpu(device: GPUDevice): Promise<PartitionGpu> {
+/** opts.software: the adapter is a CPU emulation (GpuDevice.isSoftware). */
+export async function createPartitionGpu(device: GPUDevice, opts: { software?: boolean } = {}): Promise<PartitionGpu> {
   const kernel: Kernel = await compilePartition(device);
   const maxStorageBytes = device.limits.maxStorageBufferBindingSize;
   let coef: GPUBuffer | null = null;
@@ -64,6 +67,7 @@ export async function createPartitionGpu(device: GPUDevice): Promise<PartitionGp
   };
 
   return {
+    software: opts.software === true,
     refusal,
     regionIds: (scores, grid, words = 1) => {
       // One redraw at a time: the staging buffer is mapped between submit and copy-out.
@@ -78,14 +82,18 @@ export async function createPartitionGpu(device: GPUDevice): Promise<PartitionGp
   };
 }
 
-/** Region ids from the kernel when there is one and it accepts the job, else from the CPU twin, saying which and why. */
+/**
+ * Region ids from the kernel when there is a hardware device and the kernel accepts the job, else from the CPU
+ * twin, saying which and why. On a software adapter the twin is faster (docs/reproduction-geometry.md: ~35 vs
+ * ~900 ms at 128×128 with 256 latents on 2 CPU cores), the same policy as training's (engine/training/backend.ts).
+ */
 export async function partitionIds(
   gpu: PartitionGpu | null,
   scores: PlaneScores,
   grid: Grid,
   words: 1 | 2 = 1,
 ): Promise<{ ids: Uint32Array; backend: 'webgpu' | 'cpu'; note: string }> {
-  const why = gpu ? gpu.refusal(scores, grid, words) : 'no WebGPU device';
+  const why = !gpu ? 'no WebGPU device' : gpu.software ? 'a software adapter (a CPU emulation, slower than the twin)' : gpu.refusal(scores, grid, words);
   if (gpu && why === null) return { ids: await gpu.regionIds(scores, grid, words), backend: 'webgpu', note: 'shaders/partition.wgsl' };
   return { ids: regionIds(scores, grid, words), backend: 'cpu', note: `CPU twin regionIds: ${why}` };
 }
