@@ -4,7 +4,7 @@
 // The cost of a redraw is linear in pixels × units (every pixel evaluates every unit's score; regions.ts and
 // shaders/partition.wgsl), so a measured ms per megapixel at the current number of units predicts the side that
 // fits a frame budget. Measured (docs/reproduction-geometry.md, 256 latents, TopK k = 8, 2 shared CPU cores):
-// the CPU twin ≈ 55 ms per 128×128 redraw (≈ 3 s per megapixel: 64×64 at 30 redraws/s, 104×104 at 30 ms);
+// the CPU twin ≈ 55 ms per 128×128 redraw (≈ 3.3 s per megapixel: chooseResolution(3336, 33) = 96×96);
 // shaders/partition.wgsl on SwiftShader ≈ 890 ms (≈ 54 s per megapixel: software adapters use the twin).
 
 import { InputError } from '../errors.ts';
