@@ -14,12 +14,14 @@
 // The SAE layout (why: every metric, the inspector, snapshots and the runs table read an Sae; seed-papers §3.3
 // shows a k-means AE IS a Top-1 SAE with fixed value 1): arch 'kmeans' has dSae = clusters latents, latent j
 // fires with value 1 on cluster j, wDec row j = μ_j, wEnc row j = μ_j, bEnc_j = −‖μ_j‖²/2 (so z_j = μ_j·x −
-// ‖μ_j‖²/2, whose argmax is the nearest centroid), bDec = 0, k = 1. Arch 'kflats' has dSae = clusters·(rank+1)
-// latents, in blocks of rank+1 per cluster: the block's first latent is the cluster indicator (value 1, wDec =
-// μ_j), the next rank latents are the coordinates u_jl·(x − μ_j) (wDec = wEnc = u_jl, bEnc = −u_jl·μ_j, so z is
-// the coordinate exactly); k = rank + 1 latents are active per row (L0 = rank + 1: the indicator and the rank
-// coordinates, zero coordinates aside). Only the SELECTION (which block) is not an SAE's: it is the residual
-// argmin above, which encode() in sae.ts asks of this module.
+// ‖μ_j‖²/2, whose argmax is the nearest centroid), bDec = 0, k = 1. Arch 'kflats' has dSae = clusters·(2·rank+1)
+// latents, in blocks of 2·rank+1 per cluster: the block's first latent is the cluster indicator (value 1, wDec =
+// μ_j), then for each direction l a pair: +u_jl and −u_jl (wEnc = wDec = ±u_jl, bEnc = ∓u_jl·μ_j, so z is ±the
+// coordinate c = u_jl·(x − μ_j) exactly, and f = ReLU(z): the positive part on the + latent, the negative part on
+// the − one). Why the pair: "fires" means f > 0 everywhere in the project (metrics, firing counts, the inspector),
+// and a coordinate has a sign. k = rank + 1 latents are active per row (L0 = rank + 1: the indicator and one of
+// each pair, less any coordinate that is exactly 0). Only the SELECTION (which block) is not an SAE's: it is the
+// residual argmin above, which encode() in sae.ts asks of this module.
 
 import type { ClusterArch, Sae } from '../sae/types.ts';
 import { isClusterArch } from '../sae/types.ts';
@@ -32,6 +34,9 @@ export interface ClusterModel {
   means: Float32Array; // [clusters, dIn]
   bases: Float32Array; // [clusters, rank, dIn]
 }
+
+/** Latents per cluster in the SAE layout: the indicator and a (+u, −u) pair per direction. */
+export const blockOf = (rank: number): number => 2 * rank + 1;
 
 export function zeroClusterModel(dIn: number, clusters: number, rank: number): ClusterModel {
   return { dIn, clusters, rank, means: new Float32Array(clusters * dIn), bases: new Float32Array(clusters * rank * dIn) };
@@ -101,7 +106,7 @@ export function reconstruct(m: ClusterModel, x: Float32Array, rows: number, clus
 export function clusterToSae(m: ClusterModel, arch: ClusterArch = m.rank === 0 ? 'kmeans' : 'kflats'): Sae {
   const { dIn, clusters, rank, means, bases } = m;
   if (arch === 'kmeans' && rank !== 0) throw new Error(`clusterToSae: a k-means model has rank 0, got rank ${rank}`);
-  const block = rank + 1;
+  const block = blockOf(rank);
   const dSae = clusters * block;
   const wDec = new Float32Array(dSae * dIn);
   const bEnc = new Float32Array(dSae);
@@ -111,28 +116,31 @@ export function clusterToSae(m: ClusterModel, arch: ClusterArch = m.rank === 0 ?
     bEnc[j * block] = -0.5 * mu.reduce((s, v) => s + v * v, 0);
     for (let l = 0; l < rank; l++) {
       const u = bases.subarray((j * rank + l) * dIn, (j * rank + l + 1) * dIn);
-      wDec.set(u, (j * block + 1 + l) * dIn);
+      const plus = j * block + 1 + 2 * l;
+      wDec.set(u, plus * dIn);
+      for (let d = 0; d < dIn; d++) wDec[(plus + 1) * dIn + d] = -u[d];
       let c = 0;
       for (let d = 0; d < dIn; d++) c += u[d] * mu[d];
-      bEnc[j * block + 1 + l] = -c;
+      bEnc[plus] = -c;
+      bEnc[plus + 1] = c;
     }
   }
-  return { arch, dIn, dSae, k: block, wEnc: wDec.slice(), bEnc, wDec, bDec: new Float32Array(dIn), logThreshold: new Float32Array(0), batchThreshold: 0, inputScale: 1 };
+  return { arch, dIn, dSae, k: rank + 1, wEnc: wDec.slice(), bEnc, wDec, bDec: new Float32Array(dIn), logThreshold: new Float32Array(0), batchThreshold: 0, inputScale: 1 };
 }
 
 /** The cluster model an SAE-layout 'kmeans' / 'kflats' Sae holds (its means and bases are wDec's rows). */
 export function saeToCluster(sae: Sae): ClusterModel {
   if (!isClusterArch(sae.arch)) throw new Error(`saeToCluster: arch ${sae.arch} is an SAE, not a cluster model`);
-  const block = sae.k;
-  if (!(block >= 1) || sae.dSae % block !== 0 || (sae.arch === 'kmeans' && block !== 1))
-    throw new Error(`saeToCluster: ${sae.arch} with dSae ${sae.dSae} and k ${sae.k}: dSae must be clusters·k with k = rank + 1 (1 for kmeans)`);
+  const rank = sae.k - 1;
+  const block = blockOf(rank);
+  if (!(rank >= 0) || sae.dSae % block !== 0 || (sae.arch === 'kmeans' && rank !== 0))
+    throw new Error(`saeToCluster: ${sae.arch} with dSae ${sae.dSae} and k ${sae.k}: dSae must be clusters·(2k − 1) with k = rank + 1 (1 for kmeans)`);
   const { dIn } = sae;
-  const rank = block - 1;
   const clusters = sae.dSae / block;
   const m = zeroClusterModel(dIn, clusters, rank);
   for (let j = 0; j < clusters; j++) {
     m.means.set(sae.wDec.subarray(j * block * dIn, (j * block + 1) * dIn), j * dIn);
-    for (let l = 0; l < rank; l++) m.bases.set(sae.wDec.subarray((j * block + 1 + l) * dIn, (j * block + 2 + l) * dIn), (j * rank + l) * dIn);
+    for (let l = 0; l < rank; l++) m.bases.set(sae.wDec.subarray((j * block + 1 + 2 * l) * dIn, (j * block + 2 + 2 * l) * dIn), (j * rank + l) * dIn);
   }
   return m;
 }
@@ -140,13 +148,13 @@ export function saeToCluster(sae: Sae): ClusterModel {
 /**
  * The codes of a cluster-layout Sae (encode() in sae.ts asks this for 'kmeans' and 'kflats'): per row the block
  * of its cluster (the residual argmin; x in the model's own units, inputScale applied by the caller) holds 1 and
- * the rank coordinates; everything else is 0. x: [rows, dIn] → f: [rows, dSae].
+ * each coordinate's positive or negative part; everything else is 0. x: [rows, dIn] → f: [rows, dSae].
  */
 export function clusterCodes(sae: Sae, x: Float32Array, rows: number): Float32Array {
   const m = saeToCluster(sae);
   const { cluster } = assign(m, x, rows);
   const { dIn, rank } = m;
-  const block = rank + 1;
+  const block = blockOf(rank);
   const f = new Float32Array(rows * sae.dSae);
   for (let t = 0; t < rows; t++) {
     const j = cluster[t];
@@ -156,7 +164,9 @@ export function clusterCodes(sae: Sae, x: Float32Array, rows: number): Float32Ar
       const u = (j * rank + l) * dIn;
       let c = 0;
       for (let d = 0; d < dIn; d++) c += m.bases[u + d] * (x[t * dIn + d] - m.means[j * dIn + d]);
-      f[o + 1 + l] = c;
+      // The pair (+u, −u): the positive part on the first, the negative part on the second (ReLU of ±c).
+      if (c > 0) f[o + 1 + 2 * l] = c;
+      else if (c < 0) f[o + 2 + 2 * l] = -c;
     }
   }
   return f;

@@ -42,8 +42,8 @@ export interface Top1Trainer {
   /** The live k-means model (rank 0; its means are C). */
   readonly model: ClusterModel;
   readonly step: number;
-  /** One Adam step on one batch; returns the batch's MSE (before the update) and rows per cluster in it. */
-  trainStep(lr?: number): { mse: number; counts: Int32Array; batch: Int32Array };
+  /** One Adam step on one batch; returns the batch's MSE (before the update), rows per cluster in it, the gradient's norm and the batch's row indices. */
+  trainStep(lr?: number): { mse: number; counts: Int32Array; gradNorm: number; batch: Int32Array };
 }
 
 /** Trains `model` (rank 0, mutated in place) on x [rows, dIn]. */
@@ -84,6 +84,8 @@ export function createTop1Trainer(model: ClusterModel, x: Float32Array, rows: nu
         counts[j]++;
         for (let d = 0; d < dIn; d++) g[j * dIn + d] -= (2 / o.batch) * (xb[t * dIn + d] - c[j * dIn + d]);
       }
+      let gg = 0;
+      for (const gi of g) gg += gi * gi;
       step += 1;
       const c1 = 1 - b1 ** step;
       const c2 = 1 - b2 ** step;
@@ -92,7 +94,7 @@ export function createTop1Trainer(model: ClusterModel, x: Float32Array, rows: nu
         v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
         c[i] -= (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + eps);
       }
-      return { mse: residual.reduce((s, r) => s + r, 0) / o.batch, counts, batch: ids.slice() };
+      return { mse: residual.reduce((s, r) => s + r, 0) / o.batch, counts, gradNorm: Math.sqrt(gg), batch: ids.slice() };
     },
   };
 }

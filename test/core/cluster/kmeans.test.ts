@@ -219,18 +219,26 @@ describe('the SAE layout (encode/decode in sae.ts)', () => {
     }
     expect(Array.from(decode(sae, f, 30))).toEqual(Array.from(reconstruct(model, x, 30)));
   });
-  it('k-flats: blocks of rank + 1 latents; decode(encode(x)) = the flat reconstruction', () => {
+  it('k-flats: blocks of 2·rank + 1 latents (indicator, ±u pairs); decode(encode(x)) = the flat reconstruction; L0 = rank + 1', () => {
     const x = blobs(30, 4, 3, 5);
     const { model } = fitKFlats(x, 30, 4, 3, 2, 1);
     round(model);
     const sae = clusterToSae(model);
-    expect(sae).toMatchObject({ arch: 'kflats', dSae: 9, k: 3 });
+    expect(sae).toMatchObject({ arch: 'kflats', dSae: 15, k: 3 });
     const { z, f } = encode(sae, x, 30);
     const xHat = decode(sae, f, 30);
     const ref = reconstruct(model, x, 30);
     for (let i = 0; i < ref.length; i++) expect(Math.abs(xHat[i] - ref[i])).toBeLessThan(1e-5);
-    // the coordinate latents' codes are their pre-activations z (wEnc = u, bEnc = −u·μ)
+    // the pair latents' codes are ReLU of their pre-activations z (wEnc = ±u, bEnc = ∓u·μ); one of each pair fires
     const { cluster } = assign(model, x, 30);
-    for (let t = 0; t < 30; t++) for (let l = 1; l < 3; l++) expect(f[t * 9 + cluster[t] * 3 + l]).toBeCloseTo(z[t * 9 + cluster[t] * 3 + l], 4);
+    for (let t = 0; t < 30; t++) {
+      const o = t * 15 + cluster[t] * 5;
+      expect(f[o]).toBe(1);
+      for (let i = 1; i < 5; i++) expect(f[o + i]).toBeCloseTo(Math.max(0, z[o + i]), 4);
+      for (let l = 0; l < 2; l++) expect(Number(f[o + 1 + 2 * l] > 0) + Number(f[o + 2 + 2 * l] > 0)).toBe(1);
+      let active = 0;
+      for (let i = 0; i < 15; i++) if (f[t * 15 + i] > 0) active++;
+      expect(active).toBe(3);
+    }
   });
 });
