@@ -10,7 +10,7 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 
-const CORE = ['test/core/**/*.test.ts', 'test/lint/**/*.test.ts', 'test/bench/**/*.test.ts', 'test/cli/svgPlot.test.ts'];
+const CORE = ['test/core/**/*.test.ts', 'test/cpu/**/*.test.ts', 'test/lint/**/*.test.ts', 'test/bench/**/*.test.ts', 'test/cli/svgPlot.test.ts'];
 /** Files that open a WebGPU device (useGpu, createNodeGpu, or the CLI's default webgpu backend). */
 const GPU = [
   'test/gpu/**/*.test.ts',
