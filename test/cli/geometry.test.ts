@@ -4,13 +4,14 @@
 // coordinates and plane the JSON reports. Labels may differ only where the independent pass finds a decision
 // within 1e-6·(1 + |z|) of flipping (f32 in the CLI vs f64 here: z is O(1), f32 rounds it at ~1e-7); the test
 // counts those and requires them to be under 1 % of the points.
-// Bad input: exit code 2 with a one-line reason.
+// k-means / k-flats exports (--model) are recomputed the same way from model.safetensors. Bad input: exit code 2
+// with a one-line reason.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { forward, readSaeLensFolder, writeNpyF32, type SaeLensMember } from '../helpers/independent.ts';
+import { forward, readSaeLensFolder, readSafetensorsF32, writeNpyF32, type SaeLensMember } from '../helpers/independent.ts';
 
 const BIN = join(__dirname, '../../bin/sae-workbench.js');
 /** A decision within EPS·(1 + |z|) of flipping is a near tie (forward's rule). */
@@ -92,7 +93,48 @@ beforeAll(() => {
   train(['--data', join(dir, 'toy.npy'), '--arch', 'topk', '--latents', '12', '--k', '3', '--export', join(dir, 'topk2')]);
   train(['--data', join(dir, 'd5.npy'), '--arch', 'relu', '--latents', '10', '--l1', '0.05', '--export', join(dir, 'relu5')]);
   train(['--data', join(dir, 'd5.npy'), '--arch', 'jumprelu', '--latents', '10', '--l1', '0.05', '--export', join(dir, 'jump5')]);
+  const cluster = (args: string[]): void => {
+    const r = cli(['train', '--backend', 'cpu', '--steps', '10', '--batch', '64', '--seed', '2', '--data', join(dir, 'd5.npy'), '--latents', '6', ...args]);
+    expect(r.code, r.stderr).toBe(0);
+  };
+  cluster(['--arch', 'kmeans', '--export', join(dir, 'kmeans5')]);
+  cluster(['--arch', 'kflats', '--rank', '2', '--export', join(dir, 'kflats5')]);
 }, 120_000);
+
+/**
+ * The cell of every grid point from the exported model.safetensors, by plain loops in f64: the smallest
+ * ‖(I − UᵀU)(x − μ_j)‖² (k-means: ‖x − μ_j‖²), ties to the lower j; near ties (second − best < EPS·(1 + best)) skipped.
+ */
+function checkClusterCells(modelDir: string, out: string, json: GeometryJson): [number, number] {
+  const t = readSafetensorsF32(new Uint8Array(readFileSync(join(modelDir, 'model.safetensors'))), modelDir);
+  const means = (t.centroids ?? t.means).data;
+  const [clusters, dIn] = (t.centroids ?? t.means).shape;
+  const rank = t.bases ? t.bases.shape[1] : 0;
+  const { shape, data } = readNpyInt(out);
+  expect(shape).toEqual([json.u.length, json.u.length]);
+  const n = json.u.length;
+  const { origin, e1, e2 } = json.plane;
+  let near = 0;
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < n; c++) {
+      const x = Float64Array.from(origin, (o, d) => o + json.u[c] * e1[d] + json.v[r] * e2[d]);
+      const res = Array.from({ length: clusters }, (_, j) => {
+        const y = Float64Array.from(x, (xd, d) => xd - means[j * dIn + d]);
+        for (let q = 0; q < rank; q++) {
+          const b = t.bases.data.subarray((j * rank + q) * dIn, (j * rank + q + 1) * dIn);
+          const p = y.reduce((a, yd, d) => a + yd * b[d], 0);
+          y.forEach((_, d) => (y[d] -= p * b[d]));
+        }
+        return y.reduce((a, yd) => a + yd * yd, 0);
+      });
+      const best = res.indexOf(Math.min(...res));
+      const second = Math.min(...res.filter((_, j) => j !== best));
+      if (second - res[best] < EPS * (1 + res[best])) near++;
+      else expect(data[r * n + c], `grid point [${r}, ${c}]`).toBe(best);
+    }
+  }
+  return [n * n, near];
+}
 
 describe('sae-workbench geometry, recomputed independently', () => {
   it('TopK on a 2-D toy (its input space over the data range): the active set at all 40×40 grid points', () => {
@@ -140,9 +182,26 @@ describe('sae-workbench geometry, recomputed independently', () => {
   }
 });
 
+describe('sae-workbench geometry --model (k-means, k-flats), recomputed independently', () => {
+  for (const name of ['kmeans5', 'kflats5']) {
+    it(`${name === 'kmeans5' ? 'k-means (6 clusters)' : 'k-flats (6 clusters, rank 2)'} in 5-D on the plane through rows 0, 1, 2: the cell at all 40×40 points`, () => {
+      const out = join(dir, `${name}.npy`);
+      const r = cli(['geometry', '--model', join(dir, name), '--data', join(dir, 'd5.npy'), '--plane', '0,1,2', '--grid', '40', '--out', out]);
+      expect(r.code, r.stderr).toBe(0);
+      const json = JSON.parse(r.stdout) as GeometryJson & { model: { clusters: number; meansUv: number[] } };
+      expect(json.labels.dtype).toBe('int32');
+      expect(json.model.meansUv).toHaveLength(12);
+      expect(json.labels.regions).toBeGreaterThan(1);
+      const [, near] = checkClusterCells(join(dir, name), out, json);
+      expect(near).toBeLessThanOrEqual(16); // 1 %
+    });
+  }
+});
+
 describe('sae-workbench geometry refuses bad input with exit code 2 and the reason', () => {
   const cases: [string, string[], RegExp][] = [
-    ['a k-means/k-flats --model', ['--model', 'x', '--grid', '8', '--out', 'o.npy'], /--model DIR .*not in this build yet/],
+    ['--model on a SAELens SAE', ['--model', 'topk2', '--range', '0,1,0,1', '--grid', '8', '--out', 'o.npy'], /--model is for k-means \/ k-flats folders, this one holds a topk SAE: use --sae/],
+    ['both --sae and --model', ['--sae', 'topk2', '--model', 'topk2', '--grid', '8', '--out', 'o.npy'], /one of --sae DIR .* and --model DIR/],
     ['a 5-d SAE without --plane', ['--sae', 'relu5', '--grid', '8', '--out', 'o.npy'], /reads 5-d inputs: give --plane i,j,k and --data/],
     ['--plane without --data', ['--sae', 'relu5', '--plane', '1,2,3', '--grid', '8', '--out', 'o.npy'], /give --data SPEC too/],
     ['a row past the data', ['--sae', 'relu5', '--data', 'd5.npy', '--plane', '1,2,999', '--grid', '8', '--out', 'o.npy'], /row 999 is not in the data \(rows 0\.\.199\)/],
