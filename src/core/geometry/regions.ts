@@ -67,7 +67,7 @@ export function checkScores(scores: PlaneScores): void {
  * Scratch for labelInto: scores [units], the top-k selection [k], the label [units].
  * Reuse one per grid so the per-pixel loop allocates nothing.
  */
-interface Scratch {
+export interface Scratch {
   s: Float64Array;
   /** topk: the selection key per unit (s or |s|). */
   key: Float64Array;
@@ -75,13 +75,13 @@ interface Scratch {
   label: Int32Array;
 }
 
-function scratchFor(scores: PlaneScores): Scratch {
+export function scratchFor(scores: PlaneScores): Scratch {
   const k = scores.rule.kind === 'topk' ? scores.rule.k : 1;
   return { s: new Float64Array(scores.units), key: new Float64Array(scores.units), top: new Int32Array(k), label: new Int32Array(scores.units) };
 }
 
-/** Writes the label of (u, v) into scratch.label and returns its length. */
-function labelInto(scores: PlaneScores, u: number, v: number, sc: Scratch): number {
+/** Writes the label of (u, v) into scratch.label (and every score into scratch.s) and returns its length. */
+export function labelInto(scores: PlaneScores, u: number, v: number, sc: Scratch): number {
   const { units, coef, rule } = scores;
   const { s, top, label } = sc;
   // scoreAt's sum, inlined: this loop is the CPU drawing's whole cost (units × pixels).
