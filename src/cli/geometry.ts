@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { InputError } from '../core/errors.ts';
 import { writeNpyArray } from '../core/formats/npy.ts';
 import { identityPlane, planeCoords, planeThrough, type Plane } from '../core/geometry/plane.ts';
+import { errorGrid, planeErrorOfSae } from '../core/geometry/error.ts';
 import { decoderArrows, powerDiagramOfScores } from '../core/geometry/power.ts';
 import { checkGrid, gridAround, gridPoint, labelArray, regionIds, type Grid } from '../core/geometry/regions.ts';
 import { planeScoresOfSae } from '../core/geometry/scores.ts';
@@ -32,6 +33,7 @@ export const GEOMETRY_FLAGS: Record<string, FlagSpec> = {
   grid: { kind: 'value', help: 'N: an N×N grid of pixel centres (1..2048)' },
   cells: { kind: 'value', help: 'active (default): the SAE\'s active set; power (TopK): the order-k power-diagram cell, before the ReLU' },
   out: { kind: 'value', help: 'FILE.npy: the labels' },
+  error: { kind: 'value', help: 'FILE.npy: also the reconstruction error ‖x − x̂‖² of every grid point, f32 [N, N] (raw input units)' },
   json: { kind: 'value', help: 'also write the JSON (grid coordinates, plane, power diagram) to this file' },
 };
 
@@ -102,6 +104,14 @@ export async function runGeometry(f: Flags): Promise<Record<string, unknown>> {
   const scores = planeScoresOfSae(sae, plane, cells);
   const labels = labelArray(scores, grid);
   writeFileSync(out, writeNpyArray(labels.data, labels.shape));
+  const errorFile = str(f, 'error');
+  let errorStats: { file: string; min: number; max: number; mean: number } | null = null;
+  if (errorFile !== undefined) {
+    if (!errorFile.endsWith('.npy')) throw new InputError(`geometry: --error FILE.npy: expected a .npy path, got ${errorFile}`);
+    const e = errorGrid(scores, planeErrorOfSae(sae, plane), grid);
+    writeFileSync(errorFile, writeNpyArray(e, [n, n]));
+    errorStats = { file: errorFile, min: Math.min(...e), max: Math.max(...e), mean: e.reduce((a, b) => a + b, 0) / e.length };
+  }
   const ids = regionIds(scores, grid, 2);
   const distinct = new Set<string>();
   for (let p = 0; p < n * n; p++) distinct.add(`${ids[2 * p]}:${ids[2 * p + 1]}`);
@@ -118,6 +128,7 @@ export async function runGeometry(f: Flags): Promise<Record<string, unknown>> {
     data: data ? { spec, rows: data.rows, dIn: data.dIn } : null,
     cells,
     labels: { file: out, dtype: labels.data instanceof Uint8Array ? 'uint8' : 'int32', shape: labels.shape, meaning: labels.meaning, regions: distinct.size },
+    error: errorStats,
     grid: { width: n, height: n, u0: grid.u0, u1: grid.u1, v0: grid.v0, v1: grid.v1, rowZero: 'top (v = the largest v)' },
     u: Array.from({ length: n }, (_, c) => gridPoint(grid, c, 0)[0]),
     v: Array.from({ length: n }, (_, r) => gridPoint(grid, 0, r)[1]),

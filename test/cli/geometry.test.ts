@@ -23,6 +23,18 @@ function cli(args: string[]): { code: number; stdout: string; stderr: string } {
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** A hand-written .npy reader for '<f4' C-order arrays of any rank. */
+function readNpyF32(path: string): { shape: number[]; data: Float32Array } {
+  const b = new Uint8Array(readFileSync(path));
+  const headerLen = b[8] | (b[9] << 8);
+  const header = String.fromCharCode(...b.subarray(10, 10 + headerLen));
+  expect(header).toMatch(/'descr': '<f4', 'fortran_order': False/);
+  const shape = (/'shape': \(([^)]*)\)/.exec(header)?.[1] ?? '').split(',').filter((t) => t.trim() !== '').map(Number);
+  const count = shape.reduce((a, c) => a * c, 1);
+  const view = new DataView(b.buffer, b.byteOffset + 10 + headerLen, count * 4);
+  return { shape, data: Float32Array.from({ length: count }, (_, i) => view.getFloat32(4 * i, true)) };
+}
+
 /** A hand-written .npy reader for '<i4' and '|u1' C-order arrays of any rank. */
 function readNpyInt(path: string): { shape: number[]; data: Int32Array | Uint8Array } {
   const b = new Uint8Array(readFileSync(path));
@@ -47,8 +59,10 @@ interface GeometryJson {
 }
 
 /** Runs geometry, then compares every grid point with the independent forward pass; returns [points, near-tie points]. */
-function checkAllPoints(m: SaeLensMember, out: string, json: GeometryJson, mode: 'topk-active' | 'topk-power' | 'pattern'): [number, number] {
+function checkAllPoints(m: SaeLensMember, out: string, json: GeometryJson, mode: 'topk-active' | 'topk-power' | 'pattern', errorFile?: string): [number, number] {
   const { shape, data } = readNpyInt(out);
+  const errors = errorFile ? readNpyF32(errorFile) : null;
+  if (errors) expect(errors.shape).toEqual([json.u.length, json.u.length]);
   expect(shape).toEqual(json.labels.shape);
   const n = json.u.length;
   const { origin, e1, e2 } = json.plane;
@@ -74,6 +88,12 @@ function checkAllPoints(m: SaeLensMember, out: string, json: GeometryJson, mode:
       const got = Array.from(data.subarray((r * n + c) * width, (r * n + c + 1) * width));
       if (nearTie) near++;
       else expect(got, `grid point [${r}, ${c}]`).toEqual(want);
+      if (errors && !nearTie) {
+        // ‖x − x̂‖² from the independent forward pass's reconstruction
+        const xHat = forward(m, x, 1, EPS).xHat;
+        const e = x.reduce((a, xd, d) => a + (xd - xHat[d]) ** 2, 0);
+        expect(Math.abs(errors.data[r * n + c] - e), `error at [${r}, ${c}]: ${errors.data[r * n + c]} vs ${e}`).toBeLessThanOrEqual(1e-4 * (1 + e));
+      }
     }
   }
   return [n * n, near];
@@ -137,9 +157,9 @@ function checkClusterCells(modelDir: string, out: string, json: GeometryJson): [
 }
 
 describe('sae-workbench geometry, recomputed independently', () => {
-  it('TopK on a 2-D toy (its input space over the data range): the active set at all 40×40 grid points', () => {
+  it('TopK on a 2-D toy (its input space over the data range): the active set and --error ‖x − x̂‖² at all 40×40 grid points', () => {
     const out = join(dir, 'topk2.npy');
-    const r = cli(['geometry', '--sae', join(dir, 'topk2'), '--data', join(dir, 'toy.npy'), '--grid', '40', '--out', out, '--json', join(dir, 'topk2.json')]);
+    const r = cli(['geometry', '--sae', join(dir, 'topk2'), '--data', join(dir, 'toy.npy'), '--grid', '40', '--out', out, '--json', join(dir, 'topk2.json'), '--error', join(dir, 'topk2-error.npy')]);
     expect(r.code, r.stderr).toBe(0);
     const json = JSON.parse(readFileSync(join(dir, 'topk2.json'), 'utf8')) as GeometryJson;
     expect(json).toEqual(JSON.parse(r.stdout));
@@ -149,7 +169,7 @@ describe('sae-workbench geometry, recomputed independently', () => {
     expect(json.u[0]).toBeLessThan(-1.9);
     expect(json.u[39]).toBeGreaterThan(1.4);
     expect(json.v[0]).toBeGreaterThan(json.v[39]); // row 0 at the top
-    const [points, near] = checkAllPoints(readSaeLensFolder(join(dir, 'topk2')), out, json, 'topk-active');
+    const [points, near] = checkAllPoints(readSaeLensFolder(join(dir, 'topk2')), out, json, 'topk-active', join(dir, 'topk2-error.npy'));
     expect(points).toBe(1600);
     expect(near).toBeLessThanOrEqual(16); // 1 %
   });
@@ -167,16 +187,16 @@ describe('sae-workbench geometry, recomputed independently', () => {
   });
 
   for (const name of ['relu5', 'jump5']) {
-    it(`${name === 'relu5' ? 'ReLU' : 'JumpReLU'} in 5-D on the plane through data rows 3, 50, 120: the uint8 pattern at all 36×36 points`, () => {
+    it(`${name === 'relu5' ? 'ReLU' : 'JumpReLU'} in 5-D on the plane through data rows 3, 50, 120: the uint8 pattern and --error at all 36×36 points`, () => {
       const out = join(dir, `${name}.npy`);
-      const r = cli(['geometry', '--sae', join(dir, name), '--data', join(dir, 'd5.npy'), '--plane', '3,50,120', '--grid', '36', '--out', out]);
+      const r = cli(['geometry', '--sae', join(dir, name), '--data', join(dir, 'd5.npy'), '--plane', '3,50,120', '--grid', '36', '--out', out, '--error', join(dir, `${name}-error.npy`)]);
       expect(r.code, r.stderr).toBe(0);
       const json = JSON.parse(r.stdout) as GeometryJson & { labels: { dtype: string }; plane: { rowsUv: number[] } };
       expect(json.labels.dtype).toBe('uint8');
       expect(json.labels.shape).toEqual([36, 36, 10]);
       expect(json.plane.rowsUv.slice(0, 2)).toEqual([0, 0]); // row 3 is the origin
       expect(json.labels.regions).toBeGreaterThan(3);
-      const [, near] = checkAllPoints(readSaeLensFolder(join(dir, name)), out, json, 'pattern');
+      const [, near] = checkAllPoints(readSaeLensFolder(join(dir, name)), out, json, 'pattern', join(dir, `${name}-error.npy`));
       expect(near).toBeLessThanOrEqual(13); // 1 %
     });
   }
