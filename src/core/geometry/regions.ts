@@ -229,3 +229,19 @@ export function labelArray(scores: PlaneScores, grid: Grid): LabelArray {
       return rule satisfies never;
   }
 }
+
+/**
+ * Cell boundaries for drawing: 1 where a pixel's id differs from its right or lower neighbour's, else 0.
+ * ids: [height·width] (regionIds, words = 1) → [height·width].
+ */
+export function boundaryMask(ids: Uint32Array, width: number, height: number): Uint8Array {
+  if (ids.length !== width * height) throw new InputError(`boundaryMask: ids must be [height·width] = ${width * height} values (one word per pixel), got ${ids.length}`);
+  const out = new Uint8Array(width * height);
+  for (let row = 0; row < height; row++) {
+    for (let col = 0; col < width; col++) {
+      const p = row * width + col;
+      if ((col + 1 < width && ids[p + 1] !== ids[p]) || (row + 1 < height && ids[p + width] !== ids[p])) out[p] = 1;
+    }
+  }
+  return out;
+}
