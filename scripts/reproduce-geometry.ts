@@ -31,6 +31,9 @@ const { gridAround, gridPoint, regionIds, regionLabel } = await import('../src/c
 const { planeScoresOfKMeans, planeScoresOfSae } = await import('../src/core/geometry/scores.ts');
 const { checkPowerCells, powerCell, powerDiagramOfSae, top1SaeOfCentroids } = await import('../src/core/geometry/power.ts');
 const { chooseResolution } = await import('../src/core/geometry/resolution.ts');
+const { fitKMeans } = await import('../src/core/cluster/kmeans.ts');
+const { assign } = await import('../src/core/cluster/model.ts');
+const { decode, encodePre, topkRow } = await import('../src/core/sae/sae.ts');
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, out: { type: 'string' } } });
@@ -149,11 +152,32 @@ function checkVoronoi(name: string, mu: Float32Array, k: number, grid: Grid): vo
 const vRng = createRng(9);
 checkVoronoi('8 random centroids', Float32Array.from({ length: 16 }, () => 1.5 * vRng.normal()), 8, square);
 checkVoronoi('32 random centroids', Float32Array.from({ length: 64 }, () => 1.5 * vRng.normal()), 32, square);
-{
-  // the toy's three cluster means (one Lloyd-free k-means fixed point: the generating clusters)
-  const mu = new Float32Array(6);
-  for (let r = 0; r < toyRows; r++) for (let d = 0; d < 2; d++) mu[(r % 3) * 2 + d] += toy[2 * r + d] / (toyRows / 3);
-  checkVoronoi('the toy\'s 3 cluster means', mu, 3, gridAround(toy, N, N, 0.15));
+// k-means fitted by Lloyd (src/core/cluster, k-means++ init) on the toy: the cells, and at every data row the
+// k-means autoencoder's output μ_j* against the Top-1 SAE's (its selected latent, the value replaced by 1).
+interface KmRow {
+  clusters: number;
+  rows: number;
+  assignMismatches: number;
+  maxReconDiff: number;
+}
+const kmRows: KmRow[] = [];
+for (const clusters of [3, 8]) {
+  const { model } = fitKMeans(toy, toyRows, 2, clusters, 1);
+  checkVoronoi(`Lloyd k-means on the toy, k = ${clusters}`, model.means, clusters, gridAround(toy, N, N, 0.15));
+  const sae = top1SaeOfCentroids(model.means, clusters, 2);
+  const z = encodePre(sae, toy, toyRows);
+  const { cluster } = assign(model, toy, toyRows);
+  let assignMismatches = 0;
+  let maxReconDiff = 0;
+  for (let r = 0; r < toyRows; r++) {
+    const j = topkRow(z, r * clusters, clusters, 1)[0];
+    if (j !== cluster[r]) assignMismatches++;
+    const oneHot = new Float32Array(clusters);
+    oneHot[j] = 1;
+    const xHat = decode(sae, oneHot, 1);
+    for (let d = 0; d < 2; d++) maxReconDiff = Math.max(maxReconDiff, Math.abs(xHat[d] - model.means[cluster[r] * 2 + d]));
+  }
+  kmRows.push({ clusters, rows: toyRows, assignMismatches, maxReconDiff });
 }
 
 // 4. Speed of the drawing: the CPU twin, and the WGSL kernel on the adapter Node finds (SwiftShader here).
@@ -241,6 +265,16 @@ ${voronoi.map((v) => `| ${v.case} | ${v.points} | ${v.cells} | ${v.mismatches} |
 
 **Verdict: ${vMismatch === 0 ? 'holds — 0 mismatches' : `${vMismatch} mismatches`}**; the weight spread is f32 rounding of ‖μ‖² (equal weights: an ordinary Voronoi diagram).
 
+And on the data: at every row of the toy, the Lloyd k-means assignment (\`cluster/model.ts\` assign) against the Top-1
+SAE's selected latent (\`sae.ts\` encodePre + topkRow), and the k-means autoencoder's output μ_j* against the Top-1
+SAE's decode of the one-hot code (value fixed to 1):
+
+| k | rows | assignment mismatches | largest abs. difference x̂_SAE − μ_j* |
+|---|---|---|---|
+${kmRows.map((r) => `| ${r.clusters} | ${r.rows} | ${r.assignMismatches} | ${r.maxReconDiff.toExponential(1)} |`).join('\n')}
+
+**Verdict: ${kmRows.every((r) => r.assignMismatches === 0 && r.maxReconDiff === 0) ? 'the Top-1 SAE with fixed values is the k-means autoencoder (0 mismatches, identical outputs)' : 'see the table'}.**
+
 ## Drawing speed (the lab's resolution)
 
 128×128 pixels, 256 latents, TopK k = 8 (median of ${quick ? 1 : 5}):
@@ -250,7 +284,8 @@ ${voronoi.map((v) => `| ${v.case} | ${v.points} | ${v.cells} | ${v.mismatches} |
 | CPU twin \`regionIds\` (Node, this machine) | ${cpuMs.toFixed(1)} | ${(cpuMs / mp).toFixed(0)} | ${cpuRes.side}×${cpuRes.side} |
 | \`partition.wgsl\` — ${gpuLine} | ${gpuMs === null ? '—' : gpuMs.toFixed(1)} | ${gpuMs === null ? '—' : (gpuMs / mp).toFixed(0)} | ${gpuRes ? `${gpuRes.side}×${gpuRes.side}` : '—'} |
 
-The kernel time includes the upload of the coefficients and the readback of the ids. Not measured here: a real GPU
+Timings on this machine vary about 2× with the load of the other processes sharing its 2 cores (earlier runs:
+CPU twin 55 ms, SwiftShader 887 ms). The kernel time includes the upload of the coefficients and the readback of the ids. Not measured here: a real GPU
 (none on this machine). The design target is ≥ 30 redraws/s at 512×512 with 256 latents: 67 M score evaluations
 of ~10 flops each per redraw, far under a millisecond of arithmetic on a discrete GPU; the readback of 1 MiB of
 ids is the likely bound. The lab measures its own redraws and calls \`chooseResolution(msPerMegapixel, budgetMs)\`.

@@ -4,8 +4,8 @@
 // The cost of a redraw is linear in pixels × units (every pixel evaluates every unit's score; regions.ts and
 // shaders/partition.wgsl), so a measured ms per megapixel at the current number of units predicts the side that
 // fits a frame budget. Measured (docs/reproduction-geometry.md, 256 latents, TopK k = 8, 2 shared CPU cores):
-// the CPU twin ≈ 55 ms per 128×128 redraw (≈ 3.3 s per megapixel: chooseResolution(3336, 33) = 96×96);
-// shaders/partition.wgsl on SwiftShader ≈ 890 ms (≈ 54 s per megapixel: software adapters use the twin).
+// the CPU twin 55–115 ms per 128×128 redraw (3.3–7 s per megapixel with the load: 96×96 down to 64×64 at 33 ms);
+// shaders/partition.wgsl on SwiftShader 0.9–1.5 s (55–93 s per megapixel: software adapters use the twin).
 
 import { InputError } from '../errors.ts';
 
