@@ -1,0 +1,12 @@
+// Number formatting of the feature page (table, inspector, captions). Plain functions; imports nothing.
+
+/** Fixed digits, an exponent for tiny values, '—' for non-finite ones. */
+export function fmt(v: number, digits: number): string {
+  if (!Number.isFinite(v)) return '—';
+  return Math.abs(v) !== 0 && Math.abs(v) < 10 ** -digits ? v.toExponential(1) : v.toFixed(digits);
+}
+
+/** A token as shown inline: newlines as ⏎, an empty label as ∅, spaces kept (the caller's CSS keeps them). */
+export function showToken(text: string): string {
+  return text === '' ? '∅' : text.replace(/\n/g, '⏎');
+}
