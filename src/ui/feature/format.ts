@@ -6,7 +6,9 @@ export function fmt(v: number, digits: number): string {
   return Math.abs(v) !== 0 && Math.abs(v) < 10 ** -digits ? v.toExponential(1) : v.toFixed(digits);
 }
 
-/** A token as shown inline: newlines as ⏎, an empty label as ∅, spaces kept (the caller's CSS keeps them). */
+/** A token as shown inline: newlines as ⏎, an empty label as ∅, a label of spaces only as ␣ (else invisible); other spaces kept (the caller's CSS keeps them). */
 export function showToken(text: string): string {
-  return text === '' ? '∅' : text.replace(/\n/g, '⏎');
+  if (text === '') return '∅';
+  if (/^ +$/.test(text)) return '␣'.repeat(text.length);
+  return text.replace(/\n/g, '⏎').replace(/\t/g, '⇥');
 }
