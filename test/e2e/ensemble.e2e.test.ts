@@ -147,10 +147,10 @@ describe('ensembles in the app, in headless chromium', () => {
     await expect.poll(() => page.getByTestId('unique-features').innerText()).toMatch(/member 0: \d+ unique/);
     expect(await page.getByTestId('pca-caveat').innerText(), 'the PCA caveat').toMatch(/The 2 axes explain [\d.]+% of the variance: distances are approximate/);
     expect(await page.getByTestId('stability-summary').innerText()).toMatch(/member 0: mean -?[\d.]+, \d+ of 16 latents ≥ 0\.9/);
-    // Unique features: τ = 0.99 makes most latents unique; the table sorts by latent on a click and is one Tab stop.
-    await page.getByTestId('unique-tau').fill('0.99');
+    // Unique features: τ = 1 makes every latent unique; the table sorts by latent on a click and is one Tab stop.
+    await page.getByTestId('unique-tau').fill('1');
     await page.getByTestId('unique-features').getByRole('button', { name: 'Apply' }).click();
-    await waitFor('the views come back with τ = 0.99', `(document.querySelector('[data-testid=unique-features] h4')?.textContent ?? '').includes('τ = 0.99') && document.querySelectorAll('[data-testid=unique-table] tbody tr').length > 1`, 60_000);
+    await waitFor('the views come back with τ = 1', `(document.querySelector('[data-testid=unique-features] h4')?.textContent ?? '').includes('τ = 1)') && document.querySelectorAll('[data-testid=unique-table] tbody tr').length > 1`, 60_000);
     const order = () => page.locator('[data-testid=unique-table] tbody tr').evaluateAll((rs) => rs.map((r) => Number(r.getAttribute('data-latent'))));
     await page.getByTestId('unique-sort-latent').click();
     const desc = await order();
@@ -158,9 +158,9 @@ describe('ensembles in the app, in headless chromium', () => {
     await page.getByTestId('unique-sort-latent').click();
     const asc = await order();
     expect(asc, 'sorted by latent, ascending').toEqual([...asc].sort((a, b) => a - b));
-    expect(asc.length, 'unique rows with τ = 0.99').toBeGreaterThan(1);
+    expect(asc.length, 'unique rows with τ = 1: every latent of both members').toBe(2 * SHAPE.latents);
     expect(await page.locator('[data-testid=unique-table] tbody tr[tabindex="0"]').count(), 'one Tab stop').toBe(1);
-    log(`unique latents at τ = 0.99: ${asc.length}`);
+    log(`unique latents at τ = 1: ${asc.length}`);
     await page.getByTestId('ensemble-views-panel').screenshot({ path: join(SHOTS, 'ensemble-views.png') });
   }, 90_000);
 
