@@ -52,7 +52,7 @@ export function LatentStability({ store, views, noun }: { store: AppStore; views
         y: [...counts, counts[counts.length - 1]],
         type: 'scatter',
         mode: 'lines',
-        line: { shape: 'hv', color: memberColor(j), width: 2, dash: DASHES[Math.floor(j / 10) % DASHES.length] },
+        line: { shape: 'hv', color: memberColor(j), width: 2, dash: DASHES[j % DASHES.length] }, // dashes keep a line visible where it runs over another
         name: `${noun} ${j}`,
         hovertemplate: `${noun} ${j}: %{y} latents with score in [%{x:.2f}, %{x:.2f}+0.05)<extra></extra>`,
       };
