@@ -166,7 +166,7 @@ function LogitEffects({ logits }: { logits: LogitEffectsView }) {
     <ol className={`logit-list ${sign}`}>
       {items.map((t) => (
         <li key={t.token}>
-          <span className="tok logit-tok">{showToken(t.text)}</span> <span className="num">{fmt(t.value, 3)}</span>
+          <span className="logit-tok">{showToken(t.text)}</span> <span className="num">{fmt(t.value, 3)}</span>
         </li>
       ))}
     </ol>

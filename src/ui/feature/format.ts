@@ -6,9 +6,12 @@ export function fmt(v: number, digits: number): string {
   return Math.abs(v) !== 0 && Math.abs(v) < 10 ** -digits ? v.toExponential(1) : v.toFixed(digits);
 }
 
-/** A token as shown inline: newlines as ⏎, an empty label as ∅, a label of spaces only as ␣ (else invisible); other spaces kept (the caller's CSS keeps them). */
-export function showToken(text: string): string {
+/**
+ * A token as shown inline: newlines as ⏎, an empty label as ∅; standing alone (a list, the peak) a label of
+ * spaces only as ␣, else it would be invisible; inside a context spaces stay spaces (the caller's CSS keeps them).
+ */
+export function showToken(text: string, alone = true): string {
   if (text === '') return '∅';
-  if (/^ +$/.test(text)) return '␣'.repeat(text.length);
+  if (alone && /^ +$/.test(text)) return '␣'.repeat(text.length);
   return text.replace(/\n/g, '⏎').replace(/\t/g, '⇥');
 }

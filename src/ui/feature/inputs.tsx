@@ -63,7 +63,7 @@ function TokenContextView({ value, tokens, max }: { value: ReactNode; tokens: To
           title={`“${showToken(tok.text)}” row ${tok.row}, position ${tok.position}: f = ${fmt(tok.value, 4)}`}
           onClick={() => setPicked((p) => (p?.row === tok.row ? null : tok))}
         >
-          {showToken(tok.text)}
+          {showToken(tok.text, false)}
         </span>
       ))}
       {picked && (
