@@ -4,8 +4,9 @@
 // (10 promoted, 10 suppressed tokens), shows the 5 quantile bands with samples, the histogram's text
 // summary, and whole-word contexts; the URL names the latent (`latent=N`), and opening that URL on a fresh
 // page says the link waits for a run, then opens latent N once the run has trained. At 390×844 the page
-// fits the screen. No console error, page error or outside request. Saves docs/screenshots/feature-page.png
-// and feature-page-phone.png.
+// fits the screen. On builtin:digits, thumbnails and the decoder image are ≥ 112 px with row numbers and
+// labels, and no logit effects. No console error, page error or outside request. Saves docs/screenshots/feature-page.png
+// feature-page-phone.png and feature-page-images.png.
 // Needs /usr/bin/chromium (or CHROMIUM=path); never `npx playwright install`.
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -112,6 +113,27 @@ describe('the feature page', () => {
     await waitFor(`the link opens latent ${latent}`, INSPECTOR_READY(latent), 60_000);
     expect(await page.locator('[data-testid=feature-table] tbody tr[aria-selected=true]').getAttribute('data-latent')).toBe(latent);
     expect(await page.getByTestId('latent-link-pending').count(), 'the note goes once the latent is open').toBe(0);
+    expect(problems, 'console errors, page errors or outside requests').toEqual([]);
+  }, 200_000);
+
+  it('images: thumbnails and the decoder image at least 112 px, with row numbers and labels; no logit effects', async () => {
+    ready();
+    phase = 'images';
+    await page.goto('about:blank');
+    await page.goto(`${app!.url}#dataset=builtin:digits&${SHAPE}`);
+    await trainToDone();
+    const latent = await page.locator('[data-testid=feature-table] tbody tr').first().getAttribute('data-latent');
+    await page.locator('[data-testid=feature-table] tbody tr').first().click();
+    await waitFor(`latent ${latent}'s page is drawn`, INSPECTOR_READY(latent!), 60_000);
+    expect(await page.getByTestId('peak-token').innerText()).toMatch(/peak: image #\d+ \(\d\)/);
+    const widths = await page.locator('[data-testid=top-inputs] canvas').evaluateAll((cs) => cs.map((c) => c.getBoundingClientRect().width));
+    expect(widths.length).toBeGreaterThan(0);
+    for (const w of widths) expect(w, 'thumbnail width (px)').toBeGreaterThanOrEqual(112);
+    const dec = await page.locator('[data-testid=decoder-image] canvas').evaluate((c) => c.getBoundingClientRect().width);
+    expect(dec, 'decoder image width (px)').toBeGreaterThanOrEqual(112);
+    expect(await page.locator('[data-testid=top-inputs] [data-testid=thumb-caption]').first().innerText()).toMatch(/^#\d+ · \d$/);
+    expect(await page.locator('[data-testid=logit-effects], [data-testid=logit-effects-none]').count(), 'no logit effects (nor a note) for images').toBe(0);
+    await page.getByTestId('feature-inspector').screenshot({ path: join(SHOTS, 'feature-page-images.png') });
     expect(problems, 'console errors, page errors or outside requests').toEqual([]);
   }, 200_000);
 });

@@ -61,7 +61,8 @@ export function FeatureInspector({ store, inspection }: { store: AppStore; inspe
       ) : (
         <>
           <Peak detail={d} />
-          <LogitEffects logits={d.logits} />
+          {/* Only text has a language model to read logits through; other data gets no note (it would be noise). */}
+          {inspection.kind === 'text' && <LogitEffects logits={d.logits} />}
           <h4 title="f_t,i of the rows where it fires (f > 0), value desc">top-activating inputs</h4>
           <TopInputs detail={d} />
           <h4 title="The firing rows sorted by f and cut by rank: each band shows a few rows spread over it (as Neuronpedia's interval groups)">samples across the activation range</h4>
