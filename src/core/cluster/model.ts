@@ -66,24 +66,22 @@ export function assign(m: ClusterModel, x: Float32Array, rows: number): { cluste
     }
   }
   const xr = new Float64Array(dIn);
+  const xm = new Float64Array(clusters); // x·μ_j
+  const xu = new Float64Array(clusters * rank); // x·u_jl
   for (let t = 0; t < rows; t++) {
     let xx = 0;
     for (let d = 0; d < dIn; d++) {
       xr[d] = x[t * dIn + d];
       xx += xr[d] * xr[d];
     }
+    dotRows(xr, means, clusters, dIn, xm);
+    if (rank > 0) dotRows(xr, bases, clusters * rank, dIn, xu);
     let best = Infinity;
     let arg = 0;
     for (let j = 0; j < clusters; j++) {
-      let xm = 0;
-      const o = j * dIn;
-      for (let d = 0; d < dIn; d++) xm += xr[d] * means[o + d];
-      let r = xx - 2 * xm + mm[j];
+      let r = xx - 2 * xm[j] + mm[j];
       for (let l = 0; l < rank; l++) {
-        const u = (j * rank + l) * dIn;
-        let c = 0;
-        for (let d = 0; d < dIn; d++) c += bases[u + d] * xr[d];
-        c -= um[j * rank + l];
+        const c = xu[j * rank + l] - um[j * rank + l];
         r -= c * c;
       }
       if (r < 0) r = 0; // rounding when x lies on the piece
@@ -96,6 +94,41 @@ export function assign(m: ClusterModel, x: Float32Array, rows: number): { cluste
     residual[t] = best;
   }
   return { cluster, residual };
+}
+
+/**
+ * out[i] = v·w[i] for the n rows of w [n, dIn] (f64 accumulation), four rows at a time so each v[d] is loaded
+ * once per four products (~1.5× the plain loop in V8). Each out[i] is summed in d order, as the plain loop does.
+ */
+function dotRows(v: Float64Array, w: Float32Array, n: number, dIn: number, out: Float64Array): void {
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const o0 = i * dIn;
+    const o1 = o0 + dIn;
+    const o2 = o1 + dIn;
+    const o3 = o2 + dIn;
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    for (let d = 0; d < dIn; d++) {
+      const vd = v[d];
+      a0 += vd * w[o0 + d];
+      a1 += vd * w[o1 + d];
+      a2 += vd * w[o2 + d];
+      a3 += vd * w[o3 + d];
+    }
+    out[i] = a0;
+    out[i + 1] = a1;
+    out[i + 2] = a2;
+    out[i + 3] = a3;
+  }
+  for (; i < n; i++) {
+    let a = 0;
+    const o = i * dIn;
+    for (let d = 0; d < dIn; d++) a += v[d] * w[o + d];
+    out[i] = a;
+  }
 }
 
 /** The objective: SSE = Σ_rows min_j residual_j(x) (f64). MSE is SSE / rows. */
