@@ -51,20 +51,24 @@ export interface CpuPeak {
   model: string;
   clockGHz: number;
   cores: number;
-  /** One thread's WebAssembly SIMD128 peak: 4 f32 lanes × 2 flops (a multiply and an add: wasm has no FMA) × clock. */
+  /** One thread's WebAssembly SIMD128 peak: 4 f32 lanes × 2 flops (a multiply and an add: wasm has no FMA) × 2 (issue width) × clock. */
   simd128GflopsPerThread: number;
   how: string;
 }
 
-/** The peak the GEMM rate is a fraction of: 4 lanes × 2 flops/cycle × clock (one thread; SIMD128 without FMA). */
+/**
+ * The peak the GEMM rate is a fraction of, for one thread: 4 f32 lanes × 2 flops (a multiply and an add; wasm
+ * SIMD has no FMA) × 2 (a core issues two 128-bit multiplies and two 128-bit adds per cycle: Zen 2–4, Intel
+ * since Skylake) × clock. Native code on the same core (torch with a tuned BLAS) has FMA and wider vectors.
+ */
 export function simd128Peak(model: string, clockGHz: number, cores: number): CpuPeak {
-  const per = 4 * 2 * clockGHz;
+  const per = 4 * 2 * 2 * clockGHz;
   return {
     model,
     clockGHz,
     cores,
     simd128GflopsPerThread: per,
-    how: `1 thread × 4 f32 lanes (SIMD128) × 2 flops (one multiply + one add per lane per cycle: wasm SIMD has no FMA without relaxed-simd) × ${clockGHz.toFixed(2)} GHz = ${per.toFixed(1)} GFLOP/s (cores: ${cores}; a core that issues two 128-bit multiplies and two adds per cycle doubles the hardware ceiling)`,
+    how: `1 thread × 4 f32 lanes (SIMD128) × 2 flops (a multiply and an add: wasm SIMD has no FMA without relaxed-simd) × 2 (two 128-bit multiplies and two adds issued per cycle) × ${clockGHz.toFixed(2)} GHz = ${per.toFixed(1)} GFLOP/s (${cores} cores; the wasm engine runs on one)`,
   };
 }
 
