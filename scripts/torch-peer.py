@@ -3,7 +3,7 @@
 # src/core/sae/train.ts — TopK SAE (the k largest z, then ReLU), AuxK on dead latents, Adam, the decoder-
 # parallel gradient removed, global-norm clip, unit-norm decoder rows after each step, firing statistics —
 # written the way a PyTorch user would (dense codes, autograd), timed on the same data, shapes and batch.
-# Prints one JSON line: {"threads", "msPerStep" (median), "tokensPerS", "loss", "torch"}.
+# Prints one JSON line: {"threads", "msPerStep" (median wall), "tokensPerS", "cpuMsPerStep" (median CPU time), "loss", "torch"}.
 #
 # Usage: /usr/bin/python3 scripts/torch-peer.py --data FILE.f32 --rows R --din D --dsae N --k K
 #            [--batch 256] [--threads 1] [--warmup 5] [--steps 20] [--lr 2e-4] [--kaux D/2] [--auxk 1/32]
@@ -91,14 +91,17 @@ def main() -> None:
 
     for _ in range(a.warmup):
         step()
-    times = []
+    times, cpu_times = [], []
     loss = 0.0
     for _ in range(a.steps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         loss = step()
         times.append((time.perf_counter() - t0) * 1000)
+        cpu_times.append((time.process_time() - c0) * 1000)
     ms = statistics.median(times)
-    print(json.dumps({'threads': a.threads, 'msPerStep': ms, 'tokensPerS': B / ms * 1000, 'loss': loss, 'torch': torch.__version__}))
+    # cpuMsPerStep: this process's CPU time (all its threads): robust to other load on a shared machine.
+    cpu_ms = statistics.median(cpu_times)
+    print(json.dumps({'threads': a.threads, 'msPerStep': ms, 'tokensPerS': B / ms * 1000, 'cpuMsPerStep': cpu_ms, 'loss': loss, 'torch': torch.__version__}))
 
 
 if __name__ == '__main__':

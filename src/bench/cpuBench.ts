@@ -30,7 +30,10 @@ export const CPU_SHAPES: readonly CpuShape[] = ['builtin:stories-resid-3', 'buil
 );
 
 /** What the PyTorch peer measured (scripts/torch-peer.py's JSON line), or why it did not run. */
-export type PeerResult = { ok: true; threads: number; msPerStep: number; tokensPerS: number; torch: string } | { ok: false; threads: number; why: string };
+export type PeerResult = { ok: true; threads: number; msPerStep: number; tokensPerS: number; cpuMsPerStep: number; torch: string } | { ok: false; threads: number; why: string };
+
+/** Milliseconds of CPU time this process has used (Node: process.cpuUsage): a clock that other load on a shared machine does not advance. */
+export type CpuClock = () => number;
 
 /** Runs the peer on `data` with the resolved config (the CLI spawns /usr/bin/python3 scripts/torch-peer.py). */
 export type PeerRunner = (data: Dataset, c: { dSae: number; k: number; batch: number; lr: number; kAux: number; auxkCoefficient: number; deadWindowTokens: number }, threads: number) => Promise<PeerResult>;
@@ -38,12 +41,15 @@ export type PeerRunner = (data: Dataset, c: { dSae: number; k: number; batch: nu
 export interface CpuRow {
   shape: CpuShape;
   dIn: number;
-  /** Median ms per step and tokens/s of each side. */
-  wasm: { stats: Stats; tokensPerS: number; loss: number };
-  reference: { stats: Stats; tokensPerS: number; loss: number };
+  /** Median ms per step (wall, and CPU time of this process) and tokens per wall second / per CPU second. */
+  wasm: Timed & { tokensPerS: number; tokensPerCpuS: number; loss: number };
+  reference: Timed & { tokensPerS: number; tokensPerCpuS: number; loss: number };
   torch: PeerResult[];
-  /** The wasm encoder GEMM (pack + z = (x − bDec)·wEncᵀ + bEnc) alone: median ms, GFLOP/s, fraction of the one-thread SIMD128 peak. */
-  gemm: { stats: Stats; gflops: number; ofPeak: number };
+  /**
+   * The wasm encoder GEMM (pack + z = (x − bDec)·wEncᵀ + bEnc) alone: GFLOP/s on the wall clock and on this
+   * process's CPU time, and the latter as a fraction of the one-thread SIMD128 peak.
+   */
+  gemm: Timed & { gflops: number; gflopsCpu: number; ofPeak: number };
 }
 
 export interface CpuPeak {
@@ -83,21 +89,30 @@ export interface CpuPlan {
 
 export const cpuPlan = (quick: boolean): CpuPlan => (quick ? { warmup: 3, reps: 5, refWarmup: 1, refReps: 1 } : { warmup: 10, reps: 20, refWarmup: 1, refReps: 3 });
 
-/** Times `reps` single steps after `warmup`; returns the stats and the last step's loss. */
-function timeSteps(step: () => { loss: number }, warmup: number, reps: number): { stats: Stats; loss: number } {
+/** Wall-clock and CPU-time statistics of the same samples. */
+export interface Timed {
+  stats: Stats;
+  cpuStats: Stats;
+}
+
+/** Times `reps` single steps after `warmup` on both clocks; returns the stats and the last step's loss. */
+function timeSteps(step: () => { loss: number }, warmup: number, reps: number, cpu: CpuClock): Timed & { loss: number } {
   let loss = NaN;
   for (let i = 0; i < warmup; i++) loss = step().loss;
-  const samples: number[] = [];
+  const wall: number[] = [];
+  const used: number[] = [];
   for (let i = 0; i < reps; i++) {
+    const c0 = cpu();
     const t0 = performance.now();
     loss = step().loss;
-    samples.push(performance.now() - t0);
+    wall.push(performance.now() - t0);
+    used.push(cpu() - c0);
   }
-  return { stats: summarize(samples), loss };
+  return { stats: summarize(wall), cpuStats: summarize(used), loss };
 }
 
 /** The wasm encoder GEMM alone on this shape (random operands): the dense product the step is built around. */
-function timeGemm(module: WebAssembly.Module, batch: number, dIn: number, dSae: number, plan: CpuPlan): Stats {
+function timeGemm(module: WebAssembly.Module, batch: number, dIn: number, dSae: number, plan: CpuPlan, cpu: CpuClock): Timed {
   const w = instantiate(module);
   const heap = heapOf(w);
   const r = createRng(7);
@@ -112,29 +127,41 @@ function timeGemm(module: WebAssembly.Module, batch: number, dIn: number, dSae: 
     },
     plan.warmup,
     plan.reps,
-  ).stats;
+    cpu,
+  );
 }
 
 /** One row: wasm, reference, GEMM, then the peer at each thread count (interleaved per shape, so drift hits all). */
-export async function benchCpuShape(module: WebAssembly.Module, data: Dataset, shape: CpuShape, peak: CpuPeak, plan: CpuPlan, peer: PeerRunner | null, threads: readonly number[]): Promise<CpuRow> {
+export async function benchCpuShape(
+  module: WebAssembly.Module,
+  data: Dataset,
+  shape: CpuShape,
+  peak: CpuPeak,
+  plan: CpuPlan,
+  peer: PeerRunner | null,
+  threads: readonly number[],
+  cpu: CpuClock,
+): Promise<CpuRow> {
   const config: Partial<TrainConfig> = { arch: 'topk', dSae: shape.dSae, k: shape.k, batch: shape.batch, steps: 100_000, seed: 0 };
   const ours = createWasmTrainer(module, data, config);
-  const wasm = timeSteps(() => ours.trainStep(), plan.warmup, plan.reps);
+  const wasm = timeSteps(() => ours.trainStep(), plan.warmup, plan.reps, cpu);
   const ref = createTrainer(data, config);
-  const reference = timeSteps(() => ref.trainStep(), plan.refWarmup, plan.refReps);
-  const gemm = timeGemm(module, shape.batch, data.dIn, shape.dSae, plan);
-  const gflops = (2 * shape.batch * data.dIn * shape.dSae) / (gemm.medianMs * 1e6);
+  const reference = timeSteps(() => ref.trainStep(), plan.refWarmup, plan.refReps, cpu);
+  const gemm = timeGemm(module, shape.batch, data.dIn, shape.dSae, plan, cpu);
+  const flop = 2 * shape.batch * data.dIn * shape.dSae;
+  const gflops = flop / (gemm.stats.medianMs * 1e6);
+  const gflopsCpu = flop / (Math.max(gemm.cpuStats.medianMs, 1e-3) * 1e6);
   const c = ref.config;
   const torch: PeerResult[] = [];
   for (const t of threads) torch.push(peer ? await peer(data, { dSae: c.dSae, k: c.k, batch: c.batch, lr: c.lr, kAux: c.kAux, auxkCoefficient: c.auxkCoefficient, deadWindowTokens: c.deadWindowTokens }, t) : { ok: false, threads: t, why: 'no peer' });
-  const tps = (s: Stats) => (shape.batch / s.medianMs) * 1000;
+  const tps = (s: Stats) => (shape.batch / Math.max(s.medianMs, 1e-3)) * 1000;
   return {
     shape,
     dIn: data.dIn,
-    wasm: { ...wasm, tokensPerS: tps(wasm.stats) },
-    reference: { ...reference, tokensPerS: tps(reference.stats) },
+    wasm: { ...wasm, tokensPerS: tps(wasm.stats), tokensPerCpuS: tps(wasm.cpuStats) },
+    reference: { ...reference, tokensPerS: tps(reference.stats), tokensPerCpuS: tps(reference.cpuStats) },
     torch,
-    gemm: { stats: gemm, gflops, ofPeak: gflops / peak.simd128GflopsPerThread },
+    gemm: { ...gemm, gflops, gflopsCpu, ofPeak: gflopsCpu / peak.simd128GflopsPerThread },
   };
 }
 
@@ -164,13 +191,28 @@ export function cpuReportMarkdown(r: CpuBenchReport): string {
     '',
     'Training tokens/s of one TopK SGD step (AuxK, Adam, projection, clip, renormalisation, statistics), batch 256, one run; ratios = wasm / other.',
     '',
-    `| data, dSae/k | wasm (ours, 1 thread) | reference | ${threads.map((t) => `torch ${t} thread${t === 1 ? '' : 's'}`).join(' | ')} | wasm / reference | ${threads.map((t) => `wasm / torch ${t}t`).join(' | ')} | wasm GEMM GFLOP/s (of peak) |`,
+    `| data, dSae/k | wasm (ours, 1 thread) | reference | ${threads.map((t) => `torch ${t} thread${t === 1 ? '' : 's'}`).join(' | ')} | wasm / reference | ${threads.map((t) => `wasm / torch ${t}t`).join(' | ')} | wasm GEMM GFLOP/s (wall) |`,
     `| --- | --- | --- | ${threads.map(() => '---').join(' | ')} | --- | ${threads.map(() => '---').join(' | ')} | --- |`,
   ];
   for (const row of r.rows) {
     const w = row.wasm.tokensPerS;
     lines.push(
-      `| ${dataLabel(row.shape.data)} (dIn ${row.dIn}), ${row.shape.dSae}/${row.shape.k} | ${f3(w)} | ${f3(row.reference.tokensPerS)} | ${row.torch.map(peerCell).join(' | ')} | ${f3(w / row.reference.tokensPerS)}× | ${threads.map((_, j) => ratio(w, row.torch[j])).join(' | ')} | ${f3(row.gemm.gflops)} (${(100 * row.gemm.ofPeak).toFixed(0)}%) |`,
+      `| ${dataLabel(row.shape.data)} (dIn ${row.dIn}), ${row.shape.dSae}/${row.shape.k} | ${f3(w)} | ${f3(row.reference.tokensPerS)} | ${row.torch.map(peerCell).join(' | ')} | ${f3(w / row.reference.tokensPerS)}× | ${threads.map((_, j) => ratio(w, row.torch[j])).join(' | ')} | ${f3(row.gemm.gflops)} |`,
+    );
+  }
+  lines.push(
+    '',
+    'The same steps per second of CPU time this process used (one thread each: robust to other load on a shared machine; torch 1 thread measured by its time.process_time):',
+    '',
+    '| data, dSae/k | wasm | reference | torch 1 thread | wasm / reference | wasm / torch 1t | wasm GEMM GFLOP/s on CPU time |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  );
+  for (const row of r.rows) {
+    const w = row.wasm.tokensPerCpuS;
+    const t1 = row.torch.find((p) => p.threads === 1);
+    const t1cpu = t1?.ok ? (row.shape.batch / t1.cpuMsPerStep) * 1000 : NaN;
+    lines.push(
+      `| ${dataLabel(row.shape.data)}, ${row.shape.dSae}/${row.shape.k} | ${f3(w)} | ${f3(row.reference.tokensPerCpuS)} | ${t1?.ok ? f3(t1cpu) : 'absent'} | ${f3(w / row.reference.tokensPerCpuS)}× | ${t1?.ok ? `${f3(w / t1cpu)}×` : '—'} | ${f3(row.gemm.gflopsCpu)} (${(100 * row.gemm.ofPeak).toFixed(0)}% of peak) |`,
     );
   }
   lines.push('', `Peak: ${r.cpu.how}.`);

@@ -44,8 +44,8 @@ function torchPeer(dir: string, quick: boolean): PeerRunner {
     const args = [PEER_SCRIPT, '--data', file, '--rows', String(data.rows), '--din', String(data.dIn), '--dsae', String(c.dSae), '--k', String(c.k), '--batch', String(c.batch), '--threads', String(threads), '--lr', String(c.lr), '--kaux', String(c.kAux), '--auxk', String(c.auxkCoefficient), '--dead-window', String(c.deadWindowTokens), '--warmup', quick ? '2' : '3', '--steps', quick ? '3' : '7'];
     const r = spawnSync(PYTHON, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
     if (r.error || r.status !== 0) return Promise.resolve({ ok: false, threads, why: (r.error?.message ?? r.stderr).trim().split('\n').at(-1) ?? 'failed' });
-    const j = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { msPerStep: number; tokensPerS: number; torch: string };
-    return Promise.resolve({ ok: true, threads, msPerStep: j.msPerStep, tokensPerS: j.tokensPerS, torch: j.torch } satisfies PeerResult);
+    const j = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { msPerStep: number; tokensPerS: number; cpuMsPerStep: number; torch: string };
+    return Promise.resolve({ ok: true, threads, msPerStep: j.msPerStep, tokensPerS: j.tokensPerS, cpuMsPerStep: j.cpuMsPerStep, torch: j.torch } satisfies PeerResult);
   };
 }
 
@@ -58,6 +58,12 @@ function clockMHz(fromOs: number): number {
     return 0;
   }
 }
+
+/** This process's CPU time in ms (user + system). */
+const cpuClock = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 
 /** Runs the CPU comparison; returns the JSON report text after writing --json / --markdown. */
 export async function runCpuBench(f: Flags): Promise<string> {
@@ -83,9 +89,9 @@ export async function runCpuBench(f: Flags): Promise<string> {
         data = (await loadBuiltin(shape.data)).all;
         loaded.set(shape.data, data);
       }
-      const row = await benchCpuShape(module, data, shape, peak, plan, peer, threads);
+      const row = await benchCpuShape(module, data, shape, peak, plan, peer, threads, cpuClock);
       rows.push(row);
-      log(`${shape.data} dSae ${shape.dSae} k ${shape.k}: wasm ${row.wasm.tokensPerS.toFixed(0)} tok/s, reference ${row.reference.tokensPerS.toFixed(0)}, ${row.torch.map((p) => `torch ${p.threads}t ${p.ok ? p.tokensPerS.toFixed(0) : 'absent'}`).join(', ')}; GEMM ${row.gemm.gflops.toFixed(2)} GFLOP/s (${(100 * row.gemm.ofPeak).toFixed(0)}% of peak)`);
+      log(`${shape.data} dSae ${shape.dSae} k ${shape.k}: wasm ${row.wasm.tokensPerS.toFixed(0)} tok/s, reference ${row.reference.tokensPerS.toFixed(0)}, ${row.torch.map((p) => `torch ${p.threads}t ${p.ok ? p.tokensPerS.toFixed(0) : 'absent'}`).join(', ')}; GEMM ${row.gemm.gflops.toFixed(2)} GFLOP/s wall, ${row.gemm.gflopsCpu.toFixed(2)} on CPU time (${(100 * row.gemm.ofPeak).toFixed(0)}% of peak)`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
