@@ -23,7 +23,7 @@ const DEFAULT_DATASET = 'builtin:stories-resid-3';
  * the machine; the run ends with Stop (status 'done', its SAE exportable). The wasm engine (issue #15) trains
  * this shape at thousands of steps a second: 100,000 steps ended the run before Stop.
  */
-const SHAPE = { latents: 64, k: 4, steps: 5_000_000, batch: 32 };
+const SHAPE = { latents: 64, k: 4, steps: 1_000_000, batch: 32 };
 /** A run that finishes: its end state is the training screenshot, and what the export downloads. */
 const SHORT_STEPS = 300;
 

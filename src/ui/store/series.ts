@@ -25,7 +25,7 @@ export interface DenseSeries {
  * point keeps its exact step), so a fast engine (the wasm engine trains small shapes at thousands of steps a
  * second, issue #15) cannot grow the plot and the per-snapshot copy without bound.
  */
-export const LOSS_POINTS_MAX = 20_000;
+export const LOSS_POINTS_MAX = 4_096;
 
 /** Every other entry of `a` (indices 0, 2, 4, … and the last). */
 const halve = (a: number[]): number[] => a.filter((_, i) => i % 2 === 0 || i === a.length - 1);
