@@ -2,6 +2,7 @@
 // encoder GEMM, TopK and training step (src/bench/ours.ts) and the same work in TensorFlow.js's WebGPU
 // backend on the same GPUDevice (src/bench/tfjsPeer.ts), and reports both with our/their ratios and step
 // time vs dSae. Results: JSON on stdout (and --json FILE), Markdown on stderr (and --markdown FILE).
+// --cpu: the CPU comparison instead (src/cli/cpuBench.ts: the wasm engine, the reference, PyTorch).
 // Node only; imports src/gpu, src/bench and the CLI helpers; no engine or UI code.
 
 import { writeFileSync } from 'node:fs';
@@ -17,12 +18,15 @@ import { createTfjsPeer } from '../bench/tfjsPeer.ts';
 import type { FlagSpec, Flags } from './args.ts';
 import { str } from './args.ts';
 import { runSoak } from './soak.ts';
+import { runCpuBench } from './cpuBench.ts';
 
 export const BENCH_FLAGS: Record<string, FlagSpec> = {
   json: { kind: 'value', help: 'also write the JSON report to this file' },
   markdown: { kind: 'value', help: 'also write the Markdown tables (for BENCHMARKS.md) to this file' },
   quick: { kind: 'switch', help: 'fewer shapes and repetitions (a smoke run)' },
   'no-tfjs': { kind: 'switch', help: 'skip the TensorFlow.js side' },
+  cpu: { kind: 'switch', help: 'instead of the WebGPU kernels, the CPU comparison (issue #15): the wasm engine vs the CPU reference vs PyTorch (1 and 2 threads, /usr/bin/python3 scripts/torch-peer.py) on stories260K resid:3 and Fashion-MNIST, dSae/k 256/8 and 1024/16, batch 256, with the wasm GEMM as a fraction of this CPU\'s peak' },
+  'no-torch': { kind: 'switch', help: 'with --cpu: skip the PyTorch peer' },
   quiet: { kind: 'switch', help: 'no progress or Markdown on stderr' },
   soak: { kind: 'value', help: 'MINUTES: instead of timing kernels, the memory soak: train, pause, resume, stop, export, inspect, discard runs and reload datasets in a loop, sampling memory (run with NODE_OPTIONS=--expose-gc for GC-settled samples)' },
 };
@@ -40,6 +44,7 @@ const TFJS_LIMITS = [
 /** Runs the bench; returns the JSON report text (for stdout) after writing --json / --markdown. */
 export async function runBench(f: Flags): Promise<string> {
   if (f.has('soak')) return runSoak(f);
+  if (f.get('cpu') === true) return runCpuBench(f);
   const t0 = performance.now();
   const quick = f.get('quick') === true;
   const log = f.get('quiet') === true ? () => {} : (line: string) => process.stderr.write(`bench: ${line}\n`);

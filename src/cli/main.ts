@@ -13,7 +13,7 @@ import { TRAIN_FLAGS, runTrain, writeJson } from './train.ts';
 
 const VERSION = '0.1.0';
 
-const HELP = `sae-workbench ${VERSION}: train, ensemble and evaluate sparse autoencoders on WebGPU (Dawn) or the CPU reference
+const HELP = `sae-workbench ${VERSION}: train, ensemble and evaluate sparse autoencoders on WebGPU (Dawn), the wasm engine or the CPU reference
 
 usage:
   sae-workbench train --data SPEC [flags]     train an SAE, evaluate it, optionally --export a SAELens folder
@@ -29,6 +29,7 @@ usage:
                                               the region label of every grid point on a plane (what the lab draws)
   sae-workbench lm generate|activations       the stories260K language model: greedy text, activations as .npy
   sae-workbench bench [--json FILE] [--quick] time our WGSL kernels against TensorFlow.js's WebGPU backend
+  sae-workbench bench --cpu [--quick]         the wasm engine vs the CPU reference vs PyTorch (1, 2 threads) on the CPU
   sae-workbench COMMAND --help                the flags of a command
 
 SPEC: FILE.npy (2-D f32/f64/f16) | FILE.safetensors --tensor NAME | FILE.f32 --shape ROWS,DIN

@@ -238,11 +238,11 @@ describe('sae-workbench train --backend webgpu (WGSL on SwiftShader here)', () =
 });
 
 describe('the backend policy: the CLI chooses as the app does (src/engine/training/backend.ts)', () => {
-  it('without --backend, a software adapter (SwiftShader here) gives the CPU reference and says why; --backend cpu skips WebGPU', () => {
+  it('without --backend, a software adapter (SwiftShader here) gives the CPU (the wasm engine for topk) and says why; --backend cpu skips WebGPU', () => {
     const r = cli(['train', '--data', 'synthetic:small', '--steps', '3', '--batch', '16', '--latents', '8', '--k', '2', '--quiet']);
     expect(r.code).toBe(0);
     const res = JSON.parse(r.stdout);
-    expect(res.backend.kind).toBe('cpu');
+    expect(res.backend.kind).toBe('wasm');
     expect(res.backend.isSoftware).toBe(true);
     expect(res.backend.adapter).toMatch(/swiftshader/i);
     expect(res.backend.note).toMatch(/software one .*slower than the reference; backend 'webgpu' forces it/);

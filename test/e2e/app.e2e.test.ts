@@ -20,7 +20,8 @@ import { evalExportZip } from './exportZip.ts';
 const DEFAULT_DATASET = 'builtin:stories-resid-3';
 /**
  * Tiny shapes. Far more steps than the test waits for, so that Pause always lands mid-run however fast
- * the machine; the run ends with Stop (status 'done', its SAE exportable).
+ * the machine; the run ends with Stop (status 'done', its SAE exportable). The wasm engine (issue #15) trains
+ * this shape at thousands of steps a second: 100,000 steps ended the run before Stop.
  */
 const SHAPE = { latents: 64, k: 4, steps: 10_000_000, batch: 32 };
 /** A run that finishes: its end state is the training screenshot, and what the export downloads. */

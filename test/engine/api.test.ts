@@ -125,11 +125,11 @@ describe('Workbench through Comlink over a MessageChannel', () => {
     expect(structuredClone(b)).toEqual(b);
     expect(b.adapter).toEqual(expect.any(String));
     expect(b.isSoftware).toBe(isSoftware);
-    // auto on a software adapter keeps to the CPU reference, as the CLI does
-    expect(b.kind).toBe(isSoftware ? 'cpu' : 'webgpu');
+    // auto on a software adapter keeps to the CPU (the wasm engine for the default topk: issue #15), as the CLI does
+    expect(b.kind).toBe(isSoftware ? 'wasm' : 'webgpu');
     expect(b.why.length).toBeGreaterThan(10);
     const none = await (await connectGpu(undefined)).remote.backend();
-    expect(none).toEqual({ kind: 'cpu', adapter: null, isSoftware: null, why: 'the CPU reference: WebGPU is not available here (navigator.gpu is undefined)' });
+    expect(none).toEqual({ kind: 'wasm', adapter: null, isSoftware: null, why: 'the wasm engine (WebAssembly SIMD on the CPU, one thread): WebGPU is not available here (navigator.gpu is undefined)' });
   });
 
   it('trains a 2-member ensemble on webgpu to done: plain-data, throttled snapshots that miss no step, and the same losses as the CPU reference', async () => {

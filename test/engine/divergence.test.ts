@@ -56,7 +56,7 @@ describe('divergence stops the run at the first bad step, the last finite weight
     const wb = createWorkbench();
     const { seen, until } = recorder(wb);
     const config = { dSae: 32, k: 4, batch: 32, steps: 300, seed: 1, lr: 0.99, lrWarmupSteps: 0, adamBeta2: 0, adamEps: 1e-30, gradClipNorm: 0 };
-    // The reference, bit for bit (auto would take the wasm engine, which agrees only within tolerance).
+    // backend 'cpu': compared with the reference bit for bit below ('auto' would pick the wasm engine: issue #15)
     await wb.startRun({ dataset: 'synthetic:small', config, backend: 'cpu' });
     const last = await until(ended);
     expect(last.status).toBe('error');
@@ -78,6 +78,22 @@ describe('divergence stops the run at the first bad step, the last finite weight
     expect(nonFiniteTensor(exported(e))).toBeNull();
     const s = ref.trainStep();
     expect(Number.isFinite(s.loss) && Number.isFinite(s.gradNorm)).toBe(false);
+  });
+
+  it('the wasm engine stops at its first non-finite step too, its last finite weights kept for export (issue #15)', { timeout: 20_000 }, async () => {
+    const wb = createWorkbench();
+    const { until } = recorder(wb);
+    const config = { dSae: 32, k: 4, batch: 32, steps: 300, seed: 1, lr: 0.99, lrWarmupSteps: 0, adamBeta2: 0, adamEps: 1e-30, gradClipNorm: 0 };
+    const info = await wb.startRun({ dataset: 'synthetic:small', config });
+    expect(info.backend.kind).toBe('wasm');
+    const last = await until(ended);
+    expect(last.status).toBe('error');
+    const bad = Number(/^diverged at step (\d+):/.exec(last.error ?? '')?.[1]);
+    expect(bad).toBeGreaterThan(1);
+    expect(last).toMatchObject({ step: bad - 1, weightsStep: bad - 1 });
+    const e = await wb.exportRun();
+    expect(e).toMatchObject({ step: bad - 1 });
+    expect(nonFiniteTensor(exported(e))).toBeNull();
   });
 
   it('an ensemble names the SAE that diverged; every member exports its weights from before the step', { timeout: 20_000 }, async () => {

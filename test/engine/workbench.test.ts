@@ -10,7 +10,8 @@ import { generateSynthetic, parseSyntheticSpec } from '../../src/core/data/synth
 import type { Snapshot, Workbench } from '../../src/engine/api.ts';
 import { createWorkbench } from '../../src/engine/workbench.ts';
 
-const SMALL = { dataset: 'synthetic:small', config: { dSae: 32, k: 4, batch: 32, steps: 300, seed: 1 } };
+// backend 'cpu': these tests compare with the reference bit for bit ('auto' picks the wasm engine here: issue #15).
+const SMALL = { dataset: 'synthetic:small', config: { dSae: 32, k: 4, batch: 32, steps: 300, seed: 1 }, backend: 'cpu' as const };
 
 /** Collects snapshots and resolves waits on a predicate. */
 function recorder(wb: Workbench) {
@@ -27,7 +28,7 @@ function recorder(wb: Workbench) {
 describe('createWorkbench (CPU reference)', () => {
   it('trains to done with plain-data snapshots and every step in the loss history', { timeout: 20_000 }, async () => {
     const wb = createWorkbench();
-    expect(await wb.backend()).toEqual({ kind: 'cpu', adapter: null, isSoftware: null, why: expect.stringMatching(/navigator\.gpu is undefined/) });
+    expect(await wb.backend()).toEqual({ kind: 'wasm', adapter: null, isSoftware: null, why: expect.stringMatching(/^the wasm engine .*navigator\.gpu is undefined/) });
     const { seen, until } = recorder(wb);
     await wb.startRun(SMALL);
     const last = await until((s) => s.status === 'done');
@@ -39,6 +40,21 @@ describe('createWorkbench (CPU reference)', () => {
     expect(seen.length).toBeLessThan(300); // throttled, not one per step
     const steps = seen.flatMap((s) => s.recentLoss.steps);
     expect(steps).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+  });
+
+  it("'auto' without WebGPU trains on the wasm engine, close to the reference (issue #15)", { timeout: 20_000 }, async () => {
+    const wb = createWorkbench();
+    const { until } = recorder(wb);
+    const config = { ...SMALL.config, steps: 40 };
+    const info = await wb.startRun({ dataset: 'synthetic:small', config });
+    expect(info.backend).toMatchObject({ kind: 'wasm', why: expect.stringMatching(/^the wasm engine/) as unknown });
+    const last = await until((s) => s.status === 'done');
+    expect(last).toMatchObject({ step: 40, backend: 'wasm' });
+    const ref = createTrainer(generateSynthetic(parseSyntheticSpec('synthetic:small')), config);
+    let refLoss = 0;
+    for (let i = 0; i < 40; i++) refLoss = ref.trainStep().loss;
+    expect(Math.abs(last.loss - refLoss)).toBeLessThan(2e-4 * refLoss + 1e-6);
+    expect(await wb.exportRun(0)).toMatchObject({ run: 1, step: 40, weightsSource: 'live' });
   });
 
   it('pause stops stepping, resume continues, stop ends the run where it is', { timeout: 10_000 }, async () => {
@@ -72,7 +88,7 @@ describe('createWorkbench (CPU reference)', () => {
     const wb = createWorkbench();
     const { seen, until } = recorder(wb);
     const config = { ...SMALL.config, steps: 40 };
-    const info = await wb.startRun({ dataset: 'synthetic:small', config, seeds: [1, 2] });
+    const info = await wb.startRun({ dataset: 'synthetic:small', config, seeds: [1, 2], backend: 'cpu' });
     expect(info).toMatchObject({ run: 1, seeds: [1, 2], backend: { kind: 'cpu' } });
     await until((s) => s.status === 'done');
     const memberLoss = (j: number) => seen.flatMap((s) => s.members[j].recentLoss);

@@ -11,7 +11,7 @@ import { createContext } from '../../src/ui/store/context.ts';
 import { APP_PREPROCESS } from '../../src/ui/store/dataset.ts';
 import { DEFAULT_DRAFT } from '../../src/ui/store/experiment.ts';
 import { recordRun } from '../../src/ui/store/runs.ts';
-import { emptySeries, seriesAfter } from '../../src/ui/store/series.ts';
+import { emptySeries, LOSS_POINTS_MAX, seriesAfter } from '../../src/ui/store/series.ts';
 import { decodeHash, encodeHash } from '../../src/ui/urlState.ts';
 
 const snap = (over: Partial<Snapshot>): Snapshot => ({
@@ -41,6 +41,22 @@ const snap = (over: Partial<Snapshot>): Snapshot => ({
 });
 
 describe('seriesAfter', () => {
+  it('keeps the loss curve under LOSS_POINTS_MAX points by thinning it, first and last step kept (a fast engine: issue #15)', () => {
+    let series = emptySeries();
+    const chunk = 7_000;
+    for (let c = 0; c < 5; c++) {
+      const steps = Array.from({ length: chunk }, (_, i) => c * chunk + i + 1);
+      series = seriesAfter(series, snap({ step: steps[chunk - 1], recentLoss: { steps, loss: steps.map((t) => 1 / t) } }));
+    }
+    const { steps, loss } = series.loss;
+    expect(steps.length).toBeLessThanOrEqual(LOSS_POINTS_MAX);
+    expect(steps.length).toBeGreaterThan(LOSS_POINTS_MAX / 2);
+    expect(steps[0]).toBe(1);
+    expect(steps.at(-1)).toBe(5 * chunk);
+    steps.forEach((t, i) => expect(loss[i]).toBe(1 / t)); // each kept point is still its step's loss
+    expect(steps.every((t, i) => i === 0 || t > steps[i - 1])).toBe(true);
+  });
+
   it('appends the loss, one history row per advanced step, and the dense fraction per density refresh', () => {
     const log10 = Float32Array.from([0, -0.5, -2, -3]); // 2 of 4 latents are dense
     const a = seriesAfter(emptySeries(), snap({ step: 2, loss: 0.9, recentLoss: { steps: [1, 2], loss: [1, 0.9] }, density: { step: 2, log10 } }));

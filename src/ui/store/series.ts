@@ -1,4 +1,4 @@
-// The current run's series, grown snapshot by snapshot: the loss curve (every step), the metric history
+// The current run's series, grown snapshot by snapshot: the loss curve (every step, thinned past LOSS_POINTS_MAX), the metric history
 // (one row per snapshot that advanced the step; plots and CSV/JSON export), member 0's log10 feature
 // density (kept across snapshots that do not refresh it) and the dense fraction at each density refresh.
 // Every series is replaced, never mutated, so plots can compare by identity. Pure: imports the core dense
@@ -20,7 +20,20 @@ export interface DenseSeries {
   fraction: number[];
 }
 
-/** The whole run's loss curve, one entry per step: steps[i] ↔ loss[i]; and the steps of decoder solves (PAM-SGD). */
+/**
+ * Points the loss curve keeps: past it, every other point is dropped (the first and the last stay; each kept
+ * point keeps its exact step), so a fast engine (the wasm engine trains small shapes at thousands of steps a
+ * second, issue #15) cannot grow the plot and the per-snapshot copy without bound.
+ */
+export const LOSS_POINTS_MAX = 4_096;
+
+/** Every other entry of `a` (indices 0, 2, 4, … and the last). */
+const halve = (a: number[]): number[] => a.filter((_, i) => i % 2 === 0 || i === a.length - 1);
+
+/**
+ * The whole run's loss curve: steps[i] ↔ loss[i], one entry per step up to LOSS_POINTS_MAX, then thinned by
+ * halves; and the steps of decoder solves (PAM-SGD).
+ */
 export interface LossSeries {
   steps: number[];
   loss: number[];
@@ -42,7 +55,8 @@ export const emptySeries = (): RunSeries => ({ loss: { steps: [], loss: [], solv
 /** The series `old` of s.run (emptySeries() for a new run) with snapshot `s` added; unchanged series keep their identity. */
 export function seriesAfter(old: RunSeries, s: Snapshot): RunSeries {
   const grew = s.recentLoss.steps.length > 0 || s.recentSolves.length > 0;
-  const loss = grew ? { steps: old.loss.steps.concat(s.recentLoss.steps), loss: old.loss.loss.concat(s.recentLoss.loss), solves: old.loss.solves.concat(s.recentSolves) } : old.loss;
+  let loss = grew ? { steps: old.loss.steps.concat(s.recentLoss.steps), loss: old.loss.loss.concat(s.recentLoss.loss), solves: old.loss.solves.concat(s.recentSolves) } : old.loss;
+  while (loss.steps.length > LOSS_POINTS_MAX) loss = { steps: halve(loss.steps), loss: halve(loss.loss), solves: loss.solves };
   const advanced = s.step > 0 && s.step !== old.history.step.at(-1);
   const history = advanced ? (Object.fromEntries(HISTORY_KEYS.map((k) => [k, old.history[k].concat(s[k])])) as unknown as MetricHistory) : old.history;
   const density = s.density && s.density.step !== old.density?.step ? s.density : old.density;
