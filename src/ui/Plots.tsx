@@ -1,5 +1,6 @@
 // Live training plots. Each chart subscribes to the store outside React's render path (store.subscribe)
-// and calls Plotly.react on its own div at most once per animation frame; React renders the divs once.
+// and redraws its own div through one scheduler (one Plotly.react per animation frame, each plot at most
+// every PLOT_INTERVAL_MS); React renders the divs once.
 // Charts: loss and its parts (loss-plot), explained variance, L0, dead and dense fractions, learning rate, and the
 // feature-density histogram (log10). Plus the throughput and adapter line. Before a run's first step there are
 // no charts, only a few lines on what will appear (plots-placeholder): empty axes say nothing. Imports plotly, React, the store.
@@ -7,7 +8,7 @@
 import type { PlotObject } from 'plotly.js-dist-min';
 import { useEffect, useRef } from 'react';
 import { useStore } from 'zustand';
-import { purgePlot, reactPlot } from './plotlyLoader.ts';
+import { loadPlotly, purgePlot, reactPlot } from './plotlyLoader.ts';
 import { DENSE_FORMULA } from '../core/sae/density.ts';
 import type { AppState, AppStore } from './store.ts';
 import type { LossSeries } from './store/series.ts';
@@ -27,7 +28,58 @@ const layout = (title: string, yTitle: string, extra: PlotObject = {}): PlotObje
   ...extra,
 });
 
-/** A plotly div fed from the store: `build` runs at most once per animation frame when `pick`'s value changes. */
+/**
+ * Every live plot's redraws go through one scheduler: at most one Plotly.react per animation frame, and each plot
+ * at most once per PLOT_INTERVAL_MS. Issue #14: six Plotly.react calls in the frame after each snapshot (15 Hz) made
+ * one main-thread task of 50–140 ms; one draw per frame keeps each task near a single plot's cost, and the interval
+ * keeps plotting to a fraction of the main thread while training.
+ */
+export const PLOT_INTERVAL_MS = 400;
+
+interface Pending {
+  draw: () => void;
+  /** performance.now() of this plot's last draw. */
+  last: number;
+}
+
+function createDrawScheduler(intervalMs: number) {
+  const pending = new Set<Pending>();
+  let frame = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const tick = (): void => {
+    frame = 0;
+    timer = undefined;
+    const now = performance.now();
+    let wait = Infinity;
+    for (const p of pending) {
+      const ready = p.last + intervalMs - now;
+      if (ready <= 0) {
+        pending.delete(p);
+        p.last = now;
+        p.draw();
+        wait = 0;
+        break;
+      }
+      wait = Math.min(wait, ready);
+    }
+    if (pending.size === 0) return;
+    if (wait === 0) frame = requestAnimationFrame(tick);
+    else timer = setTimeout(() => (frame = requestAnimationFrame(tick)), wait);
+  };
+  return {
+    request(p: Pending): void {
+      pending.add(p);
+      if (!frame && timer === undefined) frame = requestAnimationFrame(tick);
+    },
+    cancel(p: Pending): void {
+      pending.delete(p);
+    },
+  };
+}
+
+const scheduler = createDrawScheduler(PLOT_INTERVAL_MS);
+
+/** A plotly div fed from the store: `build` runs (through the scheduler) when `pick`'s value changes. */
 function LivePlot<T>({ store, pick, build, testId, className }: { store: AppStore; pick: (s: AppState) => T; build: (v: T) => { data: PlotObject[]; layout: PlotObject }; testId?: string; className?: string }) {
   const ref = useRef<HTMLDivElement>(null);
   const pickRef = useRef(pick);
@@ -35,24 +87,24 @@ function LivePlot<T>({ store, pick, build, testId, className }: { store: AppStor
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
-    let frame = 0;
     let drawn: T | undefined;
-    const draw = () => {
-      frame = 0;
-      const v = pickRef.current(store.getState());
-      if (drawn !== undefined && same(v, drawn)) return;
-      drawn = v;
-      const fig = buildRef.current(v);
-      void reactPlot(el, fig.data, fig.layout, CONFIG);
+    const entry: Pending = {
+      last: -Infinity,
+      draw: () => {
+        const v = pickRef.current(store.getState());
+        if (drawn !== undefined && same(v, drawn)) return;
+        drawn = v;
+        const fig = buildRef.current(v);
+        void reactPlot(el, fig.data, fig.layout, CONFIG);
+      },
     };
-    draw();
+    scheduler.request(entry); // on mount: the series so far, in the next free frame
     const unsubscribe = store.subscribe((s) => {
-      if (frame || (drawn !== undefined && same(pickRef.current(s), drawn))) return;
-      frame = requestAnimationFrame(draw);
+      if (drawn === undefined || !same(pickRef.current(s), drawn)) scheduler.request(entry);
     });
     return () => {
       unsubscribe();
-      cancelAnimationFrame(frame);
+      scheduler.cancel(entry);
       purgePlot(el);
     };
   }, [store]);
@@ -81,13 +133,28 @@ export function LivePlots({ store }: { store: AppStore }) {
   return (
     <section className="live-plots" aria-label="Training plots">
       <Throughput store={store} />
-      {hasData ? <PlotGrid store={store} /> : <PlotsPlaceholder />}
+      {hasData ? <PlotGrid store={store} /> : <PlotsPlaceholder store={store} />}
     </section>
   );
 }
 
-/** What the charts will show, in place of empty axes before the first step. */
-function PlotsPlaceholder() {
+/**
+ * What the charts will show, in place of empty axes before the first step. While it shows, plotly loads when the
+ * page is idle: its first evaluation is one long main-thread task (~0.3–1.8 s here), better spent before Train
+ * than in the first second of training (issue #14).
+ */
+function PlotsPlaceholder({ store }: { store: AppStore }) {
+  const ready = useStore(store, (s) => s.loading === null && s.dataset !== null);
+  useEffect(() => {
+    if (!ready) return; // not while the first screen is still loading its dataset
+    const w = window as Window & { requestIdleCallback?: (f: () => void, o?: { timeout: number }) => number; cancelIdleCallback?: (id: number) => void };
+    if (w.requestIdleCallback && w.cancelIdleCallback) {
+      const id = w.requestIdleCallback(() => void loadPlotly(), { timeout: 3000 });
+      return () => w.cancelIdleCallback?.(id);
+    }
+    const t = setTimeout(() => void loadPlotly(), 1500); // Safari before 18: no requestIdleCallback
+    return () => clearTimeout(t);
+  }, [ready]);
   return (
     <div className="plots-placeholder" data-testid="plots-placeholder">
       <p>

@@ -78,43 +78,67 @@ export function buildContexts(model: LmModel, text: string, contextTokens = DEFA
   return contexts;
 }
 
+/** Everything of LmActivations but the activations themselves: which token, context and position each row is. */
+export type ActivationLayout = Omit<LmActivations, 'x'>;
+
 /**
- * Runs the model over every context and keeps the activation at `site` for every position (BOS rows
- * optional), with its token and context. Only the blocks the site needs are run.
+ * The rows collectActivations produces for this text and these options, without running the model (tokenising
+ * only: milliseconds). With activations read from a cache (activationsFromCache) it gives the same LmActivations.
  */
-export function collectActivations(model: LmModel, text: string, options: ActivationOptions): LmActivations {
-  const { site, layer, width: dIn } = parseSite(options.site, model.config);
+export function activationLayout(model: LmModel, text: string, options: ActivationOptions): ActivationLayout {
+  const { site, width: dIn } = parseSite(options.site, model.config);
   const contexts = buildContexts(model, text, options.contextTokens ?? DEFAULT_CONTEXT_TOKENS, options.split ?? 'blank-lines', options.maxTokens ?? Infinity);
-  const dropBos = options.dropBos ?? false;
-  let rows = 0, textTokens = 0;
-  for (const c of contexts) {
-    rows += c.tokens.length - (dropBos ? 1 : 0);
-    textTokens += c.tokens.length - 1;
-  }
-  const x = new Float32Array(rows * dIn);
+  const first = options.dropBos ?? false ? 1 : 0;
+  let rows = 0;
+  for (const c of contexts) rows += c.tokens.length - first;
   const tokens = new Int32Array(rows);
   const context = new Int32Array(rows);
   const position = new Int32Array(rows);
+  let row = 0;
+  contexts.forEach((c, ci) => {
+    for (let p = first; p < c.tokens.length; p++, row++) {
+      tokens[row] = c.tokens[p];
+      context[row] = ci;
+      position[row] = p;
+    }
+  });
+  const documents = contexts.length > 0 ? contexts[contexts.length - 1].doc + 1 : 0;
+  return { site, rows, dIn, tokens, context, position, contexts, documents };
+}
+
+/** A layout with activations computed earlier (a shipped cache: x [rows, dIn] row-major); refuses a mismatched size. */
+export function activationsFromCache(layout: ActivationLayout, x: Float32Array, name: string): LmActivations {
+  if (x.length !== layout.rows * layout.dIn)
+    throw new InputError(`${name}: expected ${layout.rows}×${layout.dIn} = ${layout.rows * layout.dIn} activations (${layout.site}), got ${x.length}: regenerate it with \`sae-workbench lm activations\``);
+  return { ...layout, x };
+}
+
+/**
+ * Runs the model over every context and keeps the activation at `site` for every position (BOS rows
+ * optional), with its token and context (activationLayout). Only the blocks the site needs are run.
+ */
+export function collectActivations(model: LmModel, text: string, options: ActivationOptions): LmActivations {
+  const layout = activationLayout(model, text, options);
+  const { layer } = parseSite(options.site, model.config);
+  const { site, dIn, contexts } = layout;
+  const dropBos = options.dropBos ?? false;
+  const textTokens = contexts.reduce((n, c) => n + c.tokens.length - 1, 0);
+  const x = new Float32Array(layout.rows * dIn);
   const state = createLmState(model.config);
   let row = 0, done = 0;
   let keep = false;
   const record = (s: LmSite, v: Float32Array): void => {
     if (keep && s === site) x.set(v, row * dIn);
   };
-  contexts.forEach((c, ci) => {
+  for (const c of contexts) {
     resetLmState(state);
     for (let p = 0; p < c.tokens.length; p++) {
       keep = !(dropBos && p === 0);
       forwardToken(model, state, c.tokens[p], { record, layers: layer, logits: false });
-      if (!keep) continue;
-      tokens[row] = c.tokens[p];
-      context[row] = ci;
-      position[row] = p;
-      row++;
+      if (keep) row++;
     }
     done += c.tokens.length - 1;
     options.onProgress?.(done, textTokens);
-  });
-  const documents = contexts.length > 0 ? contexts[contexts.length - 1].doc + 1 : 0;
-  return { site, rows, dIn, x, tokens, context, position, contexts, documents };
+  }
+  return { ...layout, x };
 }

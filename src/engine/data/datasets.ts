@@ -20,7 +20,7 @@ import { MAX_TEXT_BYTES, namedReadError } from '../../core/formats/limits.ts';
 import { expectedNormScale, rowMean } from '../../core/sae/init.ts';
 import { maybeGunzip } from '../../core/formats/inflate.ts';
 import type { LmActivations } from '../../core/lm/activations.ts';
-import { buildContexts, collectActivations } from '../../core/lm/activations.ts';
+import { activationLayout, activationsFromCache, buildContexts, collectActivations } from '../../core/lm/activations.ts';
 import { parseSite } from '../../core/lm/forward.ts';
 import type { LmModel } from '../../core/lm/model.ts';
 import { parseLmModel } from '../../core/lm/model.ts';
@@ -60,6 +60,13 @@ export const STORIES_SOURCE: DatasetSource = {
 
 const STORIES_PATTERN = /^builtin:stories-(resid|mlp)-(\d+)$/;
 const LM_FILES = { model: 'stories260k.bin', text: 'tinystories.txt' };
+/**
+ * Activations shipped precomputed (issue #14: the first training step within 2 s; running the model over 8192
+ * tokens takes seconds in a page): site → file, for the shipped text and DEFAULT_STORIES_TOKENS only. Each is the
+ * CPU reference's output, bit for bit (test/engine/activationCache.test.ts); regenerate with
+ * `sae-workbench lm activations --site SITE --max-tokens 8192 --out public/data/FILE`.
+ */
+export const CACHED_ACTIVATIONS: Readonly<Record<string, string>> = { 'resid:3': 'stories260k-resid-3-8192.npy' };
 
 /** Every id loadDataset({source: 'builtin'}) accepts, besides `synthetic:PRESET[:SEED]`. */
 export const BUILTINS: CatalogEntry[] = [
@@ -200,7 +207,9 @@ async function loadBuiltin(id: string, maxTokens: number, read: DataReader, prog
       throw new InputError(`${id}: maxTokens: expected an integer in [1, ${MAX_STORIES_TOKENS}], got ${maxTokens}`);
     const model = await readModel(read, progress, id);
     const text = new TextDecoder().decode(await fetchFile(read, LM_FILES.text, id, progress));
-    return lmRaw(id, model, text, `${stories[1]}:${stories[2]}`, maxTokens, progress, [LM_FILES.model, LM_FILES.text], STORIES_SOURCE, options);
+    const site = `${stories[1]}:${stories[2]}`;
+    const cache = maxTokens === DEFAULT_STORIES_TOKENS ? CACHED_ACTIVATIONS[site] : undefined;
+    return lmRaw(id, model, text, site, maxTokens, progress, [LM_FILES.model, LM_FILES.text], STORIES_SOURCE, { ...options, cache: cache === undefined ? undefined : { file: cache, read } });
   }
   switch (id) {
     case 'builtin:fashion-mnist': {
@@ -277,9 +286,37 @@ async function loadText(req: Extract<LoadRequest, { source: 'text' }>, read: Dat
   return lmRaw(id, model, req.text, req.site, maxTokens, progress, [LM_FILES.model], source, options);
 }
 
-async function lmRaw(id: string, model: LmModel, text: string, site: string, maxTokens: number, progress: ProgressSink, files: string[], base: DatasetSource, options: LoadOptions): Promise<Raw> {
+/** The LM's activations read from a shipped file (CACHED_ACTIVATIONS) instead of running the model. */
+interface ActivationCache {
+  file: string;
+  read: DataReader;
+}
+
+/** Cached activations for this text, or null where the file cannot be read or does not fit (the model then runs). */
+async function readCache(cache: ActivationCache, id: string, model: LmModel, text: string, opts: { site: string; maxTokens: number }, progress: ProgressSink): Promise<LmActivations | null> {
+  try {
+    const bytes = await fetchFile(cache.read, cache.file, id, progress);
+    return activationsFromCache(activationLayout(model, text, opts), parseNpy(bytes, cache.file).data, cache.file);
+  } catch {
+    return null; // a deployment without the file, or a stale one: the forward pass gives the same rows
+  }
+}
+
+async function lmRaw(
+  id: string,
+  model: LmModel,
+  text: string,
+  site: string,
+  maxTokens: number,
+  progress: ProgressSink,
+  files: string[],
+  base: DatasetSource,
+  options: LoadOptions & { cache?: ActivationCache },
+): Promise<Raw> {
   parseSite(site, model.config); // the site's own message on a bad layer
   if (text.trim() === '') throw new InputError(`${id}: text: expected some text to run the language model over, got an empty text`);
+  const cached = options.cache ? await readCache(options.cache, id, model, text, { site, maxTokens }, progress) : null;
+  if (cached) return lmRawOf(id, model, cached, [...files, options.cache!.file], base, `read from ${options.cache!.file}, the CPU reference's output`);
   const device = options.lmDevice ? await options.lmDevice().catch(() => null) : null;
   const where = device ? 'WebGPU' : 'the CPU';
   const phase = `running stories260K (${site}) on ${where}`;
@@ -305,6 +342,10 @@ async function lmRaw(id: string, model: LmModel, text: string, site: string, max
   } else {
     acts = collectActivations(model, text, opts);
   }
+  return lmRawOf(id, model, acts, files, base, `run on ${ran}`);
+}
+
+function lmRawOf(id: string, model: LmModel, acts: LmActivations, files: string[], base: DatasetSource, how: string): Raw {
   const bos = Uint8Array.from(acts.position, (p) => (p === 0 ? 1 : 0));
   const data: LabelledDataset = {
     name: id,
@@ -315,7 +356,7 @@ async function lmRaw(id: string, model: LmModel, text: string, site: string, max
     labelNames: [],
   };
   const tokens = acts.rows - acts.contexts.length;
-  const source = { ...base, source: `${base.source}: ${site} over ${tokens} tokens in ${acts.contexts.length} contexts (run on ${ran})` };
+  const source = { ...base, source: `${base.source}: ${acts.site} over ${tokens} tokens in ${acts.contexts.length} contexts (${how})` };
   return { id, kind: 'text', data, source, files, imageShape: null, lm: { acts, model }, bos };
 }
 
