@@ -16,6 +16,8 @@ import { downstreamOf, ensembleRows, evaluateRunEnsemble, runEnsembleViews } fro
 import { ensembleZip, runExport, runZip } from './exports.ts';
 import { createInspection } from './inspect/inspection.ts';
 import { createComparer } from './compare.ts';
+import { createLabRenderer } from './lab/render.ts';
+import { createLabSession } from './lab/session.ts';
 import { createSnapshotChannel } from './run/channel.ts';
 import { createRunController } from './run/controller.ts';
 import { createTrainerFactory } from './training/factory.ts';
@@ -62,6 +64,18 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
     },
     reserveRunIds: (n) => runs.reserveRunIds(n),
     emit: (force) => runs.emitCurrent(force),
+  });
+
+  // The geometry lab: its own session, beside the runs (it trains on the CPU reference: dIn = 2).
+  // The partition is drawn on the CPU here; the reason shown is the training backend's.
+  let labCpuWhy = 'starting';
+  const lab = createLabSession({
+    datasetFor: (id) => datasets.datasetFor(id),
+    renderer: createLabRenderer(async () => {
+      const b = await factory.backend('auto', { arch: 'topk' });
+      labCpuWhy = !b.adapter ? 'no WebGPU adapter' : b.isSoftware ? `software adapter ${b.adapter}` : 'the GPU partition kernel is not in this build';
+      return null;
+    }, () => labCpuWhy),
   });
 
   /** The current run (checked), its weights now and their source. */
@@ -202,6 +216,14 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
 
     // Through `serial` inside the comparer, which refuses a second comparison before queueing it.
     compareTrainers: (req) => comparer.compareTrainers(req),
+
+    labOpen: (state) => lab.open(state),
+    labStep: (n) => lab.step(n),
+    labReset: () => lab.reset(),
+    labSetPoints: (xy) => lab.setPoints(xy),
+    labDrag: (req) => lab.drag(req),
+    labHover: (req) => lab.hover(req),
+    labRender: (req) => lab.render(req),
 
     onSnapshot(next: SnapshotListener | null): Promise<void> {
       channel.listen(next);

@@ -1,7 +1,8 @@
 // The shape every lab panel's model has (k-means | local PCA | SAE), and what the panels draw over the
 // partition: sites, circles, arrows. One interface, so the engine's lab session never branches on the
-// panel. Types only plus two tiny helpers; imports only src/core.
+// panel. Types only plus one tiny helper; imports only src/core.
 
+import type { PlaneScores } from '../geometry/scores.ts';
 import type { LabPanel } from './state.ts';
 
 /** What a panel draws over its partition, in data units (2-D). */
@@ -40,6 +41,8 @@ export interface LabModel {
   /** x̂ of each of n points xy [n, 2] → [n, 2]. */
   reconstruct(xy: Float32Array, n: number): Float32Array;
   hover(x: number, y: number): LabHover;
+  /** The model on the lab's plane (geometry/scores.ts, identity plane: (u, v) = (x, y)): what the partition is drawn from. */
+  scores(): PlaneScores;
   /** Direct manipulation: moves unit `unit`'s site (or its arrow's head) to (x, y) at once. */
   drag(what: 'site' | 'arrow', unit: number, x: number, y: number): void;
 }

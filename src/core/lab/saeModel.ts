@@ -1,8 +1,11 @@
 // The lab's SAE panel: an SAE of any architecture and trainer on the lab's 2-D points, trained full-batch
 // by core's reference trainers (train.ts SGD, pamTrain.ts PAM-SGD; dIn = 2 is tiny), with the drawing of
-// seed-papers §3.5 (sites c_i = ½ w_i, circles √(α_i − min α), decoder arrows from b_dec) and direct
+// seed-papers §3.5 (geometry/power.ts: sites c_i = ½ w_i, circles √(α_i − min α); decoder arrows from b_dec) and direct
 // manipulation of a site or a decoder row. Imports only src/core.
 
+import { identityPlane } from '../geometry/plane.ts';
+import { powerDiagramOfScores, type PowerDiagram } from '../geometry/power.ts';
+import { planeScoresOfSae } from '../geometry/scores.ts';
 import type { TrainConfig } from '../sae/config.ts';
 import { createPamTrainer } from '../sae/pamTrain.ts';
 import { decode, encode } from '../sae/sae.ts';
@@ -13,6 +16,9 @@ import type { LabHover, LabModel, PanelOverlay } from './model.ts';
 import { meanSquaredError } from './model.ts';
 import type { LabState } from './state.ts';
 import { LAB_MAX_STEPS } from './state.ts';
+
+/** The lab's plane: 2-D models are drawn in their own input space. */
+const PLANE = identityPlane();
 
 /** Steps without firing after which a latent counts as dead (AuxK's window): 20 full-batch steps. */
 export const LAB_DEAD_STEPS = 20;
@@ -46,19 +52,14 @@ export function effectiveBias(sae: Sae, i: number): number {
   return b;
 }
 
-/** The SAE's power diagram (seed-papers §3.5): sites c_i = ½ w_i [dSae, 2] and α_i = β_i + ¼‖w_i‖² [dSae]. Input scale 1 (the lab never scales). */
-export function powerSites(sae: Sae): { sites: Float32Array; alpha: Float64Array } {
-  const m = sae.dSae;
-  const sites = new Float32Array(2 * m);
-  const alpha = new Float64Array(m);
-  for (let i = 0; i < m; i++) {
-    const wx = sae.wEnc[2 * i];
-    const wy = sae.wEnc[2 * i + 1];
-    sites[2 * i] = wx / 2;
-    sites[2 * i + 1] = wy / 2;
-    alpha[i] = effectiveBias(sae, i) + (wx * wx + wy * wy) / 4;
-  }
-  return { sites, alpha };
+/**
+ * The SAE's power diagram on the plane (geometry/power.ts, seed-papers §3.5): sites c_i = ½ w_i, weights α_i and
+ * circles √(α_i − min α). For ReLU-type SAEs the same sites and weights are drawn (their scores ranked as a Top-1
+ * would be): the cells are then the activation patterns, but c_i still points along w_i and shows its bias.
+ */
+export function powerOf(sae: Sae): PowerDiagram {
+  const scores = planeScoresOfSae(sae, PLANE, sae.arch === 'topk' && !sae.topkSigned ? 'power' : 'active');
+  return powerDiagramOfScores(scores.rule.kind === 'topk' && !scores.rule.abs ? scores : { ...scores, rule: { kind: 'topk', k: 1 } });
 }
 
 export interface LabSaeModel extends LabModel {
@@ -87,10 +88,9 @@ export function createSaeModel(points: LabPoints, s: LabState): LabSaeModel {
     reconstruct,
     overlay(): PanelOverlay {
       const m = sae.dSae;
-      const { sites, alpha } = powerSites(sae);
-      let minAlpha = Infinity;
-      for (const a of alpha) minAlpha = Math.min(minAlpha, a);
-      const radii = Float32Array.from(alpha, (a) => Math.sqrt(Math.max(0, a - minAlpha)));
+      const pd = powerOf(sae);
+      const sites = Float32Array.from(pd.sites);
+      const radii = Float32Array.from(pd.radii);
       // Arrows: b_dec → b_dec + w_dec,i · L, L the mean code of the latent where it fires (else 1), so the
       // arrow's head sits where a typical point of its cell is reconstructed.
       const f = codes(points.xy, points.n);
@@ -113,6 +113,7 @@ export function createSaeModel(points: LabPoints, s: LabState): LabSaeModel {
       }
       return { units: m, sites, radii, arrows, dead };
     },
+    scores: () => planeScoresOfSae(sae, PLANE),
     hover(x, y): LabHover {
       const xy = Float32Array.of(x, y);
       const f = codes(xy, 1);

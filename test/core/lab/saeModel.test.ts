@@ -3,7 +3,7 @@
 // sets the decoder row, and the hover readout is the SAE's own encode/decode.
 import { describe, expect, it } from 'vitest';
 import { presetPoints } from '../../../src/core/lab/datasets.ts';
-import { createSaeModel, effectiveBias, powerSites } from '../../../src/core/lab/saeModel.ts';
+import { createSaeModel, effectiveBias, powerOf } from '../../../src/core/lab/saeModel.ts';
 import { DEFAULT_LAB_STATE, type LabState } from '../../../src/core/lab/state.ts';
 import { createRng } from '../../../src/core/math/random.ts';
 import { encode } from '../../../src/core/sae/sae.ts';
@@ -25,14 +25,17 @@ describe('lab SAE model', () => {
   it('is deterministic in the seed', () => {
     const a = createSaeModel(toy, state());
     const b = createSaeModel(toy, state());
-    for (let i = 0; i < 30; i++) (a.step(), b.step());
+    for (let i = 0; i < 30; i++) {
+      a.step();
+      b.step();
+    }
     expect(Array.from(a.sae.wEnc)).toEqual(Array.from(b.sae.wEnc));
   });
 
   it('TopK sets are the K smallest power distances ‖x − c_i‖² − α_i (seed-papers §3.5), on 500 random points', () => {
     const m = createSaeModel(toy, state({ dSae: 12, k: 3 }));
     for (let i = 0; i < 50; i++) m.step();
-    const { sites, alpha } = powerSites(m.sae);
+    const { sites, weights: alpha } = powerOf(m.sae);
     const rng = createRng(7);
     for (let t = 0; t < 500; t++) {
       const x = 4 * rng.uniform() - 2;
