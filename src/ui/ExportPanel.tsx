@@ -109,7 +109,10 @@ export function ExportPanel({ store }: { store: AppStore }) {
         </p>
       )}
       <div className="snippet">
-        <pre data-testid="python-snippet">{snippet}</pre>
+        {/* tabIndex: a scrolling box must be reachable by keyboard (WCAG 2.1.1; narrow screens scroll it) */}
+        <pre data-testid="python-snippet" tabIndex={0} aria-label="Python code that loads the exported SAE with SAELens">
+          {snippet}
+        </pre>
         <button onClick={() => void copy()} data-testid="copy-snippet">
           {copied ? 'Copied' : 'Copy'}
         </button>

@@ -1,6 +1,7 @@
 // plotly.js, loaded on first use as a chunk of its own (~4.6 MB of the bundle), so the page's first script
 // is small and the first screen is usable while the plotting library arrives (issue #14: one 4.97 MB
-// script). Every plot draws through reactPlot and frees through purgePlot. Imports plotly (dynamically) only.
+// script). Every plot draws through reactPlot (which also labels it for screen readers) and frees through purgePlot.
+// Imports plotly (dynamically) and plotSummary.ts only.
 //
 // Draws of one div run one after another (each waits for the one before: a burst of draws queued while
 // plotly loads must not overlap), and a purge cancels the draws queued before it, not the ones after (React's
@@ -8,6 +9,8 @@
 
 import type PlotlyModule from 'plotly.js-dist-min';
 import type { PlotObject } from 'plotly.js-dist-min';
+
+import { describePlot } from './plotSummary.ts';
 
 type Plotly = typeof PlotlyModule;
 
@@ -23,8 +26,13 @@ export function loadPlotly(): Promise<Plotly> {
   return loading;
 }
 
-/** Plotly.react on `el`, after plotly has loaded and the div's earlier draws are done; skipped if `el` is purged meanwhile. */
+/**
+ * Plotly.react on `el`, after plotly has loaded and the div's earlier draws are done; skipped if `el` is purged
+ * meanwhile. The div gets the figure's text alternative at once (role="img", aria-label: plotSummary.ts).
+ */
 export function reactPlot(el: HTMLElement, data: PlotObject[], layout: PlotObject, config: PlotObject): Promise<void> {
+  el.setAttribute('role', 'img');
+  el.setAttribute('aria-label', describePlot(data, layout));
   const purgesNow = purges.get(el) ?? 0;
   const draw = async (): Promise<void> => {
     const P = loaded ?? (await loadPlotly());

@@ -5,10 +5,10 @@ import type { PlotObject } from 'plotly.js-dist-min';
 import type { EnsembleMethodName } from '../../engine/api.ts';
 
 /** One colour per method, the same in every curve, bar and table of the panel. */
-export const METHOD_COLORS: Record<EnsembleMethodName, string> = { single: '#6b7686', expanded: '#8a5cc2', bagging: '#2f5fd0', boosting: '#d6773b' };
+export const METHOD_COLORS: Record<EnsembleMethodName, string> = { single: '#5f6a7a', expanded: '#8a5cc2', bagging: '#2f5fd0', boosting: '#d6773b' };
 
 /** Members on the decoder map and stability histogram (cycled past 10). */
-export const MEMBER_COLORS = ['#2f5fd0', '#d6773b', '#2e9e5b', '#c2417a', '#8a5cc2', '#b8922a', '#1f9bb5', '#7a4f2a', '#5d6b7c', '#d64545'];
+export const MEMBER_COLORS = ['#2f5fd0', '#d6773b', '#2e9e5b', '#c2417a', '#8a5cc2', '#b8922a', '#1f9bb5', '#7a4f2a', '#5d6b7c', '#c0392b'];
 export const memberColor = (j: number): string => MEMBER_COLORS[j % MEMBER_COLORS.length]!;
 
 /** Dash patterns that tell apart several runs of one method. */
