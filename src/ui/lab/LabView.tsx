@@ -95,7 +95,7 @@ function Controls({ store }: { store: AppStore }) {
       </button>
       <label className="inline" title="Steps per frame while playing (and per Step click)">
         speed
-        <input type="range" data-testid="lab-speed" min={1} max={LAB_MAX_SPEED} value={speed} onChange={(e) => void labSet({ speed: Number(e.currentTarget.value), lesson: store.getState().lab.lesson })} />
+        <input type="range" data-testid="lab-speed" min={1} max={LAB_MAX_SPEED} value={speed} onChange={(e) => void labSet({ speed: Number(e.currentTarget.value) })} />
         <span className="num">{speed}/frame</span>
       </label>
       <span className="status">
@@ -176,7 +176,7 @@ function HoverReadout({ store }: { store: AppStore }) {
 
 function Overlays({ store }: { store: AppStore }) {
   const [overlays, labSet] = useStore(store, useShallow((s) => [s.lab.overlays, s.labSet] as const));
-  const toggle = (o: LabOverlay, on: boolean) => void labSet({ overlays: LAB_OVERLAYS.filter((x) => (x === o ? on : overlays.includes(x))), lesson: store.getState().lab.lesson });
+  const toggle = (o: LabOverlay, on: boolean) => void labSet({ overlays: LAB_OVERLAYS.filter((x) => (x === o ? on : overlays.includes(x))) });
   return (
     <fieldset className="lab-overlays">
       <legend>Draw</legend>

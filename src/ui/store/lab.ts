@@ -129,7 +129,8 @@ export const createLabSlice =
       },
       labOpen: (state) => open(state ?? get().lab),
       labSet: async (patch) => {
-        const next: LabState = { ...get().lab, ...patch, lesson: patch.lesson === undefined ? null : patch.lesson };
+        // A lesson stays shown while its settings are varied (tick AuxK in the dead-latents lesson); new data ends it.
+        const next: LabState = { ...get().lab, ...patch, lesson: patch.lesson !== undefined ? patch.lesson : patch.data ? null : get().lab.lesson };
         const wrong = labStateProblems({ ...next, steps: 0 });
         if (wrong.length > 0) {
           set({ labError: wrong.join('; ') });
