@@ -84,7 +84,21 @@ describe('the geometry lab', () => {
       `(() => { const h = JSON.parse(document.querySelector('[data-testid=lab-canvas]').dataset.handles || '[]').find((q) => q.what === 'site' && q.unit === ${site.unit}); return !!h && Math.abs(h.x - ${target.x}) < 3 && Math.abs(h.y - ${target.y}) < 3; })()`,
       10_000,
     );
+    // Hovering a latent chip highlights it (and its cells on the canvas).
+    await page.getByTestId('lab-latent-0').hover();
+    expect(await page.getByTestId('lab-latent-0').getAttribute('class')).toMatch(/\bon\b/);
+    await page.mouse.move(0, 0);
     await page.screenshot({ path: join(SHOTS, 'lab-desktop.png') });
+  });
+
+  it('presentation mode sets large type and back', async () => {
+    phase = 'presentation';
+    const size = () => page.evaluate(() => parseFloat(getComputedStyle(document.querySelector('main') as Element).fontSize));
+    const normal = await size();
+    await page.getByTestId('presentation-toggle').click();
+    expect(await size()).toBeGreaterThanOrEqual(normal * 1.25);
+    await page.getByTestId('presentation-toggle').click();
+    expect(await size()).toBe(normal);
   });
 
   it('a lesson loads its data and settings, captions itself with a formula, and plays', async () => {
@@ -93,7 +107,7 @@ describe('the geometry lab', () => {
     await waitFor('the lesson playing', `Number(document.querySelector('[data-testid=lab-steps]').textContent) >= 30`, 30_000);
     expect(await text('lab-caption')).toMatch(/^Superposition\. Five sparse features/);
     await waitFor('the lesson formula rendered', `!!document.querySelector('[data-testid=lab-formula] .katex')`, 10_000);
-    expect(await page.getByTestId('lab-dsae').inputValue()).toBe('5');
+    expect(await page.getByTestId('lab-dsae').inputValue()).toBe('8');
     expect(page.url()).toMatch(/lesson=superposition/);
     await page.getByTestId('lab-play').click(); // pause
     await page.getByTestId('lab-caption').scrollIntoViewIfNeeded();
@@ -134,6 +148,27 @@ describe('the geometry lab', () => {
     if (!box) throw new Error('no SAE canvas');
     await page.mouse.click(box.x + box.width * 0.5, box.y + box.height * 0.5);
     await waitFor('a readout after the tap', `/‖x − x̂‖²/.test(document.querySelector('[data-testid=lab-hover]').textContent)`, 10_000);
+    // A finger drags a site (pointer events with pointerType touch, as a phone sends them).
+    const handles = JSON.parse((await page.getByTestId('lab-canvas').getAttribute('data-handles')) ?? '[]') as { what: string; unit: number; x: number; y: number }[];
+    const site = handles.find((h) => h.what === 'site');
+    if (!site) throw new Error('no site handle');
+    const target = { x: box.width * 0.3, y: box.height * 0.3 };
+    await page.getByTestId('lab-canvas').evaluate(
+      (el, a) => {
+        const r = el.getBoundingClientRect();
+        const ev = (type: string, x: number, y: number) => el.dispatchEvent(new PointerEvent(type, { pointerId: 7, pointerType: 'touch', isPrimary: true, bubbles: true, clientX: r.left + x, clientY: r.top + y }));
+        ev('pointerdown', a.site.x + 5, a.site.y + 5);
+        ev('pointermove', (a.site.x + a.target.x) / 2, (a.site.y + a.target.y) / 2);
+        ev('pointermove', a.target.x, a.target.y);
+        ev('pointerup', a.target.x, a.target.y);
+      },
+      { site, target },
+    );
+    await waitFor(
+      'the site under the finger',
+      `(() => { const h = JSON.parse(document.querySelector('[data-testid=lab-canvas]').dataset.handles || '[]').find((q) => q.what === 'site' && q.unit === ${site.unit}); return !!h && Math.abs(h.x - ${target.x}) < 3 && Math.abs(h.y - ${target.y}) < 3; })()`,
+      10_000,
+    );
     await page.screenshot({ path: join(SHOTS, 'lab-phone.png'), fullPage: false });
     expect(problems).toEqual([]);
   });

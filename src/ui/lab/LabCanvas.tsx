@@ -143,19 +143,27 @@ export function LabCanvas({ store, panel, testId }: { store: AppStore; panel: La
       }
       return best;
     };
+    /** Keeps the pointer's moves on this canvas while dragging or painting (a pointer the browser does not track, e.g. a synthetic one, just goes without). */
+    const capture = (id: number) => {
+      try {
+        canvas.setPointerCapture(id);
+      } catch {
+        // no active pointer with that id: moves still arrive while over the canvas
+      }
+    };
     const down = (e: PointerEvent) => {
       const q = local(e);
       if (!q) return;
       const s = store.getState();
       if (s.labPaint) {
-        canvas.setPointerCapture(e.pointerId);
+        capture(e.pointerId);
         last = [q.px, q.py];
         void s.labAddPoints([q.x, q.y]);
         return;
       }
       grab = grabAt(q.px, q.py, e.pointerType === 'touch' ? GRAB_TOUCH : GRAB_MOUSE);
       if (grab) {
-        canvas.setPointerCapture(e.pointerId);
+        capture(e.pointerId);
         s.labPause();
         e.preventDefault();
       } else void s.labHoverAt(panel, q.x, q.y);
