@@ -9,23 +9,9 @@
 //   app  — the engine, UI store and CLI on the CPU reference (in-thread Workbench, CLI child processes)
 import { configDefaults, defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
+import { CORE, E2E, GPU } from './test/tiers.ts';
 
-const CORE = ['test/core/**/*.test.ts', 'test/lint/**/*.test.ts', 'test/bench/**/*.test.ts', 'test/cli/svgPlot.test.ts'];
-/** Files that open a WebGPU device (useGpu, createNodeGpu, or the CLI's default webgpu backend). */
-const GPU = [
-  'test/gpu/**/*.test.ts',
-  'test/engine/api.test.ts',
-  'test/engine/datasetsGpu.test.ts',
-  'test/engine/devices.test.ts',
-  'test/engine/ensembleRun.test.ts',
-  'test/engine/lmGpu.test.ts',
-  'test/engine/pamParity.test.ts',
-  'test/engine/parity.test.ts',
-  'test/engine/residual.test.ts',
-  'test/engine/resume.test.ts',
-  'test/cli/cli.test.ts',
-];
-const E2E = ['test/e2e/**/*.test.ts'];
+// The file lists live in test/tiers.ts (the GPU machine's config reads them too): a new GPU test goes in its GPU list.
 
 export default defineConfig({
   plugins: [react()],

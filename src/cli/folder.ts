@@ -4,18 +4,21 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../core/errors.ts';
-import type { SaeLensFolder } from '../core/formats/saelens.ts';
-import { CFG_FILE, SPARSITY_FILE, WEIGHTS_FILE, fromSaeLens } from '../core/formats/saelens.ts';
+import { CFG_FILE, SPARSITY_FILE, WEIGHTS_FILE } from '../core/formats/saelens.ts';
+import type { ModelFolder } from '../core/formats/modelFolder.ts';
+import { fromModelFolder, weightsFileOf } from '../core/formats/modelFolder.ts';
+import { CLUSTER_WEIGHTS_FILE } from '../core/formats/clusterFolder.ts';
 import type { Sae } from '../core/sae/types.ts';
 import { readInput } from './data.ts';
 
-/** Writes `folder` into `dir`. Refuses a dir that already holds an SAE unless `force`, so nothing is lost. */
-export function writeSaeFolder(dir: string, folder: SaeLensFolder, force: boolean): string[] {
-  if (!force && (existsSync(join(dir, CFG_FILE)) || existsSync(join(dir, WEIGHTS_FILE)))) {
-    throw new InputError(`${dir}: already holds an SAE (${CFG_FILE} or ${WEIGHTS_FILE}): choose another --export DIR or add --force to overwrite`);
+/** Writes `folder` (a SAELens or cluster-layout folder: formats/modelFolder.ts) into `dir`. Refuses a dir that already holds a model unless `force`, so nothing is lost. */
+export function writeSaeFolder(dir: string, folder: Omit<ModelFolder, 'weightsFile'> & { weightsFile?: string }, force: boolean): string[] {
+  const held = [CFG_FILE, WEIGHTS_FILE, CLUSTER_WEIGHTS_FILE].filter((f) => existsSync(join(dir, f)));
+  if (!force && held.length > 0) {
+    throw new InputError(`${dir}: already holds a model (${held.join(', ')}): choose another --export DIR or add --force to overwrite`);
   }
   mkdirSync(dir, { recursive: true });
-  const written = [join(dir, CFG_FILE), join(dir, WEIGHTS_FILE)];
+  const written = [join(dir, CFG_FILE), join(dir, folder.weightsFile ?? WEIGHTS_FILE)];
   writeFileSync(written[0], folder.cfgJson);
   writeFileSync(written[1], folder.weights);
   if (folder.sparsity) {
@@ -25,10 +28,11 @@ export function writeSaeFolder(dir: string, folder: SaeLensFolder, force: boolea
   return written;
 }
 
-/** Reads any SAELens v6 (or pre-6) folder. */
+/** Reads any SAELens v6 (or pre-6) folder, or a k-means / k-flats folder of ours (cluster layout). */
 export function readSaeFolder(dir: string): Sae {
   const cfgPath = join(dir, CFG_FILE);
   if (!existsSync(cfgPath)) throw new InputError(`${dir}: not a SAELens folder: ${CFG_FILE} not found`);
-  const weights = readInput(join(dir, WEIGHTS_FILE));
-  return fromSaeLens(readFileSync(cfgPath, 'utf8'), weights, dir);
+  const cfgText = readFileSync(cfgPath, 'utf8');
+  const weights = readInput(join(dir, weightsFileOf(cfgText)));
+  return fromModelFolder(cfgText, weights, dir);
 }

@@ -1,4 +1,4 @@
-// The `sae-workbench` CLI: dispatches `train`, `ensemble`, `eval`, `sweep`, `lm` and `bench`, prints JSON results on stdout, progress on
+// The `sae-workbench` CLI: dispatches `train`, `ensemble`, `eval`, `sweep`, `geometry`, `lm` and `bench`, prints JSON results on stdout, progress on
 // stderr, and a one-line reason with exit code 2 on bad input. Node only; imports core and cli.
 
 import { InputError } from '../core/errors.ts';
@@ -6,6 +6,7 @@ import { parseFlags, usage } from './args.ts';
 import { BENCH_FLAGS, runBench } from './bench.ts';
 import { ENSEMBLE_FLAGS, runEnsemble } from './ensemble.ts';
 import { EVAL_FLAGS, runEval } from './eval.ts';
+import { GEOMETRY_FLAGS, runGeometry } from './geometry.ts';
 import { runLm } from './lm.ts';
 import { SWEEP_FLAGS, runSweep } from './sweep.ts';
 import { TRAIN_FLAGS, runTrain, writeJson } from './train.ts';
@@ -24,6 +25,8 @@ usage:
                       [--align equal-epochs|equal-steps|equal-time] [--svg FILE]
                                               the SGD vs PAM-SGD A/B: held-out test MSE per training fraction or
                                               PAM-SGD updates per batch (CPU reference)
+  sae-workbench geometry --sae DIR [--plane i,j,k --data SPEC] [--range u0,u1,v0,v1] --grid N --out FILE.npy
+                                              the region label of every grid point on a plane (what the lab draws)
   sae-workbench lm generate|activations       the stories260K language model: greedy text, activations as .npy
   sae-workbench bench [--json FILE] [--quick] time our WGSL kernels against TensorFlow.js's WebGPU backend
   sae-workbench COMMAND --help                the flags of a command
@@ -78,6 +81,12 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(writeJson(f, await runSweep(f)));
         return 0;
       }
+      case 'geometry': {
+        if (wantsHelp) return print(usage('sae-workbench geometry', 'the region label of every point of an N×N grid on a plane (TopK cells, activation patterns) as .npy, with the coordinates in the JSON', GEOMETRY_FLAGS));
+        const f = parseFlags(rest, GEOMETRY_FLAGS, 'geometry');
+        process.stdout.write(writeJson(f, await runGeometry(f)));
+        return 0;
+      }
       case 'lm':
         process.stdout.write(runLm(rest));
         return 0;
@@ -87,7 +96,7 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       default:
-        throw new InputError(`unknown command "${command}": use train, ensemble, eval, sweep, lm or bench (sae-workbench --help)`);
+        throw new InputError(`unknown command "${command}": use train, ensemble, eval, sweep, geometry, lm or bench (sae-workbench --help)`);
     }
   } catch (e) {
     if (e instanceof InputError) {

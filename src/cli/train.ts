@@ -6,10 +6,10 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Checkpoint } from '../core/sae/checkpoint.ts';
 import { readCheckpoint, resumeConfig, writeCheckpoint } from '../core/sae/checkpoint.ts';
 import type { BDecInit, InputScaling, TrainConfig } from '../core/sae/config.ts';
-import { CONFIG_CHOICES, MAX_PAM_UPDATES_PER_BATCH, PAM_ORDERS, PAM_SOLVES, TRAINERS, resolveConfig } from '../core/sae/config.ts';
+import { CONFIG_CHOICES, MAX_PAM_UPDATES_PER_BATCH, PAM_ORDERS, PAM_SOLVES, TRAINERS, defaultTrainerOf, familyOfArch, resolveConfig } from '../core/sae/config.ts';
 import { InputError } from '../core/errors.ts';
 import { evaluateSae } from '../core/sae/evaluate.ts';
-import { toSaeLens } from '../core/formats/saelens.ts';
+import { toModelFolder } from '../core/formats/modelFolder.ts';
 import { ARCHS } from '../core/sae/types.ts';
 import type { BackendInfo, BackendRequest } from '../engine/api.ts';
 import { provenanceOf } from '../engine/exports.ts';
@@ -34,7 +34,7 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   arch: { kind: 'value', help: `architecture: ${ARCHS.join('|')} (default topk)` },
   trainer: {
     kind: 'value',
-    help: `how the SAE is fitted: ${TRAINERS.join('|')} (default sgd). pam-sgd (SplInterp): Adam on the encoder with a stay-close term, the decoder solved in closed form once per epoch (topk, relu, jumprelu)`,
+    help: `how the model is fitted: ${TRAINERS.join('|')} (default sgd; kmeans and kflats: lloyd). pam-sgd (SplInterp): Adam on the encoder with a stay-close term, the decoder solved in closed form once per epoch (topk, relu, jumprelu). lloyd: the exact alternation of kmeans / kflats (one step = one pass over all rows); sgd on kmeans: Adam on its Top-1-SAE form; kmeans-then-pca: kflats as the SplInterp toy (k-means, then PCA per cluster)`,
   },
   'pam-order': { kind: 'value', help: `pam-sgd: ${PAM_ORDERS.join('|')}: the decoder solve after each epoch's encoder pass (MNIST script) or before it (LLM script) (default encoder-first)` },
   'prox-enc': { kind: 'value', help: 'pam-sgd: encoder stay-close coefficient μ_enc = ν_enc, per row-mean loss (default 1e-3)' },
@@ -44,7 +44,8 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   preset: { kind: 'value', help: `pam-sgd settings of: ${PAM_PRESETS.map((p) => `${p} (${PAM_PRESET_HELP[p]})`).join('; ')}. Explicit flags win. ${PAM_PRESET_GAPS}` },
   'solve-fraction': { kind: 'value', help: 'pam-sgd: share of the training rows the decoder solve streams, in (0, 1] (a seeded subset; default 1 = every row)' },
   'pam-solve': { kind: 'value', help: `pam-sgd: ${PAM_SOLVES.join('|')}: the joint closed form of the paper, or the MNIST script's uncentred least squares (default exact)` },
-  latents: { kind: 'value', help: 'number of latents dSae (default 64)' },
+  latents: { kind: 'value', help: 'number of latents dSae (default 64); for kmeans and kflats the number of clusters' },
+  rank: { kind: 'value', help: 'kflats: the rank r of each cluster\'s affine piece, 0..dIn (0 = k-means; default 1)' },
   k: { kind: 'value', help: 'active latents per token, topk/batchtopk (default 4)' },
   l1: { kind: 'value', help: 'sparsity coefficient: L1 for relu, L0 for jumprelu (default 1e-3)' },
   steps: { kind: 'value', help: 'training steps (default 1000)' },
@@ -107,6 +108,7 @@ export function configFromFlags(f: Flags): Partial<TrainConfig> {
   set('pamSolveFraction', num(f, 'solve-fraction'));
   set('dSae', num(f, 'latents', true));
   set('k', num(f, 'k', true));
+  set('rank', num(f, 'rank', true));
   set('l1Coefficient', num(f, 'l1'));
   set('steps', num(f, 'steps', true));
   set('batch', num(f, 'batch', true));
@@ -126,6 +128,8 @@ export function configFromFlags(f: Flags): Partial<TrainConfig> {
   set('adamBeta2', num(f, 'adam-beta2'));
   set('adamEps', num(f, 'adam-eps'));
   set('gradClipNorm', num(f, 'grad-clip'));
+  // kmeans / kflats without --trainer: their family's first trainer (lloyd), not the SAEs' sgd.
+  if (c.arch !== undefined && c.trainer === undefined && familyOfArch(c.arch) !== 'sae') c.trainer = defaultTrainerOf(c.arch);
   return c;
 }
 
@@ -187,7 +191,7 @@ export async function runTrain(f: Flags): Promise<Record<string, unknown>> {
         ensemble: { method: 'single', members: 1, member: 1 },
         sparsitySource: `eval rows of ${evalSpec ?? dataSpec} (${report.tokens} tokens)`,
       });
-      exported = writeSaeFolder(exportDir, toSaeLens(sae, { provenance, logDensity: report.logDensity }), f.get('force') === true);
+      exported = writeSaeFolder(exportDir, toModelFolder(sae, { provenance, logDensity: report.logDensity }), f.get('force') === true);
     }
 
     return {

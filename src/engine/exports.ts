@@ -3,12 +3,15 @@
 // exports it. Imports src/core and engine types only.
 
 import { manifestOf, writeEnsembleZip } from '../core/formats/ensembleFile.ts';
-import type { Provenance, SaeLensFolder } from '../core/formats/saelens.ts';
-import { toSaeLens } from '../core/formats/saelens.ts';
+import type { Provenance } from '../core/formats/saelens.ts';
+import type { ModelFolder } from '../core/formats/modelFolder.ts';
+import { toModelFolder } from '../core/formats/modelFolder.ts';
 import { writeZip } from '../core/formats/zip.ts';
 import type { ResolvedConfig, TrainerName } from '../core/sae/config.ts';
 import { logDensityOf } from '../core/sae/metrics.ts';
 import type { Sae } from '../core/sae/types.ts';
+import { isClusterArch } from '../core/sae/types.ts';
+import { InputError } from '../core/errors.ts';
 import type { BackendKind, EnsembleMethodName, EnsembleZip, RunExport, RunInfo, RunZip } from './api.ts';
 import type { RunWeights } from './training/ensemblePlan.ts';
 
@@ -46,9 +49,9 @@ export function provenanceOf(p: ProvenanceInput): Provenance {
   };
 }
 
-/** SAE j of a run as a SAELens folder with its training firing density. */
-export function runFolder(info: RunInfo, dataset: string, w: RunWeights, j: number): SaeLensFolder {
-  return toSaeLens(w.saes[j], {
+/** SAE j of a run as its family's folder (SAELens, or the cluster layout for k-means / k-flats) with its training firing density. */
+export function runFolder(info: RunInfo, dataset: string, w: RunWeights, j: number): ModelFolder {
+  return toModelFolder(w.saes[j], {
     provenance: provenanceOf({
       dataset,
       trainer: info.config.trainer,
@@ -66,20 +69,20 @@ export function runFolder(info: RunInfo, dataset: string, w: RunWeights, j: numb
 /** One SAE of the run as a SAELens folder (RunExport). */
 export function runExport(info: RunInfo, dataset: string, w: RunWeights, member: number, source: RunExport['weightsSource']): RunExport {
   const folder = runFolder(info, dataset, w, member);
-  if (!folder.sparsity) throw new Error('toSaeLens wrote no sparsity.safetensors although logDensity was given');
-  return { run: info.run, member, seed: info.seeds[member], step: w.step, weightsSource: source, cfgJson: folder.cfgJson, weights: folder.weights, sparsity: folder.sparsity };
+  if (!folder.sparsity) throw new Error('toModelFolder wrote no sparsity.safetensors although logDensity was given');
+  return { run: info.run, member, seed: info.seeds[member], step: w.step, weightsSource: source, cfgJson: folder.cfgJson, weights: folder.weights, weightsFile: folder.weightsFile, sparsity: folder.sparsity };
 }
 
 const safeName = (s: string): string => s.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/-+/g, '-');
 
-/** runExport zipped: `<folder>/cfg.json`, `<folder>/sae_weights.safetensors`, `<folder>/sparsity.safetensors`. */
+/** runExport zipped: `<folder>/cfg.json`, `<folder>/<weightsFile>`, `<folder>/sparsity.safetensors` (a k-means / k-flats folder is named after its arch). */
 export function runZip(info: RunInfo, dataset: string, e: RunExport): RunZip {
   const c: ResolvedConfig = info.config;
-  const folder = safeName(`sae-${[dataset || 'data', c.arch, `${c.dSae}`, `seed${e.seed}`, `step${e.step}`].filter(Boolean).join('-')}`);
+  const folder = safeName(`${isClusterArch(c.arch) ? c.arch : 'sae'}-${[dataset || 'data', c.arch, `${c.dSae}`, `seed${e.seed}`, `step${e.step}`].filter(Boolean).join('-')}`);
   const enc = new TextEncoder();
   const bytes = writeZip([
     { name: `${folder}/cfg.json`, data: enc.encode(e.cfgJson) },
-    { name: `${folder}/sae_weights.safetensors`, data: e.weights },
+    { name: `${folder}/${e.weightsFile}`, data: e.weights },
     { name: `${folder}/sparsity.safetensors`, data: e.sparsity },
   ]);
   return { run: e.run, member: e.member, seed: e.seed, step: e.step, weightsSource: e.weightsSource, folder, fileName: `${folder}.zip`, bytes };
@@ -99,6 +102,7 @@ export function runManifest(info: RunInfo, dataset: string, step: number, saes: 
 
 /** Every SAE of the run as SAELens folders plus ensemble.json, zipped. */
 export function ensembleZip(info: RunInfo, dataset: string, w: RunWeights): EnsembleZip {
+  if (isClusterArch(info.config.arch)) throw new InputError(`ensemble zip: run ${info.run} is a ${info.config.arch} model, not an ensemble of SAEs: export it with exportRun / exportZip (its cluster-layout folder)`);
   const folders = w.saes.map((_, j) => runFolder(info, dataset, w, j));
   const c = info.config;
   const name = safeName(`ensemble-${info.ensemble.method}-J${info.ensemble.members}-${dataset}-${c.arch}-${info.ensemble.latentsPerSae}-step${w.step}`);

@@ -383,12 +383,29 @@ export function writeNpy(data: Float32Array, shape: [number, number]): Uint8Arra
   if (data.length !== rows * cols) {
     throw formatError('writeNpy', 'data.length', `${rows * cols} (${rows} × ${cols})`, `${data.length}`);
   }
-  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${cols}), }`;
+  return writeNpyArray(data, shape);
+}
+
+/** The .npy descr of each typed array writeNpyArray takes (little-endian). */
+const NPY_DESCR = { Float32Array: '<f4', Int32Array: '<i4', Uint8Array: '|u1' } as const;
+
+/**
+ * Writes an N-D f32, int32 or uint8 array as .npy v1.0 (C order), the header padded as writeNpy's. For label
+ * arrays such as `sae-workbench geometry`'s int32 [N, N, k] and uint8 [N, N, dSae]. data: shape, row-major.
+ */
+export function writeNpyArray(data: Float32Array | Int32Array | Uint8Array, shape: readonly number[]): Uint8Array {
+  if (!shape.every((n) => Number.isSafeInteger(n) && n >= 0)) throw formatError('writeNpyArray', 'shape', 'non-negative integers', `[${shape.join(', ')}]`);
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (data.length !== count) throw formatError('writeNpyArray', 'data.length', `${count} (${shape.join(' × ')})`, `${data.length}`);
+  const descr = data instanceof Float32Array ? NPY_DESCR.Float32Array : data instanceof Int32Array ? NPY_DESCR.Int32Array : NPY_DESCR.Uint8Array;
+  const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
+  const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${dims}), }`;
   const unpadded = 10 + dict.length + 1; // magic+version+len, dict, '\n'
   const padding = (ARRAY_ALIGN - (unpadded % ARRAY_ALIGN)) % ARRAY_ALIGN;
   const header = dict + ' '.repeat(padding) + '\n';
   if (header.length > 0xffff) throw new InputError(`writeNpy: header: expected at most 65535 bytes, got ${header.length}`);
-  const out = new Uint8Array(10 + header.length + data.length * 4);
+  const item = data.BYTES_PER_ELEMENT;
+  const out = new Uint8Array(10 + header.length + data.length * item);
   out.set(MAGIC, 0);
   out[6] = 1;
   out[7] = 0;
@@ -396,10 +413,12 @@ export function writeNpy(data: Float32Array, shape: [number, number]): Uint8Arra
   view.setUint16(8, header.length, true);
   for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
   const dataStart = 10 + header.length;
-  if (HOST_LITTLE_ENDIAN) {
+  if (HOST_LITTLE_ENDIAN || item === 1) {
     out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), dataStart);
-  } else {
+  } else if (data instanceof Float32Array) {
     for (let i = 0; i < data.length; i++) view.setFloat32(dataStart + i * 4, data[i], true);
+  } else {
+    for (let i = 0; i < data.length; i++) view.setInt32(dataStart + i * 4, data[i], true);
   }
   return out;
 }

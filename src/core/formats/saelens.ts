@@ -3,7 +3,8 @@
 // and strict import of v6 and pre-6 cfgs (sae-libraries.md §2.2–2.3). Imports only src/core.
 // The only file where SAELens spellings (W_enc [d_in, d_sae], d_sae) meet ours (wEnc [dSae, dIn]).
 
-import type { Arch, Sae } from '../sae/types.ts';
+import type { Sae, SaeArch } from '../sae/types.ts';
+import { isClusterArch } from '../sae/types.ts';
 import { assertFinite, formatError, InputError } from '../errors.ts';
 import { parseSafetensors, writeSafetensors } from './safetensors.ts';
 import type { Tensor } from './safetensors.ts';
@@ -18,14 +19,14 @@ export const SPARSITY_FILE = 'sparsity.safetensors';
 
 export type SaeLensArchitecture = 'standard' | 'topk' | 'jumprelu';
 /** Our arch → SAELens `architecture`. BatchTopK is saved as JumpReLU with a constant threshold, as SAELens does. */
-export const SAE_LENS_ARCHITECTURE: Record<Arch, SaeLensArchitecture> = {
+export const SAE_LENS_ARCHITECTURE: Record<SaeArch, SaeLensArchitecture> = {
   topk: 'topk',
   batchtopk: 'jumprelu',
   relu: 'standard',
   jumprelu: 'jumprelu',
 };
 /** Our arch → metadata.training_architecture (SAELens training-class names). */
-const TRAINING_ARCHITECTURE: Record<Arch, string> = { topk: 'topk', batchtopk: 'batchtopk', relu: 'standard', jumprelu: 'jumprelu' };
+const TRAINING_ARCHITECTURE: Record<SaeArch, string> = { topk: 'topk', batchtopk: 'batchtopk', relu: 'standard', jumprelu: 'jumprelu' };
 
 /** The files of one SAELens SAE folder. */
 export interface SaeLensFolder {
@@ -55,8 +56,20 @@ export function signedTopkRefusal(sae: Sae): InputError {
   );
 }
 
-function checkSae(sae: Sae): void {
+/**
+ * The cluster families (k-means, k-flats; issue #12) have no SAELens form: SAELens' encoders are an affine map
+ * followed by an activation, with no cluster-assignment (nearest-centroid / smallest-residual) encoder.
+ */
+export function clusterRefusal(sae: Sae): InputError {
+  return new InputError(
+    `toSaeLens: a ${sae.arch} model has no SAELens architecture (SAELens encoders are affine + an activation; there is no cluster-assignment encoder): ` +
+      `export it in the cluster layout instead (src/core/formats/clusterFolder.ts: cfg.json + model.safetensors; the app's export and the CLI's --export do this for ${sae.arch} runs)`,
+  );
+}
+
+function checkSae(sae: Sae): asserts sae is Sae & { arch: SaeArch } {
   const src = 'toSaeLens';
+  if (isClusterArch(sae.arch)) throw clusterRefusal(sae);
   const { dIn, dSae } = sae;
   if (!Number.isSafeInteger(dIn) || dIn <= 0) throw formatError(src, 'dIn', 'a positive integer', String(dIn));
   if (!Number.isSafeInteger(dSae) || dSae <= 0) throw formatError(src, 'dSae', 'a positive integer', String(dSae));
@@ -425,7 +438,7 @@ export function fromSaeLens(cfgText: string, weights: Uint8Array, source: string
     }
   }
 
-  let arch: Arch = architecture === 'standard' ? 'relu' : architecture;
+  let arch: SaeArch = architecture === 'standard' ? 'relu' : architecture;
   let logThreshold = new Float32Array(0);
   if (architecture === 'jumprelu') {
     const threshold = get('threshold').data;

@@ -177,3 +177,48 @@ export function gridAround(points: ArrayLike<number>, width: number, height: num
   checkGrid(grid);
   return grid;
 }
+
+/** Every grid point's label as one fixed-width array (what `sae-workbench geometry` writes as .npy). */
+export interface LabelArray {
+  /** topk: int32 sorted indices, −1 after the last (ReLU may leave fewer than k); threshold: uint8 0/1 per unit; argmin: int32 cell. */
+  data: Int32Array | Uint8Array;
+  /** topk [height, width, k]; threshold [height, width, units]; argmin [height, width]. */
+  shape: number[];
+  /** One sentence saying what a value means. */
+  meaning: string;
+}
+
+/** The labels of every pixel of `grid` (row 0 at the top), laid out as LabelArray says. */
+export function labelArray(scores: PlaneScores, grid: Grid): LabelArray {
+  checkScores(scores);
+  checkGrid(grid);
+  const { rule, units } = scores;
+  const { width, height } = grid;
+  const pixels = width * height;
+  const sc = scratchFor(scores);
+  const width3 = rule.kind === 'topk' ? rule.k : rule.kind === 'threshold' ? units : 1;
+  const data = rule.kind === 'threshold' ? new Uint8Array(pixels * units) : new Int32Array(pixels * width3).fill(-1);
+  for (let row = 0; row < height; row++) {
+    for (let col = 0; col < width; col++) {
+      const [u, v] = gridPoint(grid, col, row);
+      const n = labelInto(scores, u, v, sc);
+      const p = (row * width + col) * width3;
+      if (rule.kind === 'threshold') for (let j = 0; j < n; j++) data[p + sc.label[j]] = 1;
+      else for (let j = 0; j < n; j++) data[p + j] = sc.label[j];
+    }
+  }
+  switch (rule.kind) {
+    case 'topk':
+      return {
+        data,
+        shape: [height, width, rule.k],
+        meaning: `the selected units, sorted ascending${rule.relu ? ', −1 after the last where fewer than k have a positive pre-activation (ReLU after TopK)' : ''}`,
+      };
+    case 'threshold':
+      return { data, shape: [height, width, units], meaning: '1 where the unit is active (s_i > θ_i), else 0' };
+    case 'argmin':
+      return { data, shape: [height, width], meaning: 'the cell: the unit with the smallest score' };
+    default:
+      return rule satisfies never;
+  }
+}

@@ -3,7 +3,7 @@
 
 import { configBytes, formatBytes, largestDSaeWithin } from './memory.ts';
 import type { Arch } from './types.ts';
-import { ARCHS } from './types.ts';
+import { ARCHS, isClusterArch } from './types.ts';
 
 /** How bDec is initialised (sae-libraries §3.4): Weiszfeld geometric median of a sample, its mean, or zeros. */
 export type BDecInit = 'geometric-median' | 'mean' | 'zeros';
@@ -11,13 +11,34 @@ export type BDecInit = 'geometric-median' | 'mean' | 'zeros';
 export type InputScaling = 'none' | 'expected-norm';
 
 /**
- * How the parameters are fitted. 'sgd': Adam on the whole loss (sae-libraries §3.4). 'pam-sgd': SplInterp's
- * proximal alternating method (seed-papers §3.6, src/core/sae/pamTrain.ts): Adam on the encoder with a
- * stay-close term, the decoder solved in closed form once per epoch. The engine's trainer factory
- * (src/engine/training/factory.ts) has one entry per trainer.
+ * How the parameters are fitted. 'sgd': Adam on the whole loss (sae-libraries §3.4); for k-means, Adam on the
+ * MSE of its Top-1-SAE form (seed-papers §3.3, src/core/cluster/top1.ts). 'pam-sgd': SplInterp's proximal
+ * alternating method (seed-papers §3.6, src/core/sae/pamTrain.ts): Adam on the encoder with a stay-close term,
+ * the decoder solved in closed form once per epoch. 'lloyd': the exact alternation of the cluster families
+ * (assign every row to its nearest piece, refit every piece; Lloyd's k-means, the k-flats alternation; one step
+ * = one pass over all rows, src/core/cluster/lloyd.ts). 'kmeans-then-pca': the SplInterp toy for k-flats
+ * (Lloyd's k-means, each step's pieces the local PCA of the k-means cells; no reassignment by residual). The
+ * engine's trainer factory (src/engine/training/factory.ts) has one entry per (family, trainer).
  */
-export const TRAINERS = ['sgd', 'pam-sgd'] as const;
+export const TRAINERS = ['sgd', 'pam-sgd', 'lloyd', 'kmeans-then-pca'] as const;
 export type TrainerName = (typeof TRAINERS)[number];
+
+/** What kind of model an arch is: an SAE (the four SAE_ARCHS) or one of the cluster families (src/core/cluster/). */
+export type ModelFamily = 'sae' | 'kmeans' | 'kflats';
+export const familyOfArch = (arch: Arch): ModelFamily => (isClusterArch(arch) ? arch : 'sae');
+/** The trainers each family offers, default first (the engine's TRAINER_TABLE has exactly these rows: test/engine/factory.test.ts). */
+export const FAMILY_TRAINERS: Record<ModelFamily, readonly TrainerName[]> = {
+  sae: ['sgd', 'pam-sgd'],
+  kmeans: ['lloyd', 'sgd'],
+  kflats: ['lloyd', 'kmeans-then-pca'],
+};
+/** The trainer a run of `arch` gets when none is named (the CLI's default; the app's on switching arch): its family's first. */
+export const defaultTrainerOf = (arch: Arch): TrainerName => FAMILY_TRAINERS[familyOfArch(arch)][0];
+/** The trainer a run of `arch` gets when `trainer` is not one its family offers (the app switches to it with the arch). */
+export const trainerFor = (arch: Arch, trainer: TrainerName): TrainerName => {
+  const offered = FAMILY_TRAINERS[familyOfArch(arch)];
+  return offered.includes(trainer) ? trainer : defaultTrainerOf(arch);
+};
 
 /** pam-sgd: when the decoder solve runs in each epoch (seed-papers §3.6–3.7). */
 export const PAM_ORDERS = ['encoder-first', 'decoder-first'] as const;
@@ -65,8 +86,10 @@ export interface TrainConfig {
   trainer: TrainerName;
   /** Number of latents. */
   dSae: number;
-  /** topk: latents per token; batchtopk: mean latents per token. */
+  /** topk: latents per token; batchtopk: mean latents per token. Ignored by the cluster families. */
   k: number;
+  /** kflats: the rank r of each piece (0 = k-means; dIn = exact). For kmeans and kflats, dSae is the number of clusters. */
+  rank: number;
   /** relu: L1 coefficient λ (decoder-norm weighted); jumprelu: L0 coefficient λ. Ignored by topk/batchtopk. */
   l1Coefficient: number;
   /** Steps over which the sparsity coefficient ramps linearly from 0 to l1Coefficient (relu, jumprelu). null → 5% of steps. */
@@ -137,6 +160,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   trainer: 'sgd',
   dSae: 64,
   k: 4,
+  rank: 1,
   l1Coefficient: 1e-3,
   l1WarmupSteps: null,
   steps: 1000,
@@ -266,6 +290,7 @@ export function validateConfig(c: TrainConfig, dIn: number, rows: number, member
   if (!isInt(c.seed) || c.seed < 0 || c.seed > 0xffffffff) e.push(`seed must be an integer in [0, 2^32), got ${c.seed}`);
   if (!isInt(dIn) || dIn < 1) e.push(`data width dIn must be ≥ 1, got ${dIn}`);
   e.push(...validatePam(c, rows));
+  e.push(...validateFamily(c, dIn, rows));
   // The size limits whenever the shape is valid, beside any other problem (one refusal lists them all).
   const shaped = isInt(c.dSae) && c.dSae >= 1 && isInt(c.batch) && c.batch >= 1 && isInt(dIn) && dIn >= 1 && isInt(members) && members >= 1;
   if (shaped) e.push(...validateMemory(c, dIn, members));
@@ -294,6 +319,24 @@ function validateMemory(c: TrainConfig, dIn: number, members: number): string[] 
     `training needs about ${formatBytes(bytes)} (${who}parameters, Adam moments, gradients and batch buffers of ${c.dSae} latents × ${dIn} inputs at batch ${c.batch}${pam}), ` +
       `over the limit of ${formatBytes(MAX_TRAINING_BYTES)}: ${fix}`,
   ];
+}
+
+/** The trainer against the arch's family, and the cluster families' own limits (issue #12). */
+function validateFamily(c: TrainConfig, dIn: number, rows: number): string[] {
+  if (!ARCHS.includes(c.arch) || !(TRAINERS as readonly string[]).includes(c.trainer)) return [];
+  const family = familyOfArch(c.arch);
+  const offered = FAMILY_TRAINERS[family];
+  const e: string[] = [];
+  if (!offered.includes(c.trainer)) e.push(`trainer ${c.trainer} does not train ${c.arch} ${family === 'sae' ? 'SAEs' : 'models'}: use one of ${offered.join(', ')} (or another arch)`);
+  if (family === 'sae') return e;
+  if (isInt(c.dSae) && c.dSae > rows) e.push(`latents (dSae, the number of clusters for ${c.arch}) = ${c.dSae} is more than the dataset's ${rows} rows: lower --latents to at most ${rows}`);
+  if (c.arch === 'kflats' && (!isInt(c.rank) || c.rank < 0 || c.rank > dIn)) e.push(`rank must be an integer in [0, dIn=${dIn}] for kflats (0 = k-means, dIn = exact), got ${c.rank}: set --rank`);
+  if (c.inputScaling !== 'none') e.push(`inputScaling ${c.inputScaling} is for SAEs: ${c.arch} fits the data in its own units; use inputScaling none`);
+  // The SAE layout (src/core/cluster/model.ts) holds 2·rank + 1 latents per cluster.
+  const block = c.arch === 'kflats' && isInt(c.rank) ? 2 * c.rank + 1 : 1;
+  if (isInt(c.dSae) && c.dSae * block * dIn > MAX_LATENTS_X_DIN)
+    e.push(`clusters × (2·rank + 1) × dIn = ${c.dSae} × ${block} × ${dIn} is over the limit of ${MAX_LATENTS_X_DIN} weights: lower --latents or --rank`);
+  return e;
 }
 
 const finiteNonNeg = (v: number): boolean => Number.isFinite(v) && v >= 0;

@@ -9,7 +9,7 @@ import type { EvalMetrics } from './metrics.ts';
 import { createMetricAccumulator, meanRow } from './metrics.ts';
 import { featureRecovery } from './recovery.ts';
 import { decode, encode } from './sae.ts';
-import { fromSaeLens, toSaeLens } from '../formats/saelens.ts';
+import { fromModelFolder, toModelFolder } from '../formats/modelFolder.ts';
 
 /** The scalar metrics (density arrays are reported separately). */
 export type ScalarEvalMetrics = Omit<EvalMetrics, 'density' | 'logDensity'>;
@@ -25,7 +25,8 @@ export interface EvalReport {
 }
 
 /**
- * The SAE as it is exported: raw input units (inputScale 1), folded, through the SAELens f32 tensors.
+ * The SAE as it is exported: raw input units (inputScale 1), folded, through the SAELens f32 tensors (a
+ * k-means / k-flats model: through its cluster-layout tensors).
  * Signed top-K (sae.topkSigned) has no SAELens form (saelens.ts refuses it): only the input scale is
  * folded (wEnc·s, wDec/s, bDec/s), so it is still evaluated in input units.
  */
@@ -34,8 +35,9 @@ export function exportForm(sae: Sae): Sae {
     const s = sae.inputScale;
     return { ...cloneSae(sae), inputScale: 1, wEnc: sae.wEnc.map((v) => v * s), wDec: sae.wDec.map((v) => v / s), bDec: sae.bDec.map((v) => v / s) };
   }
-  const folder = toSaeLens(sae);
-  return fromSaeLens(folder.cfgJson, folder.weights, 'exported SAE');
+  // The family's own format: SAELens for SAEs, the cluster layout for kmeans / kflats (formats/modelFolder.ts).
+  const folder = toModelFolder(sae);
+  return fromModelFolder(folder.cfgJson, folder.weights, 'exported SAE');
 }
 
 /** Evaluates a trained SAE as exported (see exportForm) on every row of `data`, chunkRows rows at a time. */

@@ -94,6 +94,10 @@ export function lossAndGrads(sae: Sae, x: Float32Array, rows: number, ctx: LossC
     case 'jumprelu':
       f = jumpreluCodes(z, rows, dSae, sae.logThreshold);
       break;
+    case 'kmeans':
+    case 'kflats':
+      // Their fits are in src/core/cluster/ (Lloyd, the k-flats alternation, top1.ts's gradient form); the SAE losses do not apply.
+      throw new Error(`lossAndGrads: ${sae.arch} is a cluster model, trained by src/core/cluster/ (trainer.ts), not by the SAE loss`);
     default:
       return sae.arch satisfies never;
   }

@@ -9,6 +9,7 @@
 //   xHat: [rows, dIn]  reconstruction   x̂ = f·wDec + bDec
 
 import type { Sae } from './types.ts';
+import { clusterCodes } from '../cluster/model.ts';
 
 /** z = (x − bDec)·wEncᵀ + bEnc.  x: [rows, dIn] → z: [rows, dSae]. */
 export function encodePre(sae: Sae, x: Float32Array, rows: number): Float32Array {
@@ -140,6 +141,10 @@ export function encode(sae: Sae, x: Float32Array, rows: number): { z: Float32Arr
       return { z, f: reluCodes(z) };
     case 'jumprelu':
       return { z, f: jumpreluCodes(z, rows, sae.dSae, sae.logThreshold) };
+    case 'kmeans':
+    case 'kflats':
+      // The cluster families' selection is a residual argmin, not a function of z (src/core/cluster/model.ts).
+      return { z, f: clusterCodes(sae, x, rows) };
     default:
       return sae.arch satisfies never;
   }

@@ -5,8 +5,19 @@
 // row i = latent i. SAELens spellings (W_enc [d_in, d_sae]) appear only in saelens.ts.
 
 /** SAE architectures the reference trains. BatchTopK is exported to SAELens as `jumprelu`. */
-export type Arch = 'topk' | 'batchtopk' | 'relu' | 'jumprelu';
-export const ARCHS: readonly Arch[] = ['topk', 'batchtopk', 'relu', 'jumprelu'];
+export type SaeArch = 'topk' | 'batchtopk' | 'relu' | 'jumprelu';
+export const SAE_ARCHS: readonly SaeArch[] = ['topk', 'batchtopk', 'relu', 'jumprelu'];
+/**
+ * The cluster model families (issue #12, seed-papers §3.3–3.4): the k-means autoencoder and k-means + local PCA
+ * (k-flats). They are held in the SAE's parameter layout (src/core/cluster/model.ts says how) and their
+ * forward pass, fit and export live in src/core/cluster/.
+ */
+export type ClusterArch = 'kmeans' | 'kflats';
+export const CLUSTER_ARCHS: readonly ClusterArch[] = ['kmeans', 'kflats'];
+/** Every model a run trains: the option list of the app's select, the CLI's --arch and the URL. */
+export type Arch = SaeArch | ClusterArch;
+export const ARCHS: readonly Arch[] = [...SAE_ARCHS, ...CLUSTER_ARCHS];
+export const isClusterArch = (a: string): a is ClusterArch => (CLUSTER_ARCHS as readonly string[]).includes(a);
 
 /**
  * A sparse autoencoder, in the SAE's own (possibly scaled) input space.

@@ -191,9 +191,11 @@ export interface RunExport {
   weightsSource: 'live' | 'last-good';
   /** cfg.json */
   cfgJson: string;
-  /** sae_weights.safetensors */
+  /** The weights file's bytes, named weightsFile. */
   weights: Uint8Array;
-  /** sparsity.safetensors: log10 firing density per latent over the training tokens seen. */
+  /** sae_weights.safetensors (SAELens), or model.safetensors for k-means / k-flats (src/core/formats/clusterFolder.ts). */
+  weightsFile: string;
+  /** sparsity.safetensors: log10 firing density per latent (per cluster for k-means / k-flats) over the training tokens seen. */
   sparsity: Uint8Array;
 }
 

@@ -3,7 +3,7 @@
 // Imports src/core and engine types only.
 
 import type { TrainConfig } from '../../core/sae/config.ts';
-import { DEFAULT_CONFIG, MAX_ENSEMBLE_MEMBERS, validateConfig } from '../../core/sae/config.ts';
+import { DEFAULT_CONFIG, MAX_ENSEMBLE_MEMBERS, familyOfArch, validateConfig } from '../../core/sae/config.ts';
 import { InputError } from '../../core/errors.ts';
 import type { Sae } from '../../core/sae/types.ts';
 import type { EnsembleMethodName } from '../../core/ensemble/ensemble.ts';
@@ -83,6 +83,10 @@ export function checkPlan(plan: EnsemblePlan, dIn: number, rows: number): TrainC
   // than a live one's training state, so J full members bound it too; expanded's dSae is already J·dSae).
   const saes = Array.isArray(plan.seeds) ? Math.max(1, Math.min(plan.seeds.length, MAX_ENSEMBLE_MEMBERS)) : 1;
   const problems = validateConfig(full, dIn, rows, saes);
+  // The ensemble methods (mean or summed reconstructions of SAEs, seed-papers §2) are defined for SAEs; a
+  // k-means / k-flats run is one model (issue #12): bagging them would average cluster centres, not a paper's method.
+  if (plan.method !== 'single' && familyOfArch(full.arch) !== 'sae')
+    problems.push(`ensemble ${plan.method} (J = ${plan.members}) trains SAEs only: a ${full.arch} run is one model: train it as a single run (ensemble method single)`);
   const usesK = full.arch === 'topk' || full.arch === 'batchtopk';
   if (problems.length > 0) throw new InputError(`invalid training config${plan.method === 'expanded' ? ` (expanded: ${plan.members}× latents${usesK ? ' and k' : ''})` : ''}: ${problems.join('; ')}`);
   const seeds = plan.seeds;

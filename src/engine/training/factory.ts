@@ -6,8 +6,8 @@
 // kernels if any, and one entry in TRAINER_TABLE — nothing in the CLI or the UI beyond a new option value
 // (TRAINERS / ARCHS in src/core/sae/). Imports src/core and src/gpu only: no UI, Comlink, Node or WGSL.
 
-import type { TrainConfig, TrainerName } from '../../core/sae/config.ts';
-import { DEFAULT_CONFIG } from '../../core/sae/config.ts';
+import type { ModelFamily, TrainConfig, TrainerName } from '../../core/sae/config.ts';
+import { DEFAULT_CONFIG, familyOfArch } from '../../core/sae/config.ts';
 import { InputError } from '../../core/errors.ts';
 import type { Arch, Dataset, Sae } from '../../core/sae/types.ts';
 import type { Checkpoint } from '../../core/sae/checkpoint.ts';
@@ -17,19 +17,20 @@ import type { Probe } from './backend.ts';
 import { chooseBackend, probeGpu } from './backend.ts';
 import { createPamTrainer } from '../../core/sae/pamTrain.ts';
 import { createCpuTrainer } from './cpuTrainer.ts';
+import { createClusterTrainer } from '../../core/cluster/trainer.ts';
 import { ENCODER_ONLY_ARCHS, GPU_ARCHS } from './gpuTrainer.ts';
 import type { MemberTrainer } from './memberTrainer.ts';
 import type { DeviceHolder, GpuTrainerChoice } from './webgpuTrainer.ts';
 import { createDeviceHolder, createWebGpuTrainer } from './webgpuTrainer.ts';
 import { createWebGpuPamTrainer } from './webgpuPamTrainer.ts';
 
-/** What kind of model a config trains: today every Arch is an SAE; k-means and k-flats join as families. */
-export type ModelFamily = 'sae';
+/** What kind of model a config trains (core/sae/config.ts): an SAE, or a cluster family (issue #12). */
+export type { ModelFamily };
 
 /** The family an architecture belongs to. */
 export const familyOf = (arch: Arch): ModelFamily => {
   if (!ARCHS.includes(arch)) throw new InputError(`arch "${String(arch)}" is unknown: use one of ${ARCHS.join(', ')}`);
-  return 'sae';
+  return familyOfArch(arch);
 };
 
 /** What a member trainer trains: SAEs with these init seeds (one batch order, seeds[0]'s), on `data` or on the residual of frozen stages. */
@@ -52,7 +53,18 @@ interface TrainerEntry {
   cpu: Make<null>;
   /** archs: what the WGSL engine trains with it; maxSaes: most SAEs one member trainer holds there (default: any). */
   webgpu: { archs: readonly Arch[]; maxSaes?: number; make: Make<GpuTrainerChoice> } | null;
+  /** webgpu null: why the WGSL engine does not train it (the backend line says this). */
+  gpuWhy?: string;
 }
+
+/** The cluster families on the CPU reference (src/core/cluster/trainer.ts), through the same member trainer as the SAEs. */
+const clusterCpu: Make<null> = (r) => Promise.resolve(createCpuTrainer(r.data, r.config, r.seeds, r.residualOf, createClusterTrainer));
+/**
+ * Why no WGSL row yet: a Lloyd / k-flats step is one pass of assignment (an encoder GEMM + top-1) and
+ * per-cluster sums over all rows, plus a local PCA per cluster; the GEMM and TopK kernels exist, the per-cluster
+ * statistics and the PCA do not (issue #12 item 5). The CPU reference does 10k × 784, 64 clusters in ~1 s a step.
+ */
+const CLUSTER_GPU_WHY = 'does not train k-means / k-flats yet (their steps run on the CPU reference: src/core/cluster/)';
 
 const TRAINER_TABLE: readonly TrainerEntry[] = [
   {
@@ -70,7 +82,16 @@ const TRAINER_TABLE: readonly TrainerEntry[] = [
     // The decoder solve has no member axis yet: one SAE at a time (bagging falls back to the CPU reference).
     webgpu: { archs: ENCODER_ONLY_ARCHS, maxSaes: 1, make: (r, gpu) => createWebGpuPamTrainer(r.data, r.config, r.seeds, gpu, r.residualOf) },
   },
+  // The cluster families (issue #12, seed-papers §3.3–3.4): Lloyd / the k-flats alternation, k-means as a
+  // Top-1 SAE trained by Adam, and the paper's toy (k-means, then PCA per cluster).
+  { family: 'kmeans', trainer: 'lloyd', cpu: clusterCpu, webgpu: null, gpuWhy: CLUSTER_GPU_WHY },
+  { family: 'kmeans', trainer: 'sgd', cpu: clusterCpu, webgpu: null, gpuWhy: CLUSTER_GPU_WHY },
+  { family: 'kflats', trainer: 'lloyd', cpu: clusterCpu, webgpu: null, gpuWhy: CLUSTER_GPU_WHY },
+  { family: 'kflats', trainer: 'kmeans-then-pca', cpu: clusterCpu, webgpu: null, gpuWhy: CLUSTER_GPU_WHY },
 ];
+
+/** The (family, trainer) rows, for the test that they match core's FAMILY_TRAINERS. */
+export const trainerRows = (): { family: ModelFamily; trainer: TrainerName }[] => TRAINER_TABLE.map((e) => ({ family: e.family, trainer: e.trainer }));
 
 function entryFor(config: Partial<TrainConfig>): TrainerEntry {
   const arch = config.arch ?? DEFAULT_CONFIG.arch;
@@ -129,7 +150,7 @@ export function createTrainerFactory(gpu: GPU | null | undefined, whyNone?: stri
       const trainer = config.trainer ?? DEFAULT_CONFIG.trainer;
       const max = entryFor(config).webgpu?.maxSaes ?? Infinity;
       const refusal = gpuRefusal(config);
-      const note = refusal ?? (saes > max ? `trains ${trainer} ${max === 1 ? 'one SAE' : `${max} SAEs`} at a time (this run trains ${saes} together)` : undefined);
+      const note = refusal ?? entryFor(config).gpuWhy ?? (saes > max ? `trains ${trainer} ${max === 1 ? 'one SAE' : `${max} SAEs`} at a time (this run trains ${saes} together)` : undefined);
       return chooseBackend(requested, arch, await probe(), saes > max ? [] : gpuArchsFor(config), trainer, note);
     },
     async memberTrainer(backend, req) {
@@ -138,7 +159,7 @@ export function createTrainerFactory(gpu: GPU | null | undefined, whyNone?: stri
       const refusal = gpuRefusal(req.config);
       if (refusal !== null) throw new InputError(`backend 'webgpu': the WGSL engine ${refusal}: use backend 'cpu' or 'auto'`);
       const p = await probe();
-      if (!entry.webgpu || !devices || !p.adapter) throw new InputError(`backend 'webgpu': ${p.adapter ? `the WGSL engine does not train this model` : p.why}: use backend 'cpu' or 'auto'`);
+      if (!entry.webgpu || !devices || !p.adapter) throw new InputError(`backend 'webgpu': ${p.adapter ? `the WGSL engine ${entry.gpuWhy ?? 'does not train this model'}` : p.why}: use backend 'cpu' or 'auto'`);
       if (req.resumeFrom && entry.trainer !== 'sgd') throw new InputError(`resume: trainer ${entry.trainer}: resume is SGD-only so far: start a fresh run`);
       return entry.webgpu.make(req, { devices, adapterLimits: p.adapter.limits, isSoftware: p.isSoftware === true });
     },

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { boostingResidual, foldInputScale, stageReconstruction } from '../../../src/core/ensemble/boosting.ts';
 import { createRng } from '../../../src/core/math/random.ts';
-import { ARCHS, zeroSae, type Dataset, type Sae } from '../../../src/core/sae/types.ts';
+import { SAE_ARCHS as ARCHS, zeroSae, type Dataset, type Sae } from '../../../src/core/sae/types.ts';
 import { expectClose } from '../../helpers/close.ts';
 import { randomSae } from '../../helpers/saes.ts';
 

@@ -23,7 +23,7 @@ import {
 import { decoderCosineStats, reconstructionMetrics, sparsityMetrics } from '../../../src/core/sae/metrics.ts';
 import { encode, scaleInput } from '../../../src/core/sae/sae.ts';
 import { createRng, type Rng } from '../../../src/core/math/random.ts';
-import { ARCHS, zeroSae, type Dataset, type Sae } from '../../../src/core/sae/types.ts';
+import { SAE_ARCHS as ARCHS, zeroSae, type Dataset, type Sae } from '../../../src/core/sae/types.ts';
 import { expectClose, expectNear } from '../../helpers/close.ts';
 import { randomSae } from '../../helpers/saes.ts';
 

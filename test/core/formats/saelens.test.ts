@@ -16,8 +16,8 @@ import {
 } from '../../../src/core/formats/saelens.ts';
 import type { Tensor } from '../../../src/core/formats/safetensors.ts';
 import { parseSafetensors, writeSafetensors } from '../../../src/core/formats/safetensors.ts';
-import type { Arch, Sae } from '../../../src/core/sae/types.ts';
-import { ARCHS, zeroSae } from '../../../src/core/sae/types.ts';
+import type { Arch, Sae, SaeArch } from '../../../src/core/sae/types.ts';
+import { SAE_ARCHS as ARCHS, zeroSae } from '../../../src/core/sae/types.ts';
 import { exportForm } from '../../../src/core/sae/evaluate.ts';
 
 const D_IN = 5;
@@ -162,7 +162,7 @@ function rawDecNorms(sae: Sae): number[] {
   return Array.from({ length: sae.dSae }, (_, i) => Math.hypot(...sae.wDec.subarray(i * sae.dIn, (i + 1) * sae.dIn)) / sae.inputScale);
 }
 
-const EXPECTED_ARCH: Record<Arch, string> = { topk: 'topk', batchtopk: 'jumprelu', relu: 'standard', jumprelu: 'jumprelu' };
+const EXPECTED_ARCH: Record<SaeArch, string> = { topk: 'topk', batchtopk: 'jumprelu', relu: 'standard', jumprelu: 'jumprelu' };
 
 describe('toSaeLens → SAELens semantics → fromSaeLens preserves the function of the raw input', () => {
   it.each(ARCHS.map((a) => [a]))('%s', (arch) => {

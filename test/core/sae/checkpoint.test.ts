@@ -6,7 +6,7 @@ import { checkpointOf, readCheckpoint, restoreTrainers, resumeConfig, writeCheck
 import { generateSynthetic, parseSyntheticSpec } from '../../../src/core/data/synthetic.ts';
 import { writeSafetensors } from '../../../src/core/formats/safetensors.ts';
 import type { Arch } from '../../../src/core/sae/types.ts';
-import { ARCHS } from '../../../src/core/sae/types.ts';
+import { SAE_ARCHS as ARCHS } from '../../../src/core/sae/types.ts';
 
 const small = generateSynthetic(parseSyntheticSpec('synthetic:small:1'));
 // 300 rows with batch 64: an epoch ends every ~4.7 steps, so the saved order is mid-permutation.

@@ -5,7 +5,7 @@ import { createBatchOrder, createTrainer } from '../../../src/core/sae/train.ts'
 import { generateSynthetic, parseSyntheticSpec } from '../../../src/core/data/synthetic.ts';
 import { evaluateSae } from '../../../src/core/sae/evaluate.ts';
 import type { Arch, Dataset } from '../../../src/core/sae/types.ts';
-import { ARCHS } from '../../../src/core/sae/types.ts';
+import { SAE_ARCHS as ARCHS } from '../../../src/core/sae/types.ts';
 
 const small = generateSynthetic(parseSyntheticSpec('synthetic:small:1'));
 
