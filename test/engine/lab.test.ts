@@ -33,6 +33,26 @@ describe('lab session', () => {
     expect(sae(c).mse).toBe(sae(a).mse);
   });
 
+  it('k-means and local PCA run beside the SAE: each draws its cells; k above the points leaves that panel out, saying why', async () => {
+    const wb = createWorkbench();
+    await wb.labOpen(state({ clusters: 3 }));
+    const info = await wb.labStep(10);
+    for (const p of info.panels) expect([p.panel, p.available, p.steps]).toEqual([p.panel, true, 10]);
+    const [km, kf] = info.panels;
+    expect(kf.mse).toBeLessThan(km.mse); // a line per region beats a point per region
+    const img = await wb.labRender({ panel: 'kmeans', width: 48, height: 48 });
+    expect(img.regions.map((r) => r.label.length)).toEqual(img.regions.map(() => 1));
+    expect(img.regions.length).toBeLessThanOrEqual(3);
+    const h = await wb.labHover({ panel: 'kflats', x: 0, y: 0 });
+    expect(h.label).toEqual([h.active[0].unit]);
+    const few = await wb.labSetPoints(Float32Array.of(0, 0, 1, 0, 0, 1));
+    expect(few.panels.map((p) => p.available)).toEqual([true, true, true]);
+    const tooMany = await wb.labOpen(state({ clusters: 5, data: { source: 'painted', xy: [0, 0, 1, 0, 0, 1] } }));
+    expect(tooMany.panels.map((p) => p.available)).toEqual([false, false, true]);
+    expect(tooMany.panels[0].note).toMatch(/k = 5 regions but only 3 points/);
+    await expect(wb.labRender({ panel: 'kmeans', width: 10, height: 10 })).rejects.toThrow(/k = 5 regions but only 3 points/);
+  });
+
   it('a state with steps = N reopens to the models of N live steps (what a lab URL restores)', async () => {
     const wb = createWorkbench();
     await wb.labOpen(state({ k: 2 }));

@@ -3,11 +3,14 @@
 // trained and the lesson shown. Everything a URL restores (url.ts) and the engine's lab session starts
 // from. Plain data and its validation; imports only src/core.
 
-import type { TrainerName } from '../sae/config.ts';
-import { TRAINERS } from '../sae/config.ts';
-import type { Arch } from '../sae/types.ts';
-import { ARCHS } from '../sae/types.ts';
+import { FAMILY_TRAINERS } from '../sae/config.ts';
+import type { SaeArch } from '../sae/types.ts';
+import { SAE_ARCHS } from '../sae/types.ts';
 import { LAB_MAX_POINTS, LAB_MIN_POINTS, presetProblems, type LabPreset } from './datasets.ts';
+
+/** The SAE panel's trainers (config.ts FAMILY_TRAINERS.sae: SGD and PAM-SGD). */
+export const LAB_SAE_TRAINERS = FAMILY_TRAINERS.sae as readonly ('sgd' | 'pam-sgd')[];
+export type LabSaeTrainer = 'sgd' | 'pam-sgd';
 
 /** The three panels, left to right. */
 export const LAB_PANELS = ['kmeans', 'kflats', 'sae'] as const;
@@ -40,8 +43,8 @@ export interface LabState {
   rank: number;
   flats: FlatsVariant;
   /** The SAE panel: architecture, trainer, latents, TopK's k, learning rate, sparsity λ (relu/jumprelu), AuxK on/off. */
-  arch: Arch;
-  trainer: TrainerName;
+  arch: SaeArch;
+  trainer: LabSaeTrainer;
   dSae: number;
   k: number;
   lr: number;
@@ -103,8 +106,8 @@ export function labStateProblems(s: LabState): string[] {
   if (!isInt(s.clusters, 1, LAB_MAX_CLUSTERS)) e.push(`clusters must be an integer in [1, ${LAB_MAX_CLUSTERS}], got ${s.clusters}`);
   if (!isInt(s.rank, 0, 1)) e.push(`rank must be 0 or 1 in the 2-D lab (a rank-2 flat reconstructs every point exactly), got ${s.rank}`);
   if (!(FLATS_VARIANTS as readonly string[]).includes(s.flats)) e.push(`flats "${String(s.flats)}" is unknown: use ${FLATS_VARIANTS.join(' or ')}`);
-  if (!ARCHS.includes(s.arch)) e.push(`arch "${String(s.arch)}" is unknown: use one of ${ARCHS.join(', ')}`);
-  if (!(TRAINERS as readonly string[]).includes(s.trainer)) e.push(`trainer "${String(s.trainer)}" is unknown: use one of ${TRAINERS.join(', ')}`);
+  if (!SAE_ARCHS.includes(s.arch)) e.push(`arch "${String(s.arch)}" is unknown for the SAE panel: use one of ${SAE_ARCHS.join(', ')} (k-means and k-flats have panels of their own)`);
+  if (!(LAB_SAE_TRAINERS as readonly string[]).includes(s.trainer)) e.push(`trainer "${String(s.trainer)}" is unknown for the SAE panel: use one of ${LAB_SAE_TRAINERS.join(', ')}`);
   if (!isInt(s.dSae, 1, LAB_MAX_LATENTS)) e.push(`dSae must be an integer in [1, ${LAB_MAX_LATENTS}], got ${s.dSae}`);
   else if (!isInt(s.k, 1, s.dSae)) e.push(`k must be an integer in [1, dSae=${s.dSae}], got ${s.k}`);
   if (!(s.lr > 0 && s.lr < 1)) e.push(`lr must be in (0, 1), got ${s.lr}`);

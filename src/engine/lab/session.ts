@@ -6,6 +6,7 @@
 import { InputError } from '../../core/errors.ts';
 import { viewOf } from '../../core/lab/datasets.ts';
 import type { LabModel, PanelOverlay } from '../../core/lab/model.ts';
+import { createKFlatsModel, createKMeansModel } from '../../core/lab/clusterModel.ts';
 import { createSaeModel } from '../../core/lab/saeModel.ts';
 import type { LabPanel, LabState } from '../../core/lab/state.ts';
 import { LAB_MAX_STEPS, LAB_PANELS, labStateProblems } from '../../core/lab/state.ts';
@@ -41,8 +42,21 @@ const EMPTY_OVERLAY: PanelOverlay = { units: 0, sites: new Float32Array(0), radi
 function modelsOf(points: SessionPoints, s: LabState): Record<LabPanel, Slot> {
   const { n } = points.points;
   const sae: Slot = { model: createSaeModel(points.points, s), note: `${s.arch} SAE, ${s.dSae} latents${s.arch === 'topk' || s.arch === 'batchtopk' ? `, k = ${s.k}` : ''}, ${s.trainer}, full batch of ${n}` };
-  const none = (what: string): Slot => ({ model: null, note: `${what} is not in this build yet (the k-means / k-flats model family)` });
-  return { kmeans: none('k-means'), kflats: none('local PCA'), sae };
+  // A panel whose model cannot be made on these points (k above the number of points) says why; the others run.
+  const slot = (make: () => LabModel, note: string): Slot => {
+    try {
+      return { model: make(), note };
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      return { model: null, note: e.message };
+    }
+  };
+  const flats = s.flats === 'kflats' ? `k-flats of rank ${s.rank}, exact alternation` : `k-means, then rank-${s.rank} PCA per cluster (the paper's toy)`;
+  return {
+    kmeans: slot(() => createKMeansModel(points.points, s), `k-means, k = ${s.clusters}: k-means++ then Lloyd`),
+    kflats: slot(() => createKFlatsModel(points.points, s), `${flats}, k = ${s.clusters}`),
+    sae,
+  };
 }
 
 export function createLabSession(deps: LabSessionDeps): LabSession {

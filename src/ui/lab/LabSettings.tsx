@@ -9,9 +9,8 @@ import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import type { LabData, LabState } from '../../engine/api.ts';
 import { LAB_PRESETS, PRESET_LABELS, type LabPreset } from '../../core/lab/datasets.ts';
-import { FLATS_VARIANTS, LAB_MAX_CLUSTERS, LAB_MAX_LATENTS } from '../../core/lab/state.ts';
-import { ARCHS } from '../../core/sae/types.ts';
-import { TRAINERS } from '../../core/sae/config.ts';
+import { FLATS_VARIANTS, LAB_MAX_CLUSTERS, LAB_MAX_LATENTS, LAB_SAE_TRAINERS } from '../../core/lab/state.ts';
+import { SAE_ARCHS } from '../../core/sae/types.ts';
 import type { AppStore } from '../store.ts';
 
 const FLATS_LABELS: Record<(typeof FLATS_VARIANTS)[number], string> = { kflats: 'k-flats (exact alternation)', 'kmeans-pca': 'k-means, then PCA per cluster (the paper’s toy)' };
@@ -55,7 +54,7 @@ export function LabSettings({ store }: { store: AppStore }) {
         <label>
           architecture
           <select data-testid="lab-arch" value={lab.arch} onChange={(e) => void labSet({ arch: e.currentTarget.value as LabState['arch'] })}>
-            {ARCHS.map((a) => (
+            {SAE_ARCHS.map((a) => (
               <option key={a}>{a}</option>
             ))}
           </select>
@@ -63,7 +62,7 @@ export function LabSettings({ store }: { store: AppStore }) {
         <label>
           trainer
           <select data-testid="lab-trainer" value={lab.trainer} onChange={(e) => void labSet({ trainer: e.currentTarget.value as LabState['trainer'] })}>
-            {TRAINERS.map((t) => (
+            {LAB_SAE_TRAINERS.map((t) => (
               <option key={t}>{t}</option>
             ))}
           </select>

@@ -52,3 +52,21 @@ describe('lesson claims', () => {
     expect(r.dead).toBe(0);
   });
 });
+
+describe('lesson claims: local PCA', () => {
+  it('local-pca: k-flats reconstructs better than the SAE with as many latents as regions, which beats k-means', async () => {
+    const { createKFlatsModel, createKMeansModel } = await import('../../../src/core/lab/clusterModel.ts');
+    const l = lessonNamed('local-pca') as Lesson;
+    if (l.state.data.source !== 'preset') throw new Error('preset');
+    const pts = presetPoints(l.state.data);
+    const kf = createKFlatsModel(pts, l.state);
+    const km = createKMeansModel(pts, l.state);
+    for (let i = 0; i < l.playTo; i++) {
+      kf.step();
+      km.step();
+    }
+    const sae = played('local-pca');
+    expect(kf.mse()).toBeLessThan(sae.after);
+    expect(sae.after).toBeLessThan(km.mse());
+  });
+});
