@@ -1,7 +1,8 @@
 // Lint: typescript-eslint plus the layering rules of shared/DESIGN.md, enforced per folder.
 //   core   imports nothing outside core (no DOM, WebGPU, React, Comlink, plotly, WGSL)
 //   gpu    imports core and shaders only
-//   engine imports core and gpu only
+//   cpu    imports core only (the wasm engine: its C source builds to a binary inlined in cpu/)
+//   engine imports core, gpu and cpu only
 //   ui     sees the engine only through client.ts and `import type`
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -47,11 +48,20 @@ export default tseslint.config(
     ]),
   },
   {
+    files: ['src/cpu/**/*.ts'],
+    rules: restrict([
+      {
+        group: ['**/gpu/**', '**/engine/**', '**/ui/**', '**/cli/**', '**/worker', '**/client', '*.wgsl*', 'webgpu', 'node:*', ...uiLibs],
+        message: 'src/cpu (the wasm engine) may import only src/core: it runs in Node and in a browser worker alike.',
+      },
+    ]),
+  },
+  {
     files: ['src/engine/**/*.ts'],
     rules: restrict([
       {
         group: ['**/ui/**', '**/cli/**', '**/worker', '**/client', '*.wgsl*', ...uiLibs],
-        message: 'src/engine may import only src/core and src/gpu (no UI, Comlink or WGSL: kernels come through src/gpu).',
+        message: 'src/engine may import only src/core, src/gpu and src/cpu (no UI, Comlink or WGSL: kernels come through src/gpu and src/cpu).',
       },
     ]),
   },

@@ -2,7 +2,7 @@
 // (scripts/gpu-machine/vitest.gpu.config.ts). Pure data: imports nothing.
 
 /** Pure TypeScript, no GPU, no child processes: src/core's spec, the lint rules, pure helpers. */
-export const CORE = ['test/core/**/*.test.ts', 'test/lint/**/*.test.ts', 'test/bench/**/*.test.ts', 'test/cli/svgPlot.test.ts'];
+export const CORE = ['test/core/**/*.test.ts', 'test/cpu/**/*.test.ts', 'test/lint/**/*.test.ts', 'test/bench/**/*.test.ts', 'test/cli/svgPlot.test.ts'];
 /** Files that open a WebGPU device (useGpu, createNodeGpu, or the CLI's default webgpu backend). */
 export const GPU = [
   'test/gpu/**/*.test.ts',

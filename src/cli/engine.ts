@@ -24,13 +24,13 @@ import { createNodeGpu } from '../gpu/node.ts';
 import { createProgress } from './progress.ts';
 
 /**
- * The trainer factory of this process: Dawn's GPU unless --backend cpu (then WebGPU is not even loaded),
+ * The trainer factory of this process: Dawn's GPU unless --backend cpu or wasm (then WebGPU is not even loaded),
  * and the backend a run of `config` gets — by the one policy of src/engine/training/backend.ts.
  */
 export async function openTraining(requested: BackendRequest, config: Partial<TrainConfig>, saes = 1): Promise<{ factory: TrainerFactory; backend: BackendInfo }> {
   let gpu: GPU | null = null;
-  let why = 'WebGPU was not loaded (--backend cpu)';
-  if (requested !== 'cpu') {
+  let why = `WebGPU was not loaded (--backend ${requested})`;
+  if (requested !== 'cpu' && requested !== 'wasm') {
     try {
       gpu = (await createNodeGpu()).gpu;
     } catch (e) {

@@ -37,10 +37,12 @@ SPEC: FILE.npy (2-D f32/f64/f16) | FILE.safetensors --tensor NAME | FILE.f32 --s
       | builtin:fashion-mnist | builtin:digits | builtin:glove-50d
       | synthetic:PRESET[:SEED]   presets: small (16-d, 32 features), medium (64-d, 256), large (256-d, 2048)
 
---backend auto|webgpu|cpu   which engine trains, chosen as the app chooses (src/engine/training/backend.ts):
-      auto (default): the WGSL engine on a hardware GPU; the CPU reference when there is no WebGPU adapter or
-      only a software one (SwiftShader, lavapipe: CPU emulations, slower than the reference); webgpu forces
-      the WGSL engine (on SwiftShader too); cpu never loads WebGPU. The JSON's backend.note says which and why.
+--backend auto|webgpu|wasm|cpu   which engine trains, chosen as the app chooses (src/engine/training/backend.ts):
+      auto (default): the WGSL engine on a hardware GPU; on the CPU when there is no WebGPU adapter or only a
+      software one (SwiftShader, lavapipe: CPU emulations, slower than the reference): the wasm engine
+      (WebAssembly SIMD, topk + sgd) where it covers the config, else the CPU reference; webgpu forces the
+      WGSL engine (on SwiftShader too); wasm the wasm engine; cpu the reference (neither loads WebGPU).
+      The JSON's backend.note says which and why.
 `;
 
 /** Runs the CLI; returns the exit code. */

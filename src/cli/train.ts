@@ -74,7 +74,7 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   'grad-clip': { kind: 'value', help: 'global gradient-norm clip, 0 = off (default 1)' },
   backend: {
     kind: 'value',
-    help: "auto|webgpu|cpu (default auto, as in the app: the WGSL engine on a hardware GPU; the CPU reference without one or when the only adapter is a software one such as SwiftShader, which is slower than the reference; webgpu forces WGSL)",
+    help: "auto|webgpu|wasm|cpu (default auto, as in the app: the WGSL engine on a hardware GPU; without one, or when the only adapter is a software one such as SwiftShader, the wasm engine (WebAssembly SIMD: topk with sgd) where it covers the config, else the CPU reference; webgpu forces WGSL, wasm the wasm engine, cpu the reference)",
   },
   export: { kind: 'value', help: 'write the trained SAE as a SAELens folder here' },
   force: { kind: 'switch', help: 'overwrite an SAE already in --export DIR' },

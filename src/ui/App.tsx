@@ -116,13 +116,15 @@ function BackendNote({ store }: { store: AppStore }) {
   );
 }
 
-const CPU_MEANWHILE = 'Meanwhile small demos train on the CPU reference.';
+/** The CPU engine 'auto' chose (issue #15): the wasm engine where it covers the config, else the reference. */
+const cpuEngine = (backend: AppState['backend']): string => (backend?.kind === 'wasm' ? 'the wasm CPU engine' : 'the CPU reference');
 
 /** The note's line (and a shorter one for phones) and its advice for the browser and the engine's backend (null while it starts). */
 function backendLine(hasWebGpu: boolean, backend: AppState['backend']): { line: string; short: string; advice: string } {
+  const CPU_MEANWHILE = `Meanwhile small demos train on ${cpuEngine(backend)}.`;
   if (!hasWebGpu) {
     return {
-      line: 'No WebGPU in this browser: training runs on the CPU reference, for small demos.',
+      line: `No WebGPU in this browser: training runs on ${cpuEngine(backend)}, for small demos.`,
       short: 'No WebGPU: training on the CPU.',
       advice:
         'To train on your GPU, open this page in a recent Chrome or Edge (WebGPU is on by default there), Safari 26+, or Firefox with WebGPU enabled;' +
@@ -132,20 +134,20 @@ function backendLine(hasWebGpu: boolean, backend: AppState['backend']): { line: 
   if (!backend) return { line: 'Starting the engine…', short: 'Starting the engine…', advice: '' };
   if (!backend.adapter) {
     return {
-      line: 'WebGPU found no GPU adapter here: training runs on the CPU reference, for small demos.',
+      line: `WebGPU found no GPU adapter here: training runs on ${cpuEngine(backend)}, for small demos.`,
       short: 'No GPU adapter: training on the CPU.',
       advice: `Check chrome://gpu, turn on hardware acceleration in the browser settings, or update the GPU driver. ${CPU_MEANWHILE}`,
     };
   }
   if (backend.isSoftware) {
     return {
-      line: 'Software WebGPU only (a CPU emulation): training runs on the CPU reference, for small demos.',
+      line: `Software WebGPU only (a CPU emulation): training runs on ${cpuEngine(backend)}, for small demos.`,
       short: 'Software WebGPU only: training on the CPU.',
       advice: `It is hundreds of times slower than a GPU: check chrome://gpu, turn on hardware acceleration in the browser settings, or update the GPU driver. ${CPU_MEANWHILE}`,
     };
   }
   const gpu = backend.kind === 'webgpu';
-  return { line: gpu ? `Training on your GPU (${backend.adapter}) with WebGPU.` : `Training on the CPU reference (WebGPU adapter: ${backend.adapter}).`, short: gpu ? 'Training on your GPU.' : 'Training on the CPU.', advice: '' };
+  return { line: gpu ? `Training on your GPU (${backend.adapter}) with WebGPU.` : `Training on ${cpuEngine(backend)} (WebGPU adapter: ${backend.adapter}).`, short: gpu ? 'Training on your GPU.' : 'Training on the CPU.', advice: '' };
 }
 
 function Progress({ store }: { store: AppStore }) {

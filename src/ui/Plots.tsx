@@ -218,7 +218,7 @@ function Throughput({ store }: { store: AppStore }) {
   const backend = useStore(store, (s) => s.backend);
   return (
     <p className="throughput muted" data-testid="throughput">
-      {tps > 0 ? `${tps.toLocaleString('en-US')} tokens/s` : 'tokens/s: —'} · engine: {kind === 'webgpu' ? 'WGSL on WebGPU' : kind === 'cpu' ? 'CPU reference' : '—'} · adapter:{' '}
+      {tps > 0 ? `${tps.toLocaleString('en-US')} tokens/s` : 'tokens/s: —'} · engine: {kind === 'webgpu' ? 'WGSL on WebGPU' : kind === 'wasm' ? 'wasm SIMD on the CPU' : kind === 'cpu' ? 'CPU reference' : '—'} · adapter:{' '}
       <span data-testid="adapter-name">{backend?.adapter ?? 'none'}</span>
       {backend?.isSoftware ? ' (software)' : ''}
     </p>

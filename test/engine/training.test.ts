@@ -43,7 +43,25 @@ describe('chooseBackend: one policy for the app and the CLI', () => {
     expect(() => chooseBackend('webgpu', 'topk', none, ALL)).toThrow(/backend 'webgpu' was requested but WebGPU found no adapter: use backend 'cpu' or 'auto'/);
     expect(() => chooseBackend('webgpu', 'relu', hardware, ['topk'])).toThrow(/trains topk so far; relu runs on backend 'cpu' or 'auto'/);
     expect(chooseBackend('auto', 'relu', hardware, ['topk'])).toMatchObject({ kind: 'cpu', why: expect.stringMatching(/trains topk so far \(relu runs on the CPU\)/) });
-    expect(() => chooseBackend('gpu' as never, 'topk', hardware, ALL)).toThrow(/backend: expected one of auto, webgpu, cpu, got "gpu"/);
+    expect(() => chooseBackend('gpu' as never, 'topk', hardware, ALL)).toThrow(/backend: expected one of auto, webgpu, wasm, cpu, got "gpu"/);
+  });
+
+  it.each([
+    ['auto', none, null, 'wasm', /^the wasm engine \(WebAssembly SIMD on the CPU, one thread\): WebGPU found no adapter$/],
+    ['auto', software, null, 'wasm', /^the wasm engine .*: the only adapter is a software one \(google swiftshader\).*backend 'webgpu' forces it/],
+    ['auto', hardware, null, 'webgpu', /^the WGSL engine on acme gpu$/],
+    ['auto', none, 'trains topk only so far (relu runs on the reference)', 'cpu', /^the CPU reference: WebGPU found no adapter; the wasm engine trains topk only so far/],
+    ['wasm', hardware, null, 'wasm', /^the wasm engine .*, as requested$/],
+    ['cpu', none, null, 'cpu', /as requested/],
+  ] as const)('with the wasm engine offered: %s on %o, wasm refusal %s → %s (issue #15)', (requested, probe, wasmNote, kind, why) => {
+    const b = chooseBackend(requested, 'topk', probe, ALL, 'sgd', undefined, wasmNote);
+    expect(b.kind).toBe(kind);
+    expect(b.why).toMatch(why);
+  });
+
+  it("auto falls back to the wasm engine for a config the WGSL engine lacks; 'wasm' is refused with the fix where it cannot run", () => {
+    expect(chooseBackend('auto', 'relu', hardware, ['topk'], 'sgd', undefined, null)).toMatchObject({ kind: 'wasm', why: expect.stringMatching(/trains topk so far \(relu runs on the CPU\)/) as unknown });
+    expect(() => chooseBackend('wasm', 'relu', none, ALL, 'sgd', undefined, 'trains topk only so far (relu runs on the reference)')).toThrow(/backend 'wasm': the wasm engine trains topk only so far .*: use backend 'cpu' or 'auto'/);
   });
 });
 
@@ -85,10 +103,19 @@ describe('the trainer factory', () => {
     for (let i = 0; i < final.wDec.length; i += 7) expect(Math.abs(core.sae.wDec[i] - final.wDec[i])).toBeLessThan(1e-5);
   });
 
-  it('without a GPU: the backend is the CPU reference with the reason given, and webgpu trainers are refused', async () => {
+  it('without a GPU: the backend is the wasm engine for topk, the CPU reference otherwise, with the reason given, and webgpu trainers are refused', async () => {
     const f = createTrainerFactory(null, 'no Dawn here');
-    expect(await f.backend('auto', {})).toEqual({ kind: 'cpu', adapter: null, isSoftware: null, why: 'the CPU reference: no Dawn here' });
+    expect(await f.backend('auto', {})).toEqual({ kind: 'wasm', adapter: null, isSoftware: null, why: 'the wasm engine (WebAssembly SIMD on the CPU, one thread): no Dawn here' });
+    expect(await f.backend('auto', { arch: 'relu' })).toEqual({ kind: 'cpu', adapter: null, isSoftware: null, why: 'the CPU reference: no Dawn here; the wasm engine trains topk only so far (relu runs on the reference)' });
+    expect(await f.backend('cpu', {})).toMatchObject({ kind: 'cpu' });
+    await expect(f.backend('wasm', { trainer: 'pam-sgd' })).rejects.toThrow(/backend 'wasm': the wasm engine trains trainer sgd only so far/);
     const data = generateSynthetic(parseSyntheticSpec('synthetic:small'));
+    const t = await f.memberTrainer('wasm', { data, config: { steps: 2, batch: 8, dSae: 8, k: 2 }, seeds: [0, 1] });
+    expect(t.kind).toBe('wasm');
+    const stats = await t.trainChunk(2, 10_000);
+    expect(stats.map((m) => m.length)).toEqual([2, 2]);
+    expect((await t.readWeights()).saes[1].wEnc).not.toEqual((await t.readWeights()).saes[0].wEnc);
+    await expect(f.memberTrainer('wasm', { data, config: { arch: 'relu' }, seeds: [0] })).rejects.toThrow(/backend 'wasm': the wasm engine trains topk only so far .*use backend 'cpu' or 'auto'/);
     await expect(f.memberTrainer('webgpu', { data, config: { steps: 2, batch: 8 }, seeds: [0] })).rejects.toThrow(/backend 'webgpu': no Dawn here: use backend 'cpu' or 'auto'/);
     expect(await f.hardwareDevice()).toBeNull();
   });

@@ -10,6 +10,8 @@
 
 import { InputError } from '../errors.ts';
 import type { Sae } from '../sae/types.ts';
+import { isClusterArch } from '../sae/types.ts';
+import { saeToCluster } from '../cluster/model.ts';
 import type { Plane } from './plane.ts';
 
 /**
@@ -51,6 +53,15 @@ function checkPlane(where: string, dIn: number, plane: Plane): void {
  */
 export function planeScoresOfSae(sae: Sae, plane: Plane, cells: 'active' | 'power' = 'active'): PlaneScores {
   checkPlane('planeScoresOfSae', sae.dIn, plane);
+  if (isClusterArch(sae.arch)) {
+    // The SAE layout of a k-means / k-flats model (cluster/model.ts): its cells are the residual argmin, in the
+    // model's own units (x' = s·x), so the plane is scaled by s.
+    if (cells === 'power') throw new InputError(`planeScoresOfSae: power-diagram cells are defined for TopK SAEs, this model is ${sae.arch}; use cells 'active' (its clusters)`);
+    const m = saeToCluster(sae);
+    const k = sae.inputScale;
+    const scaled: Plane = { dIn: plane.dIn, origin: plane.origin.map((v) => k * v), e1: plane.e1.map((v) => k * v), e2: plane.e2.map((v) => k * v) };
+    return planeScoresOfKFlats(m.means, m.bases, m.clusters, m.rank, scaled);
+  }
   const { dIn, dSae, wEnc, bEnc, bDec, inputScale: s } = sae;
   const coef = new Float32Array(dSae * COEFS);
   for (let i = 0; i < dSae; i++) {
@@ -83,6 +94,9 @@ function saeRule(sae: Sae, cells: 'active' | 'power'): RegionRule {
       return { kind: 'threshold', theta: new Float32Array(sae.dSae) };
     case 'jumprelu':
       return { kind: 'threshold', theta: sae.logThreshold.map((l) => Math.exp(l)) };
+    case 'kmeans':
+    case 'kflats':
+      return { kind: 'argmin' }; // not reached: planeScoresOfSae takes the cluster path first
     default:
       return sae.arch satisfies never;
   }

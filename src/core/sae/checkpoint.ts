@@ -11,7 +11,7 @@ import { DEFAULT_CONFIG, resolveConfig } from './config.ts';
 import { InputError, formatError } from '../errors.ts';
 import { parseSafetensors, writeSafetensors } from '../formats/safetensors.ts';
 import type { AdamState } from './optim.ts';
-import type { BatchOrderState, ResumableTrainer, TrainerState } from './train.ts';
+import type { BatchOrderState, ResumableTrainer, TrainerOptions, TrainerState } from './train.ts';
 import { createTrainer } from './train.ts';
 import type { Dataset, Sae } from './types.ts';
 import { ARCHS } from './types.ts';
@@ -242,7 +242,15 @@ export function resumeConfig(c: Checkpoint, data: { rows: number; dIn: number },
   return resolveConfig({ ...c.config, steps }, data.dIn);
 }
 
-/** Core trainers that continue the checkpoint on `data` (one per member, sharing member 0's batch order). */
-export function restoreTrainers(data: Dataset, c: Checkpoint, config: ResolvedConfig = c.config): ResumableTrainer[] {
-  return c.members.map((m, j) => createTrainer(data, { ...config, seed: m.seed }, { batchOrderSeed: c.members[0].seed, resumeFrom: memberState(c, j) }));
+/**
+ * Core trainers that continue the checkpoint on `data` (one per member, sharing member 0's batch order).
+ * make: the trainer (createTrainer's signature); the wasm engine (src/cpu/wasmTrainer.ts) passes its own.
+ */
+export function restoreTrainers(
+  data: Dataset,
+  c: Checkpoint,
+  config: ResolvedConfig = c.config,
+  make: (data: Dataset, config: Partial<TrainConfig>, opts: TrainerOptions) => ResumableTrainer = createTrainer,
+): ResumableTrainer[] {
+  return c.members.map((m, j) => make(data, { ...config, seed: m.seed }, { batchOrderSeed: c.members[0].seed, resumeFrom: memberState(c, j) }));
 }

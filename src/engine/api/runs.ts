@@ -14,10 +14,13 @@ import type { DatasetProgress } from './datasets.ts';
  */
 export type RunStatus = 'idle' | 'training' | 'paused' | 'done' | 'error' | 'lost';
 
-/** Which engine trains a run: the WGSL engine on WebGPU, or the CPU reference (src/core/sae/train.ts). */
-export type BackendKind = 'webgpu' | 'cpu';
+/**
+ * Which engine trains a run: the WGSL engine on WebGPU, the wasm engine (src/cpu: the reference's step in
+ * WebAssembly SIMD on the CPU, issue #15), or the CPU reference (src/core/sae/train.ts).
+ */
+export type BackendKind = 'webgpu' | 'wasm' | 'cpu';
 
-/** 'auto': webgpu on a hardware adapter for topk, otherwise cpu (as the CLI's --backend default). */
+/** 'auto': webgpu on a hardware adapter, else wasm where it covers the config, else cpu (as the CLI's --backend default). */
 export type BackendRequest = 'auto' | BackendKind;
 
 export interface StartRunRequest {

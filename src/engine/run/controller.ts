@@ -138,7 +138,7 @@ export function createRunController(deps: RunControllerDeps): RunController {
     if (!force && performance.now() - r.densityAtMs < KEEP_WEIGHTS_MS) return;
     const t = r.trainer;
     let weights = w ?? null;
-    if (!weights && t?.kind === 'cpu' && t.live) weights = await t.readLive();
+    if (!weights && t && t.kind !== 'webgpu' && t.live) weights = await t.readLive();
     if (!weights && !t?.live) weights = r.good;
     if (!weights || (r.density && r.density.step === weights.step && !force)) return;
     r.density = { step: stepOffset(r) + weights.step, log10: logDensityOf(weights.firingCounts[0], weights.tokens) };
@@ -263,7 +263,7 @@ export function createRunController(deps: RunControllerDeps): RunController {
     if (r.status === 'lost' || r.status === 'error' || r.status === 'done') return;
     if (r === run) generation++; // the loop stops at its next check
     const t = r.trainer;
-    if (t?.kind === 'cpu' && t.live) {
+    if (t && t.kind !== 'webgpu' && t.live) {
       const w = await t.readLive();
       if (!nonFiniteOf(w)) r.good = w;
     }
@@ -525,7 +525,7 @@ export function createRunController(deps: RunControllerDeps): RunController {
 
     async inspectedWeights(r, what) {
       const t = r.trainer;
-      const live = t?.kind === 'cpu' && t.live !== null;
+      const live = t !== null && t.kind !== 'webgpu' && t.live !== null;
       const tw = live && t ? await t.readLive() : r.good;
       if (!tw) throw new InputError(`${what}: run ${r.id} has no weights read back yet (status ${r.status}): wait for the first snapshot, or pause the run`);
       return { w: runWeightsOf(r, tw), live };

@@ -20,9 +20,13 @@ import { cloneSae } from '../../core/sae/types.ts';
 import { PAM_SOLVE_CHUNK_ROWS } from '../../core/sae/pamTrain.ts';
 import { InputError } from '../../core/errors.ts';
 import type { MemberTrainer } from './memberTrainer.ts';
+import type { BackendKind } from '../api.ts';
 
 /** A core trainer's constructor (createTrainer's signature). */
 export type CoreTrainerMaker = (data: Dataset, config: Partial<TrainConfig>, opts: TrainerOptions) => Trainer;
+
+/** A core trainer maker whose trainers can be saved and resumed (createTrainer, the wasm engine's). */
+type ResumableMaker = (data: Dataset, config: Partial<TrainConfig>, opts: TrainerOptions) => ResumableTrainer;
 
 /** A core trainer that can bring its model up to date after its last step (PAM-SGD: pamTrain.ts). */
 interface Finishing {
@@ -56,6 +60,8 @@ function copyInto(dst: Sae, src: Sae): void {
  * residualOf: frozen boosting stages; the members then train on the residual they leave of `data`
  * (core/ensemble/boosting.ts). make: the core trainer (default SGD's createTrainer). resumeFrom: continue
  * this checkpoint (SGD only; checkpoint.ts checked it against `data` and the config) instead of starting at step 0.
+ * kind: what the trainer reports ('wasm' when `make` is the wasm engine's core-shaped trainer); resumableMake: `make`
+ * as a maker of resumable trainers (createTrainer's by default; absent for PAM-SGD: its runs cannot resume yet).
  */
 export function createCpuTrainer(
   data: Dataset,
@@ -64,11 +70,12 @@ export function createCpuTrainer(
   residualOf: readonly Sae[] = [],
   make: CoreTrainerMaker = createTrainer,
   resumeFrom?: Checkpoint,
+  { kind = 'cpu', resumableMake = make === createTrainer ? createTrainer : undefined }: { kind?: BackendKind; resumableMake?: ResumableMaker } = {},
 ): MemberTrainer {
   const input = residualOf.length > 0 ? boostingResidual(residualOf, data) : data;
-  if (resumeFrom && make !== createTrainer) throw new InputError(`resume: trainer ${String(config.trainer)}: resume is SGD-only so far: start a fresh run`);
+  if (resumeFrom && !resumableMake) throw new InputError(`resume: trainer ${String(config.trainer)}: resume is SGD-only so far: start a fresh run`);
   const trainers: Trainer[] = resumeFrom
-    ? restoreTrainers(input, resumeFrom, resumeConfig(resumeFrom, input, config, 'resume'))
+    ? restoreTrainers(input, resumeFrom, resumeConfig(resumeFrom, input, config, 'resume'), resumableMake)
     : seeds.map((seed) => make(input, { ...config, seed }, { batchOrderSeed: seeds[0] }));
   const first = trainers[0];
   // PAM-SGD: the decoder solve (all training rows, then an m×m Cholesky) is advanced between steps in pieces of
@@ -83,7 +90,7 @@ export function createCpuTrainer(
   let diverged: number | null = null;
   const weightsOf = (step: number, saes: Sae[], firingCounts: Float64Array[]) => ({ step, tokens: step * first.config.batch, saes, firingCounts });
   return {
-    kind: 'cpu',
+    kind,
     config: first.config,
     seeds,
     get step() {

@@ -18,6 +18,7 @@ import { chooseBackend, probeGpu } from './backend.ts';
 import { createPamTrainer } from '../../core/sae/pamTrain.ts';
 import { createCpuTrainer } from './cpuTrainer.ts';
 import { createClusterTrainer } from '../../core/cluster/trainer.ts';
+import { createWasmMemberTrainer, wasmBackendRefusal } from './wasmTrainer.ts';
 import { ENCODER_ONLY_ARCHS, GPU_ARCHS } from './gpuTrainer.ts';
 import type { MemberTrainer } from './memberTrainer.ts';
 import type { DeviceHolder, GpuTrainerChoice } from './webgpuTrainer.ts';
@@ -151,11 +152,16 @@ export function createTrainerFactory(gpu: GPU | null | undefined, whyNone?: stri
       const max = entryFor(config).webgpu?.maxSaes ?? Infinity;
       const refusal = gpuRefusal(config);
       const note = refusal ?? entryFor(config).gpuWhy ?? (saes > max ? `trains ${trainer} ${max === 1 ? 'one SAE' : `${max} SAEs`} at a time (this run trains ${saes} together)` : undefined);
-      return chooseBackend(requested, arch, await probe(), saes > max ? [] : gpuArchsFor(config), trainer, note);
+      return chooseBackend(requested, arch, await probe(), saes > max ? [] : gpuArchsFor(config), trainer, note, wasmBackendRefusal(config));
     },
     async memberTrainer(backend, req) {
       const entry = entryFor(req.config);
       if (backend === 'cpu') return entry.cpu(req, null);
+      if (backend === 'wasm') {
+        const why = wasmBackendRefusal(req.config);
+        if (why !== null) throw new InputError(`backend 'wasm': the wasm engine ${why}: use backend 'cpu' or 'auto'`);
+        return createWasmMemberTrainer(req.data, req.config, req.seeds, req.residualOf, req.resumeFrom);
+      }
       const refusal = gpuRefusal(req.config);
       if (refusal !== null) throw new InputError(`backend 'webgpu': the WGSL engine ${refusal}: use backend 'cpu' or 'auto'`);
       const p = await probe();
