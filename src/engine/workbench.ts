@@ -16,6 +16,7 @@ import { downstreamOf, ensembleRows, evaluateRunEnsemble, runEnsembleViews } fro
 import { ensembleZip, runExport, runZip } from './exports.ts';
 import { createInspection } from './inspect/inspection.ts';
 import { createComparer } from './compare.ts';
+import { createPartitionGpu, type PartitionGpu } from './geometry/partitionGpu.ts';
 import { createLabRenderer } from './lab/render.ts';
 import { createLabSession } from './lab/session.ts';
 import { createSnapshotChannel } from './run/channel.ts';
@@ -66,16 +67,26 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
     emit: (force) => runs.emitCurrent(force),
   });
 
-  // The geometry lab: its own session, beside the runs (it trains on the CPU reference: dIn = 2).
-  // The partition is drawn on the CPU here; the reason shown is the training backend's.
+  // The geometry lab: its own session, beside the runs (it trains on the CPU reference: dIn = 2). Partitions
+  // are drawn by geometry's WGSL kernel on a hardware adapter (the shared device), else on the CPU, saying why.
   let labCpuWhy = 'starting';
+  let labGpu: Promise<PartitionGpu | null> | null = null;
   const lab = createLabSession({
     datasetFor: (id) => datasets.datasetFor(id),
-    renderer: createLabRenderer(async () => {
-      const b = await factory.backend('auto', { arch: 'topk' });
-      labCpuWhy = !b.adapter ? 'no WebGPU adapter' : b.isSoftware ? `software adapter ${b.adapter}` : 'the GPU partition kernel is not in this build';
-      return null;
-    }, () => labCpuWhy),
+    renderer: createLabRenderer(
+      () =>
+        (labGpu ??= (async () => {
+          const device = await factory.hardwareDevice();
+          if (device) return createPartitionGpu(device);
+          const b = await factory.probe();
+          labCpuWhy = !b.adapter ? 'no WebGPU adapter' : `software adapter ${b.name ?? ''}`.trim();
+          return null;
+        })().catch((e: unknown) => {
+          labCpuWhy = `the GPU partition kernel did not start: ${e instanceof Error ? e.message : String(e)}`;
+          return null;
+        })),
+      () => labCpuWhy,
+    ),
   });
 
   /** The current run (checked), its weights now and their source. */

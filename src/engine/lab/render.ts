@@ -1,8 +1,8 @@
-// Draws a lab panel's partition as region ids (issue #12 §2): geometry's WGSL partition kernel when a hardware
-// adapter exists, else geometry's CPU twin (core/geometry/regions.ts) at a resolution chosen from a time budget
-// and said in the image's note. Also the distinct regions' exact labels (to highlight a unit's cells) and,
-// when asked, the per-pixel reconstruction error. Never computes a partition itself. Imports src/core only
-// (the GPU path comes in as a function).
+// Draws a lab panel's partition as region ids (issue #12 §2): geometry's WGSL partition kernel
+// (engine/geometry/partitionGpu.ts) at the canvas's resolution when a hardware adapter exists, else geometry's
+// CPU twin (core/geometry/regions.ts) at a resolution chosen from a time budget, and says which in the image's
+// note. Also the distinct regions' exact labels (to highlight a unit's cells) and, when asked, the per-pixel
+// reconstruction error. Never computes a partition itself. Imports src/core only (the GPU path comes in as an object).
 
 import type { LabModel } from '../../core/lab/model.ts';
 import type { Grid } from '../../core/geometry/regions.ts';
@@ -17,8 +17,11 @@ export const LAB_CPU_MIN_SIDE = 32;
 /** Most distinct regions whose labels an image carries (a TopK SAE with 256 latents and k = 4 can have thousands). */
 export const LAB_MAX_LABELS = 4096;
 
-/** The GPU partition: region ids [height·width] for `scores` over `grid`, or null where there is no hardware adapter. */
-export type GpuPartition = (scores: PlaneScores, grid: Grid) => Promise<Uint32Array>;
+/** The GPU partition (engine/geometry/partitionGpu.ts's shape): why it cannot draw a job (null: it can), and the ids. */
+export interface GpuPartition {
+  refusal(scores: PlaneScores, grid: Grid): string | null;
+  regionIds(scores: PlaneScores, grid: Grid): Promise<Uint32Array>;
+}
 
 export interface LabRenderer {
   render(model: LabModel, req: LabRenderRequest, view: { u0: number; u1: number; v0: number; v1: number }): Promise<LabImage>;
@@ -61,10 +64,13 @@ export function createLabRenderer(gpu: () => Promise<GpuPartition | null>, why: 
     async render(model, req, view) {
       const t0 = now();
       const scores = model.scores();
-      const partition = await gpu();
+      const device = await gpu();
       let width = req.width;
       let height = req.height;
       let note: string;
+      // The kernel draws at the canvas's full resolution unless it refuses the job (too many units for its TopK).
+      const refused = device ? device.refusal(scores, { width, height, ...view }) : null;
+      const partition = refused ? null : device;
       if (!partition) {
         // The largest square-ish grid the budget allows at the measured speed, never above the canvas.
         const pixels = LAB_CPU_BUDGET_MS / (cpuMsPerPixelUnit * Math.max(1, scores.units));
@@ -76,7 +82,7 @@ export function createLabRenderer(gpu: () => Promise<GpuPartition | null>, why: 
       let ids: Uint32Array;
       let computedBy: LabImage['computedBy'];
       if (partition) {
-        ids = await partition(scores, grid);
+        ids = await partition.regionIds(scores, grid);
         computedBy = 'webgpu';
         note = `GPU (WGSL partition kernel) at ${width} × ${height}`;
       } else {
@@ -85,7 +91,7 @@ export function createLabRenderer(gpu: () => Promise<GpuPartition | null>, why: 
         const ms = now() - t1;
         if (ms > 0.5) cpuMsPerPixelUnit = 0.7 * cpuMsPerPixelUnit + (0.3 * ms) / (width * height * Math.max(1, scores.units));
         computedBy = 'cpu';
-        note = `CPU (${why()}) at ${width} × ${height}${width < req.width ? ` to stay near ${LAB_CPU_BUDGET_MS} ms a panel` : ''}`;
+        note = `CPU (${refused ?? why()}) at ${width} × ${height}${width < req.width ? ` to stay near ${LAB_CPU_BUDGET_MS} ms a panel` : ''}`;
       }
       const regions = labelsOf(scores, grid, ids);
       const error = req.error ? errorOf(model, grid) : new Float32Array(0);
