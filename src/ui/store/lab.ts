@@ -31,6 +31,7 @@ export interface LabSlice {
   /** Changes settings: model settings restart the models, the rest (speed, overlays) only changes the view. */
   labSet(patch: Partial<LabState>): Promise<void>;
   labPlay(): void;
+  /** Stops playing after the step in flight (labPlaying turns false then). */
   labPause(): void;
   labStep(): Promise<void>;
   labReset(): Promise<void>;
@@ -93,10 +94,13 @@ export const createLabSlice =
       }
     };
 
+    /** Pause asked: the loop ends after the step in flight, and only then reads as paused (no step lands after). */
+    let stopAsked = false;
     const play = async (until: number | null) => {
       const mine = epoch;
+      stopAsked = false;
       set({ labPlaying: true });
-      while (get().labPlaying && mine === epoch) {
+      while (get().labPlaying && !stopAsked && mine === epoch) {
         const { steps, speed } = get().lab;
         const cap = Math.min(until ?? LAB_MAX_STEPS, LAB_MAX_STEPS);
         const n = Math.min(speed, cap - steps);
@@ -142,7 +146,9 @@ export const createLabSlice =
       labPlay: () => {
         if (!get().labPlaying && get().labInfo) void play(lessonNamed(get().lab.lesson)?.playTo ?? null);
       },
-      labPause: () => set({ labPlaying: false }),
+      labPause: () => {
+        if (get().labPlaying) stopAsked = true;
+      },
       labStep: async () => {
         set({ labPlaying: false });
         const mine = epoch;
