@@ -53,6 +53,20 @@ describe('lab session', () => {
     await expect(wb.labRender({ panel: 'kmeans', width: 10, height: 10 })).rejects.toThrow(/k = 5 regions but only 3 points/);
   });
 
+  it('every SAE architecture and both trainers train and draw in the SAE panel', async () => {
+    const wb = createWorkbench();
+    for (const arch of ['topk', 'batchtopk', 'relu', 'jumprelu'] as const)
+      for (const trainer of ['sgd', 'pam-sgd'] as const) {
+        if (trainer === 'pam-sgd' && arch === 'batchtopk') continue; // PAM-SGD trains topk, relu and jumprelu (config.ts PAM_ARCHS)
+        const a = await wb.labOpen(state({ arch, trainer, dSae: 6, k: 2 }));
+        const b = await wb.labStep(40);
+        expect(sae(b).mse, `${arch} ${trainer}`).toBeLessThan(sae(a).mse);
+        const img = await wb.labRender({ panel: 'sae', width: 24, height: 24 });
+        expect(img.regions.length, `${arch} ${trainer}`).toBeGreaterThan(1);
+      }
+    await expect(wb.labOpen(state({ arch: 'batchtopk', trainer: 'pam-sgd' }))).rejects.toThrow(/pam-sgd/);
+  });
+
   it('a state with steps = N reopens to the models of N live steps (what a lab URL restores)', async () => {
     const wb = createWorkbench();
     await wb.labOpen(state({ k: 2 }));
