@@ -114,6 +114,26 @@ describe('the geometry lab', () => {
     await page.screenshot({ path: join(SHOTS, 'lab-lesson.png') });
   });
 
+  it('paint points by click-and-drag, then project a dataset onto its 2 principal components', async () => {
+    phase = 'paint';
+    await page.getByTestId('lab-paint').click();
+    await page.getByTestId('lab-paint-hint').waitFor();
+    const box = await page.getByTestId('lab-canvas-kmeans').boundingBox();
+    if (!box) throw new Error('no k-means canvas');
+    await page.mouse.move(box.x + 30, box.y + 40);
+    await page.mouse.down();
+    for (let i = 1; i <= 12; i++) await page.mouse.move(box.x + 30 + i * 20, box.y + 40 + i * 15);
+    await page.mouse.up();
+    await waitFor('the painted points in use', `/^data: \\d+ painted points$/.test(document.querySelector('[data-testid=lab-source]')?.textContent || '')`, 10_000);
+    expect(Number((await text('lab-source')).match(/\d+/)?.[0])).toBeGreaterThanOrEqual(10);
+    expect(page.url()).toMatch(/data=painted&xy=/);
+    await page.getByTestId('lab-paint').click();
+    phase = 'project';
+    await page.getByTestId('lab-data').selectOption('projection');
+    await waitFor('digits projected', `/builtin:digits.*PC1, PC2/.test(document.querySelector('[data-testid=lab-source]')?.textContent || '')`, 30_000);
+    await waitFor('the SAE panel drawn', drawn('sae'), 30_000);
+  });
+
   it('a lab URL restores its state exactly; a hostile one is refused with a message', async () => {
     phase = 'restore';
     const state = { ...DEFAULT_LAB_STATE, data: { source: 'preset' as const, preset: 'rings' as const, points: 150, seed: 4, features: 5 }, clusters: 4, dSae: 6, k: 2, steps: 150, lesson: 'k' };
