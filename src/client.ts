@@ -114,6 +114,7 @@ export function connect(): WorkbenchConnection {
     labDrag: (req) => remote.labDrag(req),
     labHover: (req) => remote.labHover(req),
     labRender: (req) => remote.labRender(req),
+    labSlice: (req) => remote.labSlice(req),
     onSnapshot: (next) => {
       listener = next;
       return Promise.resolve();

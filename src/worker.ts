@@ -13,4 +13,8 @@ expose({
     const image = await workbench.labRender(req);
     return transfer(image, [image.ids.buffer, image.error.buffer]);
   },
+  labSlice: async (req: Parameters<typeof workbench.labSlice>[0]) => {
+    const image = await workbench.labSlice(req);
+    return transfer(image, [image.ids.buffer]);
+  },
 });

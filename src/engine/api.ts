@@ -10,7 +10,7 @@
 import type { CompareRequest, TrainerComparison } from './api/compare.ts';
 import type { CatalogEntry, DatasetInfo, DatasetRequest, RowInfo, UploadStart } from './api/datasets.ts';
 import type { DownstreamReport, DownstreamRequest, EnsembleEvaluation, EnsembleViews, EnsembleViewsRequest, EnsembleZip, LoadEnsembleRequest } from './api/ensembles.ts';
-import type { LabDragRequest, LabHoverInfo, LabHoverRequest, LabImage, LabInfo, LabRenderRequest, LabState } from './api/lab.ts';
+import type { LabDragRequest, LabHoverInfo, LabHoverRequest, LabImage, LabInfo, LabRenderRequest, LabSliceImage, LabSliceRequest, LabState } from './api/lab.ts';
 import type { InspectRunRequest, LatentDetail, LatentDetailRequest, RunInspection } from './api/inspect.ts';
 import type { BackendInfo, RunCheckpoint, RunExport, RunInfo, RunZip, SnapshotListener, StartRunRequest } from './api/runs.ts';
 
@@ -98,6 +98,8 @@ export interface Workbench {
   labHover(req: LabHoverRequest): Promise<LabHoverInfo>;
   /** A panel's partition as region ids (the worker transfers the buffers), with how and at what resolution it was drawn. */
   labRender(req: LabRenderRequest): Promise<LabImage>;
+  /** The current run's SAE (any dIn) drawn on the plane through three rows of its dataset; rejects without a run, on bad rows or collinear ones. */
+  labSlice(req: LabSliceRequest): Promise<LabSliceImage>;
   /** The single push channel (null to detach); sends the current state at once. The engine never waits on it. */
   onSnapshot(listener: SnapshotListener | null): Promise<void>;
 }

@@ -19,6 +19,7 @@ import { createComparer } from './compare.ts';
 import { createPartitionGpu, type PartitionGpu } from './geometry/partitionGpu.ts';
 import { createLabRenderer } from './lab/render.ts';
 import { createLabSession } from './lab/session.ts';
+import { sliceOf } from '../core/lab/slice.ts';
 import { createSnapshotChannel } from './run/channel.ts';
 import { createRunController } from './run/controller.ts';
 import { createTrainerFactory } from './training/factory.ts';
@@ -71,9 +72,7 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
   // are drawn by geometry's WGSL kernel on a hardware adapter (the shared device), else on the CPU, saying why.
   let labCpuWhy = 'starting';
   let labGpu: Promise<PartitionGpu | null> | null = null;
-  const lab = createLabSession({
-    datasetFor: (id) => datasets.datasetFor(id),
-    renderer: createLabRenderer(
+  const labRenderer = createLabRenderer(
       () =>
         (labGpu ??= (async () => {
           const device = await factory.hardwareDevice();
@@ -86,8 +85,8 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
           return null;
         })),
       () => labCpuWhy,
-    ),
-  });
+  );
+  const lab = createLabSession({ datasetFor: (id) => datasets.datasetFor(id), renderer: labRenderer });
 
   /** The current run (checked), its weights now and their source. */
   const currentWeights = async (what: string) => {
@@ -235,6 +234,20 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
     labDrag: (req) => lab.drag(req),
     labHover: (req) => lab.hover(req),
     labRender: (req) => lab.render(req),
+    labSlice: (req) =>
+      serial(async () => {
+        const { r, w } = await currentWeights('labSlice');
+        const member = req.member ?? 0;
+        checkMember('labSlice', member, w.saes.length);
+        const d = datasets.get(r.datasetId);
+        if (!d) throw new InputError(`labSlice: the run's dataset "${r.datasetId}" is no longer loaded: load it again`);
+        if (!Array.isArray(req.rows) || req.rows.length !== 3) throw new InputError(`labSlice: rows must be three row indices, got ${String(req.rows)}`);
+        if (![req.width, req.height].every((v) => Number.isSafeInteger(v) && v >= 1 && v <= 4096))
+          throw new InputError(`labSlice: width and height must be integers in [1, 4096], got ${req.width} × ${req.height}`);
+        const s = sliceOf(w.saes[member], d.all, req.rows);
+        const image = await labRenderer.render({ scores: () => s.scores }, { panel: 'sae', width: req.width, height: req.height }, s.view);
+        return { ...image, run: r.id, dataset: d.info.id, anchors: s.anchors, view: s.view };
+      }),
 
     onSnapshot(next: SnapshotListener | null): Promise<void> {
       channel.listen(next);

@@ -155,3 +155,29 @@ describe('lab session', () => {
     await expect(wb.labOpen(state({ data: { source: 'projection', dataset: 'synthetic:small', how: { kind: 'dims', a: 0, b: 99 }, rows: 300 } }))).rejects.toThrow(/has 16 columns \(0\.\.15\), got dims 0, 99/);
   });
 });
+
+describe('lab slice: the current run’s SAE on a plane through three rows', () => {
+  it('draws the partition of a trained 16-d SAE around its three rows; refuses bad rows and no run', async () => {
+    const wb = createWorkbench();
+    await expect(wb.labSlice({ rows: [0, 1, 2], width: 16, height: 16 })).rejects.toThrow(/there is no run yet/);
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    await wb.onSnapshot((s) => {
+      if (s.run > 0 && s.status === 'done') done();
+    });
+    await wb.startRun({ dataset: 'synthetic:small', config: { dSae: 24, k: 3, steps: 30, batch: 64, seed: 1 }, backend: 'cpu' });
+    await finished;
+    const img = await wb.labSlice({ rows: [0, 5, 9], width: 40, height: 40 });
+    expect([img.width, img.height, img.ids.length]).toEqual([40, 40, 1600]);
+    expect(img.dataset).toMatch(/^synthetic:small/);
+    expect([img.anchors[0], img.anchors[1]]).toEqual([0, 0]); // row a at the origin, b on the u axis
+    expect(Math.abs(img.anchors[3])).toBeLessThan(1e-6);
+    expect(img.anchors[2]).toBeGreaterThan(0);
+    expect(img.regions.length).toBeGreaterThan(1);
+    for (const r of img.regions) expect(r.label.length).toBeLessThanOrEqual(3);
+    expect(img.view.u0).toBeLessThan(0);
+    await expect(wb.labSlice({ rows: [0, 0, 1], width: 10, height: 10 })).rejects.toThrow(/the three rows must differ/);
+    await expect(wb.labSlice({ rows: [0, 1, 1e9], width: 10, height: 10 })).rejects.toThrow(/row 1000000000 is not a row of the data/);
+    await expect(wb.labSlice({ rows: [0, 1, 2], width: 0, height: 10 })).rejects.toThrow(/width and height must be integers/);
+  });
+});

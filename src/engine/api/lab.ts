@@ -84,3 +84,22 @@ export interface LabImage {
   note: string;
   ms: number;
 }
+
+/** The current run's SAE on the plane through three rows of its dataset (SplineCam-style slice). */
+export interface LabSliceRequest {
+  /** Row indices of the run's dataset (its preprocessed rows, as datasetRows numbers them). */
+  rows: [number, number, number];
+  width: number;
+  height: number;
+  /** Ensemble member (default 0). */
+  member?: number;
+}
+
+export interface LabSliceImage extends LabImage {
+  run: number;
+  dataset: string;
+  /** [3, 2]: the rows' (u, v) on the plane: row a at (0, 0), row b on the u axis. */
+  anchors: Float32Array;
+  /** The window drawn (plane units = input-space distances). */
+  view: { u0: number; u1: number; v0: number; v1: number };
+}

@@ -23,10 +23,13 @@ export interface GpuPartition {
   regionIds(scores: PlaneScores, grid: Grid): Promise<Uint32Array>;
 }
 
+/** What can be drawn: scores on the plane, and x̂ of plane points for the error shading (a lab panel's model; a slice has no error). */
+export type Drawable = Pick<LabModel, 'scores'> & Partial<Pick<LabModel, 'reconstruct'>>;
+
 export interface LabRenderer {
-  render(model: LabModel, req: LabRenderRequest, view: { u0: number; u1: number; v0: number; v1: number }): Promise<LabImage>;
+  render(model: Drawable, req: LabRenderRequest, view: { u0: number; u1: number; v0: number; v1: number }): Promise<LabImage>;
   /** The exact region label at (x, y). */
-  label(model: LabModel, x: number, y: number): number[];
+  label(model: Drawable, x: number, y: number): number[];
 }
 
 /**
@@ -49,7 +52,8 @@ export function createLabRenderer(gpu: () => Promise<GpuPartition | null>, why: 
     return regions;
   };
 
-  const errorOf = (model: LabModel, grid: Grid): Float32Array => {
+  const errorOf = (model: Drawable, grid: Grid): Float32Array => {
+    if (!model.reconstruct) return new Float32Array(0);
     const n = grid.width * grid.height;
     const xy = new Float32Array(2 * n);
     for (let p = 0; p < n; p++) xy.set(gridPoint(grid, p % grid.width, Math.floor(p / grid.width)), 2 * p);
