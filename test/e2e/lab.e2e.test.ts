@@ -118,6 +118,7 @@ describe('the geometry lab', () => {
     phase = 'paint';
     await page.getByTestId('lab-paint').click();
     await page.getByTestId('lab-paint-hint').waitFor();
+    await page.getByTestId('lab-canvas-kmeans').scrollIntoViewIfNeeded();
     const box = await page.getByTestId('lab-canvas-kmeans').boundingBox();
     if (!box) throw new Error('no k-means canvas');
     await page.mouse.move(box.x + 30, box.y + 40);
@@ -190,6 +191,31 @@ describe('the geometry lab', () => {
       10_000,
     );
     await page.screenshot({ path: join(SHOTS, 'lab-phone.png'), fullPage: false });
+    expect(problems).toEqual([]);
+  });
+
+  it('draws a trained SAE on the plane through three of its rows', async () => {
+    phase = 'slice';
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(app?.url ?? '');
+    await page.reload();
+    await app?.setField('dSae', 16);
+    await app?.setField('steps', 20);
+    await page.getByTestId('train-start').click();
+    await waitFor('the run done', `document.querySelector('[data-testid=train-status]')?.textContent?.includes('done')`, 60_000);
+    await page.getByTestId('view-lab').click();
+    await page.getByTestId('lab-slice-draw').click();
+    await waitFor('the slice drawn', `!!document.querySelector('[data-testid=lab-slice-note]')`, 30_000);
+    expect(await text('lab-slice-note')).toMatch(/^run 1 on builtin:stories-resid-3: \d+ regions in view\. (CPU|GPU)/);
+    await page.getByTestId('lab-slice-row-b').fill('0');
+    await page.getByTestId('lab-slice-draw').click();
+    await waitFor('the refusal', `!!document.querySelector('[data-testid=lab-slice-error]')`, 10_000);
+    expect(await text('lab-slice-error')).toMatch(/the three rows must differ/);
+    await page.getByTestId('lab-slice-row-b').fill('7');
+    await page.getByTestId('lab-slice-draw').click();
+    await waitFor('drawn again', `!document.querySelector('[data-testid=lab-slice-error]')`, 10_000);
+    await page.getByTestId('lab-slice').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SHOTS, 'lab-slice.png') });
     expect(problems).toEqual([]);
   });
 });

@@ -14,6 +14,7 @@ import type { AppStore } from '../store.ts';
 import { encodeLabHash } from '../urlState.ts';
 import { LabCanvas } from './LabCanvas.tsx';
 import { LabSettings } from './LabSettings.tsx';
+import { LabSlice } from './LabSlice.tsx';
 import { unitColour } from './paint.ts';
 import { Tex } from './Tex.tsx';
 
@@ -61,6 +62,7 @@ export function LabView({ store }: { store: AppStore }) {
       )}
       <LabSettings store={store} />
       <Overlays store={store} />
+      <LabSlice store={store} />
     </section>
   );
 }

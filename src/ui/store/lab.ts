@@ -5,7 +5,7 @@
 // asks the engine for them and draws outside React (src/ui/lab/). Imports engine types, core/lab values and
 // context.ts only.
 
-import type { LabDragRequest, LabHoverInfo, LabImage, LabInfo, LabPanel, LabRenderRequest, LabState } from '../../engine/api.ts';
+import type { LabDragRequest, LabHoverInfo, LabImage, LabInfo, LabPanel, LabRenderRequest, LabSliceImage, LabSliceRequest, LabState } from '../../engine/api.ts';
 import { lessonNamed } from '../../core/lab/lessons.ts';
 import { DEFAULT_LAB_STATE, labStateProblems, LAB_MAX_STEPS, sameModels } from '../../core/lab/state.ts';
 import { message, type GetState, type SetState, type StoreContext } from './context.ts';
@@ -46,6 +46,8 @@ export interface LabSlice {
   setLabNote(panel: LabPanel, note: string): void;
   /** A panel's partition image (the canvases call it outside React; not state). */
   labRender(req: LabRenderRequest): Promise<LabImage>;
+  /** The current run's SAE on the plane through three rows (LabSlice.tsx keeps the image). */
+  labSlice(req: LabSliceRequest): Promise<LabSliceImage>;
 }
 
 /** Waits for the next animation frame where there is one (a tab in the background waits longer: fine). */
@@ -213,6 +215,7 @@ export const createLabSlice =
         if (get().labNotes[panel] !== note) set({ labNotes: { ...get().labNotes, [panel]: note } });
       },
       labRender: (req) => wb.labRender(req),
+      labSlice: (req) => wb.labSlice(req),
     };
   };
 
