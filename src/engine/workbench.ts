@@ -245,7 +245,8 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
         if (![req.width, req.height].every((v) => Number.isSafeInteger(v) && v >= 1 && v <= 4096))
           throw new InputError(`labSlice: width and height must be integers in [1, 4096], got ${req.width} × ${req.height}`);
         const s = sliceOf(w.saes[member], d.all, req.rows);
-        const image = await labRenderer.render({ scores: () => s.scores }, { panel: 'sae', width: req.width, height: req.height }, s.view);
+        // A one-off drawing (not a live panel): the CPU may spend up to half a second on it.
+        const image = await labRenderer.render({ scores: () => s.scores }, { panel: 'sae', width: req.width, height: req.height }, s.view, 500);
         return { ...image, run: r.id, dataset: d.info.id, anchors: s.anchors, view: s.view };
       }),
 

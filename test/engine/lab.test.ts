@@ -122,7 +122,7 @@ describe('lab session', () => {
     const img = await wb.labRender({ panel: 'sae', width: 2048, height: 2048 });
     expect(img.width).toBeLessThan(2048);
     expect(img.width).toBeGreaterThanOrEqual(32);
-    expect(img.note).toMatch(/to stay near 30 ms a panel/);
+    expect(img.note).toMatch(/to stay near 30 ms a drawing/);
   });
 
   it('refusals name the problem and leave the session as it was', async () => {

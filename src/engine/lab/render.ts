@@ -27,7 +27,8 @@ export interface GpuPartition {
 export type Drawable = Pick<LabModel, 'scores'> & Partial<Pick<LabModel, 'reconstruct'>>;
 
 export interface LabRenderer {
-  render(model: Drawable, req: LabRenderRequest, view: { u0: number; u1: number; v0: number; v1: number }): Promise<LabImage>;
+  /** budgetMs: the CPU path's time budget (LAB_CPU_BUDGET_MS for a live panel; a one-off drawing may take more). */
+  render(model: Drawable, req: LabRenderRequest, view: { u0: number; u1: number; v0: number; v1: number }, budgetMs?: number): Promise<LabImage>;
   /** The exact region label at (x, y). */
   label(model: Drawable, x: number, y: number): number[];
 }
@@ -65,7 +66,7 @@ export function createLabRenderer(gpu: () => Promise<GpuPartition | null>, why: 
 
   return {
     label: (model, x, y) => regionLabel(model.scores(), x, y),
-    async render(model, req, view) {
+    async render(model, req, view, budgetMs = LAB_CPU_BUDGET_MS) {
       const t0 = now();
       const scores = model.scores();
       const device = await gpu();
@@ -77,7 +78,7 @@ export function createLabRenderer(gpu: () => Promise<GpuPartition | null>, why: 
       const partition = refused ? null : device;
       if (!partition) {
         // The largest square-ish grid the budget allows at the measured speed, never above the canvas.
-        const pixels = LAB_CPU_BUDGET_MS / (cpuMsPerPixelUnit * Math.max(1, scores.units));
+        const pixels = budgetMs / (cpuMsPerPixelUnit * Math.max(1, scores.units));
         const scale = Math.min(1, Math.sqrt(pixels / (req.width * req.height)));
         width = Math.max(Math.min(req.width, LAB_CPU_MIN_SIDE), Math.round(req.width * scale));
         height = Math.max(Math.min(req.height, LAB_CPU_MIN_SIDE), Math.round(req.height * scale));
@@ -95,7 +96,7 @@ export function createLabRenderer(gpu: () => Promise<GpuPartition | null>, why: 
         const ms = now() - t1;
         if (ms > 0.5) cpuMsPerPixelUnit = 0.7 * cpuMsPerPixelUnit + (0.3 * ms) / (width * height * Math.max(1, scores.units));
         computedBy = 'cpu';
-        note = `CPU (${refused ?? why()}) at ${width} × ${height}${width < req.width ? ` to stay near ${LAB_CPU_BUDGET_MS} ms a panel` : ''}`;
+        note = `CPU (${refused ?? why()}) at ${width} × ${height}${width < req.width ? ` to stay near ${budgetMs} ms a drawing` : ''}`;
       }
       const regions = labelsOf(scores, grid, ids);
       const error = req.error ? errorOf(model, grid) : new Float32Array(0);
