@@ -67,6 +67,22 @@ export const LAB_MAX_SPEED = 200;
 /** A URL retrains at most this many steps on opening (a few seconds on the CPU reference at 2-D). */
 export const LAB_MAX_STEPS = 20000;
 
+/**
+ * Most work a state may ask for on opening: steps × points × (latents + regions) ≤ this (about 10 s on the CPU
+ * reference), so a link cannot freeze the engine with 20,000 steps of 256 latents on 2,000 points.
+ */
+export const LAB_MAX_OPEN_WORK = 4e8;
+
+/** The number of points a state's data has (a projection's requested rows; the dataset may have fewer). */
+export function pointsOf(d: LabData): number {
+  return d.source === 'preset' ? d.points : d.source === 'painted' ? d.xy.length / 2 : d.rows;
+}
+
+/** The most steps a state of this size may have (so a link made by playing always reopens). */
+export function maxStepsOf(s: LabState): number {
+  return Math.min(LAB_MAX_STEPS, Math.floor(LAB_MAX_OPEN_WORK / Math.max(1, pointsOf(s.data) * (s.dSae + s.clusters))));
+}
+
 export const DEFAULT_LAB_STATE: LabState = {
   data: { source: 'preset', preset: 'toy', points: 100, seed: 0, features: 5 },
   clusters: 3,
@@ -116,6 +132,11 @@ export function labStateProblems(s: LabState): string[] {
   if (!isInt(s.seed, 0, 0xffffffff)) e.push(`seed must be an integer in [0, 2^32), got ${s.seed}`);
   if (!isInt(s.speed, 1, LAB_MAX_SPEED)) e.push(`speed must be an integer in [1, ${LAB_MAX_SPEED}] steps per frame, got ${s.speed}`);
   if (!isInt(s.steps, 0, LAB_MAX_STEPS)) e.push(`steps must be an integer in [0, ${LAB_MAX_STEPS}], got ${s.steps}`);
+  else {
+    const work = s.steps * pointsOf(s.data) * ((Number.isFinite(s.dSae) ? s.dSae : 0) + (Number.isFinite(s.clusters) ? s.clusters : 0));
+    if (work > LAB_MAX_OPEN_WORK)
+      e.push(`steps × points × (dSae + clusters) = ${s.steps} × ${pointsOf(s.data)} × ${s.dSae + s.clusters} is over the ${LAB_MAX_OPEN_WORK.toExponential(0)} a lab opens with: lower steps (at most ${maxStepsOf(s)} here), points or latents`);
+  }
   if (!Array.isArray(s.overlays) || s.overlays.some((o) => !(LAB_OVERLAYS as readonly string[]).includes(o)))
     e.push(`overlays must be some of ${LAB_OVERLAYS.join(', ')}, got ${String(s.overlays)}`);
   return e;

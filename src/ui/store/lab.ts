@@ -7,7 +7,7 @@
 
 import type { LabDragRequest, LabHoverInfo, LabImage, LabInfo, LabPanel, LabRenderRequest, LabSliceImage, LabSliceRequest, LabState } from '../../engine/api.ts';
 import { lessonNamed } from '../../core/lab/lessons.ts';
-import { DEFAULT_LAB_STATE, labStateProblems, LAB_MAX_STEPS, sameModels } from '../../core/lab/state.ts';
+import { DEFAULT_LAB_STATE, labStateProblems, maxStepsOf, sameModels } from '../../core/lab/state.ts';
 import { message, type GetState, type SetState, type StoreContext } from './context.ts';
 
 export type AppView = 'train' | 'lab';
@@ -104,9 +104,14 @@ export const createLabSlice =
       set({ labPlaying: true });
       while (get().labPlaying && !stopAsked && mine === epoch) {
         const { steps, speed } = get().lab;
-        const cap = Math.min(until ?? LAB_MAX_STEPS, LAB_MAX_STEPS);
+        // Never past what a link can reopen (state.ts maxStepsOf): the URL always restores what is shown.
+        const most = maxStepsOf(get().lab);
+        const cap = Math.min(until ?? most, most);
         const n = Math.min(speed, cap - steps);
-        if (n < 1) break;
+        if (n < 1) {
+          if (cap === most && until === null) set({ labError: `stopped at ${most} steps: the most a lab link restores at this size (${get().labInfo?.n ?? '?'} points, ${get().lab.dSae} latents); reset to train again` });
+          break;
+        }
         try {
           took(await wb.labStep(n), mine);
         } catch (e) {
@@ -154,8 +159,13 @@ export const createLabSlice =
       labStep: async () => {
         set({ labPlaying: false });
         const mine = epoch;
+        const n = Math.min(get().lab.speed, maxStepsOf(get().lab) - get().lab.steps);
+        if (n < 1) {
+          set({ labError: `at ${get().lab.steps} steps already: the most a lab link restores at this size; reset to train again` });
+          return;
+        }
         try {
-          took(await wb.labStep(get().lab.speed), mine);
+          took(await wb.labStep(n), mine);
         } catch (e) {
           failed(e);
         }

@@ -103,6 +103,7 @@ describe('lab state and its URL', () => {
       ['lesson=nope', /lesson "nope" is not one of sae, k/],
       ['steps=1000000', /steps must be an integer in \[0, 20000\]/],
       ['auxk=yes', /auxk "yes" must be 0 or 1/],
+      ['data=toy&steps=20000&dSae=256&k=4&points=2000', /steps × points × \(dSae \+ clusters\) = 20000 × 2000 × 259 is over the 4e\+8 a lab opens with: lower steps \(at most 772 here\)/],
       ['k=1&k=2', /k is given twice/],
       ['%E0%A4%A', /not a lab field/],
     ];
