@@ -95,6 +95,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation
   var topKey: array<f32, KMAX>;
   var topIdx: array<u32, KMAX>;
   var m = 0u; // topk: entries held
+  var kth = 0.0; // topk: topKey[k − 1] once m = k (a register copy: most units are rejected by one compare)
   var h0 = SEED0; // threshold: running hashes and count
   var h1 = SEED1;
   var n = 0u;
@@ -127,7 +128,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation
       } else {
         let key = select(s, abs(s), useAbs);
         let tagged = select(i, i | NEG_BIT, s <= 0.0);
-        if (m == params.k && !(key > topKey[params.k - 1u])) {
+        if (m == params.k && !(key > kth)) {
           continue;
         }
         var p = m;
@@ -143,6 +144,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation
         }
         topKey[p] = key;
         topIdx[p] = tagged;
+        if (m == params.k) {
+          kth = topKey[params.k - 1u];
+        }
       }
     }
     workgroupBarrier();

@@ -1,4 +1,5 @@
-// `sae-workbench eval`: evaluates any SAELens folder (ours or not) on a dataset and reports JSON. Node only.
+// `sae-workbench eval`: evaluates any SAELens folder (ours or not), or a k-means / k-flats folder of ours, on a
+// dataset and reports JSON. Node only.
 // Every metric is finite by definition (0 where undefined), so one that is not (or is past float32's range)
 // is an overflow of the file's weights or the data: refused (exit 2) naming the file and the largest values,
 // never reported as null.
@@ -9,6 +10,8 @@ import { WEIGHTS_FILE } from '../core/formats/saelens.ts';
 import type { EvalReport } from '../core/sae/evaluate.ts';
 import { evaluateRaw } from '../core/sae/evaluate.ts';
 import type { Sae } from '../core/sae/types.ts';
+import { isClusterArch } from '../core/sae/types.ts';
+import { CLUSTER_WEIGHTS_FILE } from '../core/formats/clusterFolder.ts';
 import type { FlagSpec, Flags } from './args.ts';
 import { str } from './args.ts';
 import { loadData } from './data.ts';
@@ -16,7 +19,7 @@ import { readSaeFolder } from './folder.ts';
 import { evalReportJson } from './report.ts';
 
 export const EVAL_FLAGS: Record<string, FlagSpec> = {
-  sae: { kind: 'value', help: 'a SAELens folder (cfg.json + sae_weights.safetensors)' },
+  sae: { kind: 'value', help: 'a SAELens folder (cfg.json + sae_weights.safetensors), or a kmeans / kflats folder of ours (cfg.json + model.safetensors)' },
   data: { kind: 'value', help: 'FILE.npy | FILE.safetensors | FILE.f32 | synthetic:PRESET[:SEED]' },
   tensor: { kind: 'value', help: 'tensor name in a .safetensors --data' },
   shape: { kind: 'value', help: 'ROWS,DIN of a raw f32 --data' },
@@ -27,13 +30,13 @@ export async function runEval(f: Flags): Promise<Record<string, unknown>> {
   const t0 = performance.now();
   const dir = str(f, 'sae');
   const spec = str(f, 'data');
-  if (!dir) throw new InputError('eval: --sae DIR is required (a SAELens folder)');
+  if (!dir) throw new InputError('eval: --sae DIR is required (a SAELens folder, or a kmeans / kflats folder)');
   if (!spec) throw new InputError('eval: --data SPEC is required');
   const sae = readSaeFolder(dir);
   const data = await loadData(spec, { tensor: str(f, 'tensor'), shape: str(f, 'shape') });
   if (data.dIn !== sae.dIn) throw new InputError(`${spec}: dIn: expected ${sae.dIn} (the SAE's d_in), got ${data.dIn}`);
   const report = evaluateRaw(sae, data);
-  checkFinite(report, sae, data.x, join(dir, WEIGHTS_FILE), spec);
+  checkFinite(report, sae, data.x, join(dir, isClusterArch(sae.arch) ? CLUSTER_WEIGHTS_FILE : WEIGHTS_FILE), spec);
   return {
     command: 'eval',
     sae: { dir, arch: sae.arch, dIn: sae.dIn, dSae: sae.dSae, k: sae.k },

@@ -15,7 +15,7 @@ import { readInput } from './data.ts';
 export function writeSaeFolder(dir: string, folder: Omit<ModelFolder, 'weightsFile'> & { weightsFile?: string }, force: boolean): string[] {
   const held = [CFG_FILE, WEIGHTS_FILE, CLUSTER_WEIGHTS_FILE].filter((f) => existsSync(join(dir, f)));
   if (!force && held.length > 0) {
-    throw new InputError(`${dir}: already holds a model (${held.join(', ')}): choose another --export DIR or add --force to overwrite`);
+    throw new InputError(`${dir}: already holds an SAE (${held.join(', ')}): choose another --export DIR or add --force to overwrite`);
   }
   mkdirSync(dir, { recursive: true });
   const written = [join(dir, CFG_FILE), join(dir, folder.weightsFile ?? WEIGHTS_FILE)];

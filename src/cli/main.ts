@@ -25,7 +25,7 @@ usage:
                       [--align equal-epochs|equal-steps|equal-time] [--svg FILE]
                                               the SGD vs PAM-SGD A/B: held-out test MSE per training fraction or
                                               PAM-SGD updates per batch (CPU reference)
-  sae-workbench geometry --sae DIR [--plane i,j,k --data SPEC] [--range u0,u1,v0,v1] --grid N --out FILE.npy
+  sae-workbench geometry --sae DIR|--model DIR [--plane i,j,k --data SPEC] [--range u0,u1,v0,v1] --grid N --out FILE.npy
                                               the region label of every grid point on a plane (what the lab draws)
   sae-workbench lm generate|activations       the stories260K language model: greedy text, activations as .npy
   sae-workbench bench [--json FILE] [--quick] time our WGSL kernels against TensorFlow.js's WebGPU backend

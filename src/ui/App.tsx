@@ -24,9 +24,9 @@ import { RunsPanel } from './RunsPanel.tsx';
 import { StoragePanel } from './StoragePanel.tsx';
 import { DENSE_FORMULA, denseFraction } from '../core/sae/density.ts';
 import type { AppState, AppStore } from './store.ts';
-import { DEFAULT_DRAFT, type Draft } from './store/experiment.ts';
+import { DEFAULT_DRAFT } from './store/experiment.ts';
 import { TrainPanel } from './TrainPanel.tsx';
-import { decodeHash, decodeLabHash, encodeHash, viewOfHash } from './urlState.ts';
+import { decodeHash, decodeLabHash, encodeHash, latentOfHash, viewOfHash, withLatent, type LatentLinkTarget } from './urlState.ts';
 
 export function App({ store }: { store: AppStore }) {
   const error = useStore(store, (s) => s.error);
@@ -166,23 +166,27 @@ function Progress({ store }: { store: AppStore }) {
   );
 }
 
-/** Shareable state: the draft experiment is written to the URL hash on change; a hash edited by hand is read back. */
+/**
+ * Shareable state: the draft experiment is written to the URL hash on change, with the inspector's latent
+ * (`&latent=…`, issue #14); a hash edited by hand is read back, and its latent opened.
+ */
 function useHashSync(store: AppStore): void {
   useEffect(() => {
     let last = '';
-    const write = (draft: Draft) => {
-      if (store.getState().view === 'lab') return; // the lab writes its own hash (lab/LabView.tsx)
-      const hash = encodeHash(draft, DEFAULT_DRAFT);
+    const target = (s: AppState): LatentLinkTarget | null =>
+      s.inspection && s.selected !== null ? { member: s.inspection.scope.member, latent: s.selected } : s.linkedLatent;
+    const write = () => {
+      const s = store.getState();
+      if (s.view === 'lab') return; // the lab writes its own hash (lab/LabView.tsx)
+      const hash = withLatent(encodeHash(s.draft, DEFAULT_DRAFT), target(s));
       if (hash === last) return;
       last = hash;
       history.replaceState(null, '', `#${hash}`);
     };
-    write(store.getState().draft);
+    write();
     const unsubscribe = store.subscribe((s, prev) => {
-      if (s.draft !== prev.draft || (s.view === 'train' && prev.view === 'lab')) {
-        if (s.view !== prev.view) last = '';
-        write(s.draft);
-      }
+      if (s.view === 'train' && prev.view === 'lab') last = ''; // back from the lab: the experiment's hash again
+      if (s.draft !== prev.draft || s.selected !== prev.selected || s.inspection !== prev.inspection || s.linkedLatent !== prev.linkedLatent || s.view !== prev.view) write();
     });
     const onHash = () => {
       if (location.hash.replace(/^#/, '') === last) return;
@@ -200,6 +204,10 @@ function useHashSync(store: AppStore): void {
       const before = store.getState().draft.dataset;
       store.getState().setDraft(draft);
       if (draft.dataset !== before) void store.getState().choose(draft.dataset);
+      const link = latentOfHash(location.hash);
+      const s = store.getState();
+      if (link && s.inspection) void s.inspectLatent(link.member, link.latent);
+      else if (link) s.setLinkedLatent(link);
     };
     window.addEventListener('hashchange', onHash);
     return () => {

@@ -55,7 +55,11 @@ export function ExportPanel({ store }: { store: AppStore }) {
     if (zip) download(zip.fileName, new Uint8Array(zip.bytes), 'application/zip');
   };
   const folder = exported?.folder ?? 'sae-…';
-  const snippet = `# unzip ${exported?.fileName ?? 'the downloaded zip'} first\nfrom sae_lens import SAE\nsae = SAE.load_from_disk("${folder}", device="cpu")\nprint(sae.cfg)`;
+  // A k-means / k-flats export (folder named after its arch: engine/exports.ts runZip) is not a SAELens folder: load its tensors.
+  const cluster = /^(kmeans|kflats)-/.test(folder);
+  const snippet = cluster
+    ? `# unzip ${exported?.fileName ?? 'the downloaded zip'} first: cfg.json + model.safetensors (not SAELens: no cluster-assignment encoder)\nimport json\nfrom safetensors.numpy import load_file\ncfg = json.load(open("${folder}/cfg.json"))\nt = load_file("${folder}/model.safetensors")  # kmeans: centroids [K, D]; kflats: means [K, D], bases [K, r, D]\nprint(cfg["architecture"], {k: v.shape for k, v in t.items()})`
+    : `# unzip ${exported?.fileName ?? 'the downloaded zip'} first\nfrom sae_lens import SAE\nsae = SAE.load_from_disk("${folder}", device="cpu")\nprint(sae.cfg)`;
   const copy = async () => {
     try {
       await navigator.clipboard.writeText(snippet);
@@ -69,7 +73,7 @@ export function ExportPanel({ store }: { store: AppStore }) {
     <section className="export-panel" aria-label="Export">
       <h2>Export</h2>
       <div className="controls">
-        <button data-testid="export-saelens" disabled={!hasRun || busy} onClick={() => void exportSae()} title="The trained SAE (member 0) as a SAELens folder: cfg.json, sae_weights.safetensors, sparsity.safetensors, zipped">
+        <button data-testid="export-saelens" disabled={!hasRun || busy} onClick={() => void exportSae()} title="The trained SAE (member 0) as a SAELens folder: cfg.json, sae_weights.safetensors, sparsity.safetensors, zipped (a kmeans / kflats run: cfg.json, model.safetensors, sparsity.safetensors)">
           {busy ? 'Exporting…' : 'Download SAE (SAELens zip)'}
         </button>
         <button data-testid="export-csv" disabled={!hasSteps} onClick={() => metrics('csv')}>

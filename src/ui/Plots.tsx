@@ -8,6 +8,7 @@
 import type { PlotObject } from 'plotly.js-dist-min';
 import { useEffect, useRef } from 'react';
 import { useStore } from 'zustand';
+import { decimate } from './decimate.ts';
 import { loadPlotly, purgePlot, reactPlot } from './plotlyLoader.ts';
 import { DENSE_FORMULA } from '../core/sae/density.ts';
 import type { AppState, AppStore } from './store.ts';
@@ -111,7 +112,8 @@ function LivePlot<T>({ store, pick, build, testId, className }: { store: AppStor
   return <div ref={ref} data-testid={testId} className={`plot ${className ?? ''}`} />;
 }
 
-const line = (x: number[], y: number[], name: string, extra: PlotObject = {}): PlotObject => ({ x, y, name, type: 'scatter', mode: 'lines', line: { width: 1.5 }, ...extra });
+/** A line trace, thinned to at most 2000 points (decimate.ts: a long run's 10⁵-point curve froze plotly). */
+const line = (x: number[], y: number[], name: string, extra: PlotObject = {}): PlotObject => ({ ...decimate(x, y), name, type: 'scatter', mode: 'lines', line: { width: 1.5 }, ...extra });
 
 /** PAM-SGD's decoder solves as markers on the loss curve, at the loss of the step each solve followed (step 0: the first loss). */
 function solveMarkers(loss: LossSeries): PlotObject {

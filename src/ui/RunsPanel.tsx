@@ -18,6 +18,8 @@ import { abLabel, type RunRecord } from './store/runs.ts';
 
 /** The sparsity setting of a run: k for topk/batchtopk, λ for relu/jumprelu. */
 export function sparsityOf(r: RunRecord): string {
+  if (r.draft.arch === 'kmeans') return 'L0=1';
+  if (r.draft.arch === 'kflats') return `r=${r.draft.rank}`;
   return r.draft.arch === 'topk' || r.draft.arch === 'batchtopk' ? `k=${r.draft.k}` : `λ=${r.draft.l1Coefficient}`;
 }
 
@@ -62,7 +64,7 @@ const COLUMNS: Column[] = [
     title: 'single SAE, or an ensemble: bagging (J members, mean), boosting (J stages on residuals, sum), expanded (one SAE of J× latents); A/B: a run of a trainer comparison (its training fraction, PAM updates per batch, alignment; metrics on held-out rows)',
     value: (r) => (r.ab ? abLabel(r.ab) : r.draft.ensemble.method === 'single' ? 'single' : `${r.draft.ensemble.method} J=${r.draft.ensemble.members}`),
   },
-  { key: 'arch', label: 'arch', title: 'Activation: topk, batchtopk, relu (L1), jumprelu; and the trainer when it is not sgd (pam-sgd)', value: (r) => (r.ab ? `${r.draft.arch} · ${r.ab.trainer}` : r.draft.trainer === 'sgd' ? r.draft.arch : `${r.draft.arch} · ${r.draft.trainer}`) },
+  { key: 'arch', label: 'arch', title: 'Activation: topk, batchtopk, relu (L1), jumprelu, or the cluster families kmeans, kflats; and the trainer when it is not sgd (pam-sgd, lloyd, kmeans-then-pca)', value: (r) => (r.ab ? `${r.draft.arch} · ${r.ab.trainer}` : r.draft.trainer === 'sgd' ? r.draft.arch : `${r.draft.arch} · ${r.draft.trainer}`) },
   { key: 'dSae', label: 'latents', title: 'dSae: number of latents', value: (r) => r.draft.dSae },
   { key: 'sparsity', label: 'k / λ', title: 'topk/batchtopk: k; relu/jumprelu: the sparsity coefficient λ', value: (r) => sparsityOf(r) },
   { key: 'seeds', label: 'seeds', title: 'Init seeds of the members (one SAE per seed)', value: (r) => r.seeds.join(',') },

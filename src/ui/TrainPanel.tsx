@@ -8,7 +8,7 @@
 import { useMemo, useState } from 'react';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
-import { CONFIG_CHOICES, DEFAULT_CONFIG, validateConfig } from '../core/sae/config.ts';
+import { CONFIG_CHOICES, DEFAULT_CONFIG, trainerFor, validateConfig } from '../core/sae/config.ts';
 import { ARCHS } from '../core/sae/types.ts';
 import type { EnsembleMethodName } from '../engine/api.ts';
 import { describeEnsemble, ensembleProblems, MAX_J, METHOD_HELP, METHODS, withEnsemble, withSeeds } from './store/ensembleDraft.ts';
@@ -20,7 +20,13 @@ import { DEFAULT_DRAFT, type Draft } from './store/experiment.ts';
 
 
 const FIELDS: FieldSpec[] = [
-  { key: 'dSae', label: 'latents', help: 'dSae: number of latents (dictionary size)' },
+  { key: 'dSae', label: 'latents', help: 'dSae: number of latents (dictionary size); for kmeans and kflats the number of clusters (regions)' },
+  {
+    key: 'rank',
+    label: 'rank r',
+    help: 'kflats: the rank of each cluster\'s affine piece x̂ = μ_j + U_jᵀU_j(x − μ_j), 0..dIn (0 = k-means, dIn = exact); L0 = r + 1',
+    archs: ['kflats'],
+  },
   { key: 'k', label: 'k', help: 'topk: active latents per token; batchtopk: mean active latents per token', archs: ['topk', 'batchtopk'] },
   { key: 'l1Coefficient', label: 'sparsity λ', help: 'relu: L1 coefficient (decoder-norm weighted); jumprelu: L0 coefficient', archs: ['relu', 'jumprelu'], step: 'any' },
   { key: 'l1WarmupSteps', label: 'λ warm-up steps', help: 'λ ramps linearly from 0 over these steps; empty = 5% of steps', archs: ['relu', 'jumprelu'], auto: '5% of steps' },
@@ -66,9 +72,17 @@ export function TrainPanel({ store }: { store: AppStore }) {
           dataset
           <output className="dataset-id" title={draft.dataset}>{draft.dataset}</output>
         </label>
-        <label title="Activation: topk keeps the k largest latents per token; batchtopk the k·batch largest in the batch; relu with an L1 penalty; jumprelu with a learned threshold and an L0 penalty">
+        <label title="Activation: topk keeps the k largest latents per token; batchtopk the k·batch largest in the batch; relu with an L1 penalty; jumprelu with a learned threshold and an L0 penalty. kmeans: the k-means autoencoder (x̂ = the nearest of dSae centroids; a Top-1 SAE with value 1); kflats: k-means + local PCA (x̂ = the projection onto the nearest of dSae affine pieces of rank r) — SplInterp §3.3–3.4">
           arch
-          <select data-testid="cfg-arch" value={draft.arch} onChange={(e) => setDraft({ arch: e.currentTarget.value as Draft['arch'] })}>
+          <select
+            data-testid="cfg-arch"
+            value={draft.arch}
+            onChange={(e) => {
+              const arch = e.currentTarget.value as Draft['arch'];
+              // Each family offers its own trainers (core FAMILY_TRAINERS): keep the trainer if the new arch's family has it.
+              setDraft({ arch, trainer: trainerFor(arch, draft.trainer) });
+            }}
+          >
             {ARCHS.map((a) => (
               <option key={a}>{a}</option>
             ))}

@@ -1,9 +1,10 @@
-// How the SAE is fitted: the trainer picker (sgd | pam-sgd), what PAM-SGD does in two sentences and one
+// How the model is fitted: the trainer picker (the arch's family's trainers: core FAMILY_TRAINERS), what the
+// k-means / k-flats families are in one formula when picked (issue #12), what PAM-SGD does in two sentences and one
 // formula next to it (SplInterp, seed-papers §3.6), what one decoder solve costs at this size, and PAM-SGD's
 // settings when it is picked. The values, limits and costs are core's (CONFIG_CHOICES, validateConfig,
 // decoderSolveFlops); reads nothing from the store itself.
 
-import { CONFIG_CHOICES, DEFAULT_CONFIG, PAM_ARCHS, pamSolveRows } from '../core/sae/config.ts';
+import { CONFIG_CHOICES, DEFAULT_CONFIG, FAMILY_TRAINERS, PAM_ARCHS, defaultTrainerOf, familyOfArch, pamSolveRows } from '../core/sae/config.ts';
 import { decoderSolveFlops } from '../core/sae/pam.ts';
 import { PAM_PRESET_GAPS, PAM_PRESET_HELP, PAM_PRESETS, pamPreset, type PamPreset } from '../core/sae/pamPresets.ts';
 import type { FieldSpec } from './ConfigField.tsx';
@@ -41,15 +42,31 @@ export function TrainerFields({ draft, setDraft, data }: { draft: Draft; setDraf
   const pam = draft.trainer === 'pam-sgd';
   return (
     <>
-      <label title="How the parameters are fitted: sgd = Adam on the whole loss every step; pam-sgd = SplInterp's proximal alternating method">
+      <label title="How the parameters are fitted: sgd = Adam on the whole loss every step (kmeans: on its Top-1-SAE form); pam-sgd = SplInterp's proximal alternating method; lloyd = the exact alternation of kmeans / kflats (assign every row to its nearest piece, refit every piece; one step = one pass over all rows); kmeans-then-pca = SplInterp's toy for kflats (k-means, then PCA per cluster)">
         trainer
         <select data-testid="trainer-select" value={draft.trainer} onChange={(e) => setDraft({ trainer: e.currentTarget.value as Draft['trainer'] })}>
-          {CONFIG_CHOICES.trainer.map((t) => (
+          {FAMILY_TRAINERS[familyOfArch(draft.arch)].map((t) => (
             <option key={t}>{t}</option>
           ))}
         </select>
-        <small className="muted">default {DEFAULT_CONFIG.trainer}</small>
+        <small className="muted">default {familyOfArch(draft.arch) === 'sae' ? DEFAULT_CONFIG.trainer : defaultTrainerOf(draft.arch)}</small>
       </label>
+      {familyOfArch(draft.arch) !== 'sae' && (
+        <p className="wide muted trainer-help" data-testid="cluster-help">
+          {draft.arch === 'kmeans' ? (
+            <>
+              The k-means autoencoder (SplInterp §3.3): <span className="formula">x̂ = c_j, j = argmin_i ‖x − c_i‖²</span> over {draft.dSae} centroids, k-means++ init. It is a Top-1 SAE with
+              the selected value fixed to 1 (score c_i·x − ‖c_i‖²/2), so L0 = 1; lloyd is exact, sgd trains that SAE form with Adam.
+            </>
+          ) : (
+            <>
+              k-means + local PCA (SplInterp §3.4): <span className="formula">x̂ = μ_j + U_jᵀU_j(x − μ_j)</span>, each row on the nearest of {draft.dSae} affine pieces of rank{' '}
+              {draft.rank}; L0 = r + 1 (the cluster and its r coordinates). lloyd alternates assignment and local PCA; kmeans-then-pca is the paper's toy.
+            </>
+          )}{' '}
+          Trained on the CPU reference; exported as cfg.json + model.safetensors (no SAELens form: SAELens has no cluster-assignment encoder).
+        </p>
+      )}
       {pam && (
         <>
           <p className="wide muted trainer-help" data-testid="pam-help">

@@ -1,6 +1,7 @@
 // The experiment in the URL hash (shareable state): the dataset id, every training-config field that
 // differs from the page's defaults, the ensemble method and J, and the seeds, as
-// `#dataset=…&dSae=…&method=bagging&J=4&seeds=0,1,2,3`. Metrics never go here. decodeHash reports what is
+// `#dataset=…&dSae=…&method=bagging&J=4&seeds=0,1,2,3`, and the latent the inspector shows
+// (`&latent=17`, with `&member=1` past member 0: issue #14, a URL per latent). Metrics never go here. decodeHash reports what is
 // wrong with a hash and falls back to the defaults for the whole experiment (a half-applied link would not
 // reproduce anything). A link from before methods existed (`seeds=0,1,2` alone) reads as bagging with J = 3.
 // Imports only core/config values, the Draft type (store/experiment.ts) and the ensemble draft rules
@@ -22,6 +23,36 @@ const CHOICES: Partial<Record<keyof TrainConfig, readonly string[]>> = CONFIG_CH
 const SHAREABLE = /^(builtin|synthetic):[A-Za-z0-9._:-]+$/;
 /** Dataset ids of the user's own data (uploads, pasted text): a link names them but cannot carry them. */
 const LOCAL = /^(upload|text):.{1,300}$/;
+
+/** The latent a link opens in the inspector: latent i of member (or boosting stage) j. */
+export interface LatentLinkTarget {
+  member: number;
+  latent: number;
+}
+
+/** The keys of a latent link, read by latentOfHash (decodeHash checks them and leaves them to it). */
+const LATENT_KEYS = ['latent', 'member'] as const;
+const isIndex = (raw: string): boolean => /^\d{1,9}$/.test(raw);
+
+/** The latent a hash names (`latent=i`, optional `member=j`), or null when it names none or a malformed one (decodeHash says what). */
+export function latentOfHash(hash: string): LatentLinkTarget | null {
+  let p: URLSearchParams;
+  try {
+    p = new URLSearchParams(hash.replace(/^#/, ''));
+  } catch {
+    return null;
+  }
+  const latent = p.get('latent');
+  const member = p.get('member') ?? '0';
+  return latent !== null && isIndex(latent) && isIndex(member) ? { latent: Number(latent), member: Number(member) } : null;
+}
+
+/** encodeHash's experiment with the inspector's latent appended (member only past 0), or without one. */
+export function withLatent(hash: string, target: LatentLinkTarget | null): string {
+  if (!target) return hash;
+  const tail = `latent=${target.latent}${target.member > 0 ? `&member=${target.member}` : ''}`;
+  return hash === '' ? tail : `${hash}&${tail}`;
+}
 
 export function encodeHash(draft: Draft, defaults: Draft): string {
   const p = new URLSearchParams();
@@ -56,7 +87,9 @@ export function decodeHash(hash: string, defaults: Draft): { draft: Draft; error
   /** A dataset only the machine that loaded it has (an upload, pasted text): the other settings still apply. */
   let local: string | null = null;
   for (const [key, raw] of params) {
-    if (key === 'dataset') {
+    if ((LATENT_KEYS as readonly string[]).includes(key)) {
+      if (!isIndex(raw)) problems.push(`${key} "${raw}" is not a latent${key === 'member' ? ' member' : ''} index (an integer ≥ 0)`);
+    } else if (key === 'dataset') {
       if (SHAREABLE.test(raw)) draft.dataset = raw;
       else if (LOCAL.test(raw)) local = raw;
       else problems.push(`dataset "${raw}" is not a built-in or synthetic id`);

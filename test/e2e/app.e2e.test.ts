@@ -22,7 +22,7 @@ const DEFAULT_DATASET = 'builtin:stories-resid-3';
  * Tiny shapes. Far more steps than the test waits for, so that Pause always lands mid-run however fast
  * the machine; the run ends with Stop (status 'done', its SAE exportable).
  */
-const SHAPE = { latents: 64, k: 4, steps: 100_000, batch: 32 };
+const SHAPE = { latents: 64, k: 4, steps: 10_000_000, batch: 32 };
 /** A run that finishes: its end state is the training screenshot, and what the export downloads. */
 const SHORT_STEPS = 300;
 

@@ -3,8 +3,9 @@
 // into the experiment form (the serving and browser setup of harness.ts). In order: a link
 // opens the page on synthetic:small; bagging J=2 trains to the end; "Evaluate ensemble" draws the
 // metric-vs-J curves (J′ = 1, 2) and the Prop. 3.1 check; "Compare members" draws the cosine heatmap, the
-// matched pairs, the stability and unique-feature views and the decoder map; a matched pair's latent of
-// member 1 opens in the feature inspector, which switches to member 1, and a member-0 point of the map
+// matched pairs, the stability step lines, the unique-feature table (sorted by a click, one Tab stop) and the
+// decoder map with its PCA caveat; a matched pair's latent of member 1 opens in the feature inspector, which
+// switches to member 1, and its "← back" button returns to the pairs; a member-0 point of the map
 // switches it back; boosting J=2 trains to the end
 // (two stages), evaluates, and both methods stand side by side in the curves and the comparison table;
 // the ensemble downloads as a zip and loads back as a run with origin 'loaded'; the downstream tasks on
@@ -138,10 +139,28 @@ describe('ensembles in the app, in headless chromium', () => {
     const map = await traces('decoder-map');
     expect(map.points, 'decoder map points per member').toEqual([SHAPE.latents, SHAPE.latents]);
     expect(map.names).toEqual(['member 0', 'member 1']);
-    expect((await traces('stability-hist')).points).toEqual([SHAPE.latents, SHAPE.latents]);
+    const steps = await traces('stability-hist');
+    expect(steps.type, 'stability: one step line per member, no overlaid bars').toEqual(['scatter', 'scatter']);
+    expect(steps.names).toEqual(['member 0', 'member 1']);
     expect(await page.locator('[data-testid=stability-table] tbody tr').count(), 'stability rows of member 0').toBe(SHAPE.latents);
     expect(await page.locator('[data-testid=stability-table] tbody button.latent-link[data-member="1"]').count(), "every member-0 latent's best match in member 1").toBe(SHAPE.latents);
     await expect.poll(() => page.getByTestId('unique-features').innerText()).toMatch(/member 0: \d+ unique/);
+    expect(await page.getByTestId('pca-caveat').innerText(), 'the PCA caveat').toMatch(/The 2 axes explain [\d.]+% of the variance: distances are approximate/);
+    expect(await page.getByTestId('stability-summary').innerText()).toMatch(/member 0: mean -?[\d.]+, \d+ of 16 latents ≥ 0\.9/);
+    // Unique features: τ = 1 makes every latent unique; the table sorts by latent on a click and is one Tab stop.
+    await page.getByTestId('unique-tau').fill('1');
+    await page.getByTestId('unique-features').getByRole('button', { name: 'Apply' }).click();
+    await waitFor('the views come back with τ = 1', `(document.querySelector('[data-testid=unique-features] h4')?.textContent ?? '').includes('τ = 1)') && document.querySelectorAll('[data-testid=unique-table] tbody tr').length > 1`, 60_000);
+    const order = () => page.locator('[data-testid=unique-table] tbody tr').evaluateAll((rs) => rs.map((r) => Number(r.getAttribute('data-latent'))));
+    await page.getByTestId('unique-sort-latent').click();
+    const desc = await order();
+    expect(desc, 'sorted by latent, descending').toEqual([...desc].sort((a, b) => b - a));
+    await page.getByTestId('unique-sort-latent').click();
+    const asc = await order();
+    expect(asc, 'sorted by latent, ascending').toEqual([...asc].sort((a, b) => a - b));
+    expect(asc.length, 'unique rows with τ = 1: every latent of both members').toBe(2 * SHAPE.latents);
+    expect(await page.locator('[data-testid=unique-table] tbody tr[tabindex="0"]').count(), 'one Tab stop').toBe(1);
+    log(`unique latents at τ = 1: ${asc.length}`);
     await page.getByTestId('ensemble-views-panel').screenshot({ path: join(SHOTS, 'ensemble-views.png') });
   }, 90_000);
 
@@ -158,6 +177,12 @@ describe('ensembles in the app, in headless chromium', () => {
     expect(await page.locator('[data-testid=feature-table] tbody tr[aria-selected=true]').count(), 'the selected row').toBe(1);
     log(`inspector: member 1, latent ${latent}`);
     await page.locator('.feature-panel').screenshot({ path: join(SHOTS, 'ensemble-inspector.png') });
+    // The way back: a button in the inspector returns the page to the matched pairs.
+    const back = page.getByTestId('latent-back');
+    expect(await back.innerText()).toBe('← back to the matched pairs');
+    await back.click();
+    await waitFor('the matched pairs are in view again', `(() => { const r = document.querySelector('[data-testid=matched-pairs]')?.getBoundingClientRect(); return !!r && r.bottom > 0 && r.top < window.innerHeight; })()`, 10_000);
+    expect(await page.getByTestId('latent-back').count(), 'the button goes once used').toBe(0);
     // A point of member 0 on the decoder map: a click opens it, and the inspector switches back to member 0.
     phase = 'map click';
     const point = page.locator('[data-testid=decoder-map] .scatterlayer .trace').first().locator('path.point').first();

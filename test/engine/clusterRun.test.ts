@@ -63,6 +63,26 @@ describe('the cluster families in the engine', () => {
     });
   }
 
+  it('the inspector reads a k-flats run as latents: each cluster indicator fires with value 1, each ±u pair splits its rows', { timeout: 30_000 }, async () => {
+    const wb = createWorkbench();
+    const done = until(wb, (s) => s.status === 'done');
+    await wb.startRun({ dataset: 'synthetic:small', config: { arch: 'kflats', trainer: 'lloyd', rank: 1, dSae: 4, steps: 2 } });
+    await done;
+    const ins = await wb.inspectRun!();
+    expect(ins.table).toHaveLength(4 * 3);
+    const byLatent = new Map(ins.table.map((r) => [r.latent, r]));
+    let indicatorRows = 0;
+    for (let j = 0; j < 4; j++) {
+      const ind = byLatent.get(j * 3)!;
+      expect([ind.meanActivation, ind.maxActivation]).toEqual([1, 1]);
+      // the pair (+u, −u) of the cluster's one direction: every row of the cluster fires exactly one side (or neither at 0)
+      expect(byLatent.get(j * 3 + 1)!.fireCount + byLatent.get(j * 3 + 2)!.fireCount).toBeLessThanOrEqual(ind.fireCount);
+      expect(byLatent.get(j * 3 + 1)!.fireCount + byLatent.get(j * 3 + 2)!.fireCount).toBeGreaterThan(ind.fireCount - 2);
+      indicatorRows += ind.fireCount;
+    }
+    expect(indicatorRows).toBe(ins.scope.rowsScanned);
+  });
+
   it('refuses an ensemble, a trainer of another family, SAE-only input scaling, a rank past dIn and more clusters than rows', async () => {
     const wb = createWorkbench();
     await expect(wb.startRun({ dataset: 'synthetic:small', config: { arch: 'kmeans', trainer: 'lloyd', dSae: 4 }, ensemble: { method: 'bagging', members: 2 } })).rejects.toThrow(

@@ -56,7 +56,8 @@ describe('divergence stops the run at the first bad step, the last finite weight
     const wb = createWorkbench();
     const { seen, until } = recorder(wb);
     const config = { dSae: 32, k: 4, batch: 32, steps: 300, seed: 1, lr: 0.99, lrWarmupSteps: 0, adamBeta2: 0, adamEps: 1e-30, gradClipNorm: 0 };
-    await wb.startRun({ dataset: 'synthetic:small', config });
+    // The reference, bit for bit (auto would take the wasm engine, which agrees only within tolerance).
+    await wb.startRun({ dataset: 'synthetic:small', config, backend: 'cpu' });
     const last = await until(ended);
     expect(last.status).toBe('error');
     const bad = Number(/^diverged at step (\d+):/.exec(last.error ?? '')?.[1]);

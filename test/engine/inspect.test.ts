@@ -2,12 +2,18 @@
 // top rows and latentDetail's histogram, quantiles, decoder row, nearest latents and top inputs equal
 // core's inspectAll and latentDetail (src/core/inspect/inspect.ts) on the same SAE (the run's export) and
 // rows (the eval split, mapped back to the dataset's row indices); the text dataset's highlighted
-// contexts equal core's tokenContext over every row's context and position (not the ±window slice the
-// engine reads); the DTOs survive structuredClone; a bad latent, member or topN is rejected with the numbers.
+// contexts equal core's tokenContext (whole words) over every row's context and position (not the ±window slice
+// the engine reads); the quantile bands are core's quantileSamplesOf by QUANTILE_BANDS; the logit effects are
+// core's logitEffects with the shipped model for resid:3 and absent (with the reason) for mlp:2; the DTOs survive structuredClone; a bad latent, member or topN is rejected with the numbers.
 
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { tokenContext } from '../../src/core/inspect/inputs.ts';
+import { startsWord, tokenContext } from '../../src/core/inspect/inputs.ts';
+import { latentColumn } from '../../src/core/inspect/codes.ts';
+import { logitEffects } from '../../src/core/inspect/logits.ts';
+import { QUANTILE_BANDS, quantileSamplesOf } from '../../src/core/inspect/values.ts';
+import { parseLmModel } from '../../src/core/lm/model.ts';
+import { tokenLabel } from '../../src/core/lm/tokenizer.ts';
 import { inspectAll, latentDetail } from '../../src/core/inspect/inspect.ts';
 import { splitTrainEval } from '../../src/core/data/preprocess.ts';
 import { fromSaeLens } from '../../src/core/formats/saelens.ts';
@@ -73,6 +79,13 @@ describe('inspectRun and latentDetail', () => {
     expect(coreDet.top).toEqual(inspectAll(sae, ref.eval, 10).top[L]);
     expect(det.top[0]).toMatchObject({ kind: 'row', label: null });
     expect(det.imageShape).toBeNull();
+    // Quantile bands: core's quantileSamplesOf of the column by QUANTILE_BANDS, rows mapped to the dataset's.
+    const col = latentColumn(sae, ref.eval, L); // [eval rows] f_{t,L}
+    const bands = quantileSamplesOf(col, { edges: QUANTILE_BANDS, perInterval: 4 });
+    expect(det.bands.map((b) => [b.from, b.to, b.contains])).toEqual(bands.map((b, j) => [QUANTILE_BANDS[j], QUANTILE_BANDS[j + 1], b.contains]));
+    expect(det.bands.map((b) => b.samples.map((e) => [e.row, e.value]))).toEqual(bands.map((b) => b.samples.map((e) => [evalIdx[e.row], e.value])));
+    expect(det.bands[4].samples.length).toBeGreaterThan(0);
+    expect(det.logits).toMatchObject({ kind: 'none', reason: expect.stringMatching(/language model/) });
     // Without cached codes (a new member request recomputes them): the same answer.
     await wb.inspectRun({ topN: 1 });
     expect(await wb.latentDetail({ latent: L, topN: 10 })).toEqual(det);
@@ -112,11 +125,32 @@ describe('inspectRun and latentDetail', () => {
     expect(det.top).toHaveLength(4);
     for (const t of det.top) {
       if (t.kind !== 'token') throw new Error(`expected token views, got ${t.kind}`);
-      const c = tokenContext(tokens, { context, position }, t.row, 8, { sae, data: ref.all, latent: L });
+      const c = tokenContext(tokens, { context, position }, t.row, 8, { sae, data: ref.all, latent: L }, { startsWord, maxExtend: 6 });
+      // Whole words: the window starts on a word start (or its context's first row) and ends before one.
+      const first = t.tokens[0].row;
+      expect(startsWord(t.tokens[0].text) || first === 0 || context[first - 1] !== context[first]).toBe(true);
       expect(t.tokens).toEqual(c.tokens.map((e) => ({ row: e.row, position: e.position, text: e.token, value: e.value, focus: e.focus })));
       const focus = t.tokens.find((e) => e.focus);
       expect(focus?.text).toBe(t.token);
       expect(focus?.value).toBe(t.value);
     }
+    // Logit effects: core's on the decoder row with the shipped model, labelled by its vocab.
+    const model = parseLmModel(await readData('stories260k.bin'), 'stories260k.bin');
+    const e = logitEffects(model, det.decoder, 10);
+    if (det.logits.kind !== 'effects') throw new Error(`expected logit effects for resid:3, got: ${det.logits.reason}`);
+    expect(det.logits.site).toBe('resid:3');
+    expect(det.logits.promoted).toEqual(e.promoted.map((t) => ({ ...t, text: tokenLabel(model.vocab, t.token) })));
+    expect(det.logits.suppressed).toEqual(e.suppressed.map((t) => ({ ...t, text: tokenLabel(model.vocab, t.token) })));
+    expect(det.logits.promoted[0].value).toBeGreaterThan(det.logits.suppressed[0].value);
+    // A band's samples are drawn as the top inputs are (token contexts).
+    expect(det.bands.flatMap((b) => b.samples).every((v) => v.kind === 'token')).toBe(true);
+  });
+
+  it('text at an mlp:L site: no logit effects, and the reason names the site', { timeout: 30_000 }, async () => {
+    const req: DatasetRequest = { source: 'builtin', id: 'builtin:stories-mlp-2', maxTokens: 128 };
+    const { wb } = await trained(req, { dSae: 16, k: 2, batch: 16, steps: 5, seed: 1 });
+    await wb.inspectRun();
+    const det = await wb.latentDetail({ latent: 0, topN: 1 });
+    expect(det.logits).toMatchObject({ kind: 'none', reason: expect.stringMatching(/mlp:2 is the MLP hidden layer of block 2, not the residual stream/) });
   });
 });

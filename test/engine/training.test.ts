@@ -66,11 +66,14 @@ describe('chooseBackend: one policy for the app and the CLI', () => {
 });
 
 describe('the trainer factory', () => {
-  it('maps every architecture to the SAE family, which the WGSL engine trains with sgd', () => {
+  it('maps every SAE architecture to the SAE family, which the WGSL engine trains with sgd; kmeans and kflats are families of their own', () => {
     for (const arch of ALL) expect(familyOf(arch)).toBe('sae');
+    expect(familyOf('kmeans')).toBe('kmeans');
+    expect(familyOf('kflats')).toBe('kflats');
     expect([...gpuArchsFor({ trainer: 'sgd' })].sort()).toEqual([...ALL].sort());
-    expect(() => familyOf('kmeans' as Arch)).toThrow(/arch "kmeans" is unknown: use one of topk, batchtopk, relu, jumprelu/);
-    expect(() => gpuArchsFor({ trainer: 'adagrad' as never })).toThrow(/trainer "adagrad" does not train sae models \(topk\): use one of sgd, pam-sgd/);
+    expect(gpuArchsFor({ arch: 'kmeans', trainer: 'lloyd' })).toEqual([]);
+    expect(() => familyOf('gmm' as Arch)).toThrow(/arch "gmm" is unknown: use one of topk, batchtopk, relu, jumprelu, kmeans, kflats/);
+    expect(() => gpuArchsFor({ trainer: 'adagrad' as never })).toThrow(/trainer adagrad does not train topk SAEs: use one of sgd, pam-sgd/);
   });
 
   it('pam-sgd: a second trainer is one table entry; the CPU reference trains it and says why not WebGPU', async () => {

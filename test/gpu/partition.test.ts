@@ -15,7 +15,11 @@ import { createRng, type Rng } from '../../src/core/math/random.ts';
 import { identityPlane } from '../../src/core/geometry/plane.ts';
 import { gridPoint, regionIds, type Grid } from '../../src/core/geometry/regions.ts';
 import { planeScoresOfSae, scoreAt, type PlaneScores, type RegionRule } from '../../src/core/geometry/scores.ts';
-import { createPartitionGpu, partitionIds, type PartitionGpu } from '../../src/engine/geometry/partitionGpu.ts';
+import { createPartitionGpu, partitionError, partitionIds, type PartitionGpu } from '../../src/engine/geometry/partitionGpu.ts';
+import { errorGrid, planeErrorOfSae } from '../../src/core/geometry/error.ts';
+import { planeThrough } from '../../src/core/geometry/plane.ts';
+import { planeScoresOfKFlats, planeScoresOfKMeans } from '../../src/core/geometry/scores.ts';
+import type { Arch } from '../../src/core/sae/types.ts';
 import { PARTITION_KMAX } from '../../src/gpu/kernels/partition.ts';
 import { randomSae } from '../helpers/saes.ts';
 import { useGpu, withErrorScope } from '../helpers/gpu.ts';
@@ -116,7 +120,7 @@ describe('partition.wgsl on generic floats, limits and fallback', () => {
     expect(new Set(want).size).toBeGreaterThan(5);
   });
 
-  it('refuses k > 32 naming the limit; partitionIds then draws with the CPU twin and says so', async () => {
+  it('refuses k > 32 naming the limit; partitionIds then draws with the CPU twin and says so (also with no device or a software one)', async () => {
     const p = await kernel();
     const rng = createRng(3);
     const scores = dyadicScores(40, { kind: 'topk', k: 33 }, rng);
@@ -129,5 +133,63 @@ describe('partition.wgsl on generic floats, limits and fallback', () => {
     expect(Array.from(fell.ids)).toEqual(Array.from(regionIds(scores, grid)));
     const ok = await partitionIds(p, dyadicScores(40, { kind: 'topk', k: 3 }, rng), grid);
     expect(ok.backend).toBe('webgpu');
+    const soft = await createPartitionGpu(gpu().device, { software: true });
+    const viaTwin = await partitionIds(soft, dyadicScores(40, { kind: 'topk', k: 3 }, rng), grid);
+    expect([viaTwin.backend, viaTwin.note]).toEqual(['cpu', expect.stringMatching(/software adapter/)]);
+    expect((await partitionIds(null, scores, grid)).note).toMatch(/no WebGPU device/);
+    soft.destroy();
+  });
+});
+
+describe('partitionError.wgsl = errorGrid (f32 vs f64: |Δ| ≤ 1e-3·(1 + max error); pixels whose label differs are counted)', () => {
+  async function expectSameError(scores: PlaneScores, err: ReturnType<typeof planeErrorOfSae>, grid: Grid, what: string): Promise<void> {
+    const p = await kernel();
+    const got = await withErrorScope(gpu().device, () => p.errorGrid(scores, err, grid), what);
+    const want = errorGrid(scores, err, grid);
+    const idsGpu = await p.regionIds(scores, grid);
+    const idsCpu = regionIds(scores, grid);
+    const tol = 1e-3 * (1 + Math.max(...want));
+    let labelDiffers = 0;
+    for (let i = 0; i < want.length; i++) {
+      if (idsGpu[i] !== idsCpu[i]) {
+        labelDiffers++;
+        continue;
+      }
+      if (!(Math.abs(got[i] - want[i]) <= tol)) throw new Error(`${what}: pixel ${i}: kernel ${got[i]}, twin ${want[i]} (tolerance ${tol})`);
+    }
+    expect(labelDiffers, `${what}: pixels at an f32 tie`).toBeLessThanOrEqual(1);
+    expect(Math.max(...want) - Math.min(...want), `${what}: the error varies`).toBeGreaterThan(0.05);
+  }
+  const cases: [string, Arch, boolean][] = [['topk', 'topk', false], ['topk signed', 'topk', true], ['batchtopk', 'batchtopk', false], ['relu', 'relu', false], ['jumprelu', 'jumprelu', false]];
+  for (const [name, arch, signed] of cases) {
+    it(`${name}: 20 latents in 6-D on a plane, grids 1×1, 9×7 and 17×9`, async () => {
+      const rng = createRng(name.length * 7);
+      const sae = { ...randomSae(arch, 6, 20, 4, 1.5, rng), ...(signed ? { topkSigned: true } : {}) };
+      const vec = (): Float32Array => Float32Array.from({ length: 6 }, () => rng.normal());
+      const plane = planeThrough(vec(), vec(), vec());
+      for (const [w, h] of [[1, 1], [9, 7], [17, 9]] as const) {
+        const grid: Grid = { width: w, height: h, u0: -2.2, u1: 2.6, v0: -1.9, v1: 2.3 };
+        if (w === 1) {
+          const p = await kernel();
+          const one = await p.errorGrid(planeScoresOfSae(sae, plane), planeErrorOfSae(sae, plane), grid);
+          expect(one[0]).toBeCloseTo(errorGrid(planeScoresOfSae(sae, plane), planeErrorOfSae(sae, plane), grid)[0], 3);
+          continue;
+        }
+        await expectSameError(planeScoresOfSae(sae, plane), planeErrorOfSae(sae, plane), grid, `${name} ${w}×${h}`);
+      }
+    });
+  }
+  it('k-means and k-flats: the winning residual; partitionError falls back to the twin without a device', async () => {
+    const rng = createRng(4);
+    const mu = Float32Array.from({ length: 20 }, () => rng.normal());
+    const plane = planeThrough([0, 0, 0, 1], [1, 0, 0, 0], [0, 1, 0.5, 0]);
+    const basis = new Float32Array(20);
+    for (let j = 0; j < 5; j++) basis[j * 4 + (j % 4)] = 1;
+    const grid: Grid = { width: 15, height: 13, u0: -2, u1: 2, v0: -2, v1: 2 };
+    await expectSameError(planeScoresOfKMeans(mu, 5, plane), null, grid, 'kmeans');
+    await expectSameError(planeScoresOfKFlats(mu, basis, 5, 1, plane), null, grid, 'kflats');
+    const cpu = await partitionError(null, planeScoresOfKMeans(mu, 5, plane), null, grid);
+    expect([cpu.backend, cpu.note]).toEqual(['cpu', expect.stringMatching(/no WebGPU device/)]);
+    expect((await partitionError(await kernel(), planeScoresOfKMeans(mu, 5, plane), null, grid)).backend).toBe('webgpu');
   });
 });

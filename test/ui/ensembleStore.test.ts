@@ -52,6 +52,10 @@ describe('ensemble fields of the draft', () => {
     expect(ensembleProblems(D)).toEqual([]);
     expect(ensembleProblems({ ...D, ensemble: { method: 'bagging', members: 17 } }).join()).toMatch(/J \(members\) must be an integer in \[1, 16\], got 17/);
     expect(ensembleProblems({ ...D, ensemble: { method: 'single', members: 3 } }).join()).toMatch(/single trains one SAE, so J must be 1, got 3/);
+    // k-means / k-flats are one model (issue #12): the form refuses an ensemble method before the engine would
+    expect(ensembleProblems({ ...D, arch: 'kflats', ensemble: { method: 'bagging', members: 2 } }).join()).toMatch(/bagging trains SAEs only: a kflats run is one model: pick the method single/);
+    expect(ensembleProblems({ ...D, arch: 'kmeans', ensemble: { method: 'single', members: 1 } })).toEqual([]);
+    expect(describeEnsemble({ ...D, arch: 'kflats', rank: 2, dSae: 6, ensemble: { method: 'single', members: 1 } })).toMatch(/^One model, k-flats: 6 affine pieces of rank 2, seed/);
     expect(ensembleProblems({ ...D, seeds: [1, 2, 3], ensemble: { method: 'bagging', members: 4 } }).join()).toMatch(/bagging with J = 4 needs 4 seeds, got 3 \(1,2,3\)/);
     expect(ensembleProblems({ ...D, seeds: [1, 2], ensemble: { method: 'boosting', members: 2 } }).join()).toMatch(/boosting takes no seed list.*clear the seeds field/);
     expect(ensembleProblems({ ...D, seeds: [1, -2] }).join()).toMatch(/ensemble seeds must be 1 to 16 integers ≥ 0/);

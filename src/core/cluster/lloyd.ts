@@ -24,6 +24,8 @@ export interface StepReport {
   reseeded: number[];
   /** Clusters left empty (no row with a positive residual to give them). */
   empty: number[];
+  /** The step's partition (after reseeding): [rows]. */
+  cluster: Int32Array;
 }
 
 /** Rows grouped by cluster: start offsets [clusters + 1] into order [rows] (row indices ascending within a cluster). */
@@ -103,5 +105,5 @@ export function alternationStep(m: ClusterModel, x: Float32Array, rows: number):
   const sse = refit(m, x, cluster);
   const counts = new Int32Array(m.clusters);
   for (const j of cluster) counts[j]++;
-  return { objectiveBefore, sse, counts, reseeded, empty };
+  return { objectiveBefore, sse, counts, reseeded, empty, cluster };
 }

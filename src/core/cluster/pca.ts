@@ -12,6 +12,12 @@
 
 import { orthonormalizeRows, symmetricEigen, topEigenvectors } from '../math/eigen.ts';
 
+/**
+ * Most subspace iterations per refit: warm started from the previous basis, a Lloyd step continues where the
+ * last one stopped, so the basis keeps converging over steps while one step stays bounded (10k × 784, 64
+ * clusters, r = 8: ~0.13 GFLOP an iteration); the keep-the-better guard keeps the objective monotone meanwhile.
+ */
+export const SUBSPACE_ITERS = 8;
 /** Widths up to this use the exact scatter-matrix route. */
 export const COVARIANCE_MAX_DIN = 64;
 
@@ -48,7 +54,7 @@ export function localPca(
     if (prev) for (let i = 0; i < init.length; i++) init[i] = prev[i];
     else for (let l = 0; l < rank; l++) init[l * dIn + (l % dIn)] = 1;
     const apply = (v: Float64Array): Float64Array => scatterTimes(x, dIn, idx, mean, v, rank);
-    basis = topEigenvectors(apply, dIn, rank, init, 100, 1e-9).vectors;
+    basis = topEigenvectors(apply, dIn, rank, init, SUBSPACE_ITERS, 1e-7).vectors;
   }
   if (prev && captured(x, dIn, idx, mean, Float64Array.from(prev), rank) >= captured(x, dIn, idx, mean, basis, rank)) basis = Float64Array.from(prev);
   return { mean, basis };

@@ -23,7 +23,7 @@ import type { Dataset, Sae } from '../sae/types.ts';
 import type { StepStats, Trainer, TrainerOptions } from '../sae/train.ts';
 import { batchVariance, stepStatsOf } from '../sae/train.ts';
 import type { ClusterModel } from './model.ts';
-import { clusterCodes, clusterToSae } from './model.ts';
+import { assign, blockCodes, clusterToSae, saeToCluster } from './model.ts';
 import { deadMask, updateFiring } from '../sae/firing.ts';
 import { alternationStep } from './lloyd.ts';
 import { initKMeans } from './kmeans.ts';
@@ -64,10 +64,11 @@ export function createClusterTrainer(data: Dataset, config: Partial<TrainConfig>
 
   /**
    * Firing statistics of the rows seen this step (xs: [B, dIn]) under the model now. k-means: from the step's
-   * rows per cluster (the one-hot codes, no second assignment); k-flats: from the codes (firing.ts's f > 0, so
-   * each ±u pair counts the side that fired). Returns the active latents and the dead ones after it.
+   * rows per cluster (the one-hot codes, no second assignment); k-flats: from the codes of each row's cluster in
+   * the step's partition (firing.ts's f > 0, so each ±u pair counts the side that fired). Returns the active
+   * latents and the dead ones after it.
    */
-  const fire = (counts: Int32Array, xs: Float32Array, B: number): { active: number; nDead: number } => {
+  const fire = (counts: Int32Array, xs: Float32Array, B: number, cluster: Int32Array | null): { active: number; nDead: number } => {
     let active: number;
     if (rank === 0) {
       active = B;
@@ -75,7 +76,7 @@ export function createClusterTrainer(data: Dataset, config: Partial<TrainConfig>
         firingCounts[j] += counts[j];
         tokensSinceFired[j] = counts[j] > 0 ? 0 : tokensSinceFired[j] + B;
       }
-    } else active = updateFiring(clusterCodes(sae, xs, B), B, dSae, firingCounts, tokensSinceFired);
+    } else active = updateFiring(blockCodes(saeToCluster(sae), xs, B, cluster ?? assign(saeToCluster(sae), xs, B).cluster), B, dSae, firingCounts, tokensSinceFired);
     // Exact steps see every row: a latent is dead when it did not fire in this pass; sgd uses the SAE's window.
     return { active, nDead: deadMask(tokensSinceFired, fullBatch ? 1 : c.deadWindowTokens, new Uint8Array(dSae)) };
   };
@@ -83,6 +84,7 @@ export function createClusterTrainer(data: Dataset, config: Partial<TrainConfig>
   const trainStep = (): StepStats => {
     let mse: number;
     let counts: Int32Array;
+    let cluster: Int32Array | null = null;
     let B = rows;
     let xs = x;
     let tv = totalVariance;
@@ -98,17 +100,17 @@ export function createClusterTrainer(data: Dataset, config: Partial<TrainConfig>
       tv = batchVariance(xs, B, dIn);
     } else if (c.trainer === 'kmeans-then-pca') {
       const r = alternationStep(model, x, rows);
-      counts = r.counts;
+      ({ counts, cluster } = r);
       const toy = pcaPerCluster(model, x, rows, rank);
       mse = toy.toyObjective / rows;
       writeClusterSae(toy.model, sae);
     } else {
       const r = alternationStep(model, x, rows);
-      counts = r.counts;
+      ({ counts, cluster } = r);
       mse = r.sse / rows;
     }
     if (c.trainer !== 'kmeans-then-pca') writeClusterSae(model, sae);
-    const { active, nDead } = fire(counts, xs, B);
+    const { active, nDead } = fire(counts, xs, B, cluster);
     step += 1;
     return stepStatsOf({ step, batch: B, loss: mse, mse, auxLoss: 0, sparsityLoss: 0, active, nDead, dSae, totalVariance: tv, lr, gradNorm });
   };

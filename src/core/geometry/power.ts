@@ -160,3 +160,21 @@ export function checkPowerCells(sae: Sae, plane: Plane, grid: Grid, lambda = 1):
   result.cells = cells.size;
   return result;
 }
+
+/**
+ * The lines s_i(u, v) = θ_i of linear threshold scores (ReLU: θ = 0, JumpReLU: θ_i; seed-papers §3.5 "WGSL recipe"
+ * step 4), as (nu, nv, c) with nu·u + nv·v + c = 0 and (nu, nv) a unit normal pointing to the active side; a unit
+ * whose score does not depend on (u, v) on this plane gets (0, 0, 0). → [units, 3].
+ */
+export function thresholdLines(scores: PlaneScores): Float64Array {
+  const { units, coef, rule } = scores;
+  if (rule.kind !== 'threshold') throw new InputError(`thresholdLines: needs threshold scores (ReLU, JumpReLU, BatchTopK), got rule ${rule.kind}`);
+  const out = new Float64Array(units * 3);
+  for (let i = 0; i < units; i++) {
+    const o = i * COEFS;
+    if (coef[o] !== 0 || coef[o + 1] !== 0 || coef[o + 2] !== 0) throw new InputError(`thresholdLines: unit ${i}'s score is quadratic; threshold lines are for SAE scores, linear in (u, v)`);
+    const norm = Math.hypot(coef[o + 3], coef[o + 4]);
+    if (norm > 0) out.set([coef[o + 3] / norm, coef[o + 4] / norm, (coef[o + 5] - rule.theta[i]) / norm], 3 * i);
+  }
+  return out;
+}

@@ -10,7 +10,7 @@
 // Grid pixel (col, row), row 0 at the TOP: u = u0 + (col + ½)(u1 − u0)/width, v = v1 − (row + ½)(v1 − v0)/height.
 
 import { InputError } from '../errors.ts';
-import { scoreAt, type PlaneScores } from './scores.ts';
+import type { PlaneScores } from './scores.ts';
 
 /** Pixel centres of a width×height image over [u0,u1]×[v0,v1]; row 0 is the TOP (v = v1). */
 export interface Grid {
@@ -67,22 +67,26 @@ export function checkScores(scores: PlaneScores): void {
  * Scratch for labelInto: scores [units], the top-k selection [k], the label [units].
  * Reuse one per grid so the per-pixel loop allocates nothing.
  */
-interface Scratch {
+export interface Scratch {
   s: Float64Array;
+  /** topk: the selection key per unit (s or |s|). */
+  key: Float64Array;
   top: Int32Array;
   label: Int32Array;
 }
 
-function scratchFor(scores: PlaneScores): Scratch {
+export function scratchFor(scores: PlaneScores): Scratch {
   const k = scores.rule.kind === 'topk' ? scores.rule.k : 1;
-  return { s: new Float64Array(scores.units), top: new Int32Array(k), label: new Int32Array(scores.units) };
+  return { s: new Float64Array(scores.units), key: new Float64Array(scores.units), top: new Int32Array(k), label: new Int32Array(scores.units) };
 }
 
-/** Writes the label of (u, v) into scratch.label and returns its length. */
-function labelInto(scores: PlaneScores, u: number, v: number, sc: Scratch): number {
+/** Writes the label of (u, v) into scratch.label (and every score into scratch.s) and returns its length. */
+export function labelInto(scores: PlaneScores, u: number, v: number, sc: Scratch): number {
   const { units, coef, rule } = scores;
   const { s, top, label } = sc;
-  for (let i = 0; i < units; i++) s[i] = scoreAt(coef, i, u, v);
+  // scoreAt's sum, inlined: this loop is the CPU drawing's whole cost (units × pixels).
+  const [uu, uv, vv] = [u * u, u * v, v * v];
+  for (let i = 0, o = 0; i < units; i++, o += 6) s[i] = coef[o] * uu + coef[o + 1] * uv + coef[o + 2] * vv + coef[o + 3] * u + coef[o + 4] * v + coef[o + 5];
   switch (rule.kind) {
     case 'threshold': {
       let n = 0;
@@ -96,22 +100,25 @@ function labelInto(scores: PlaneScores, u: number, v: number, sc: Scratch): numb
       return 1;
     }
     case 'topk': {
-      // Sorted selection (value desc, index asc), the insertion of topkRow: a later equal value never enters.
-      const k = rule.k;
-      const key = (i: number): number => (rule.abs ? Math.abs(s[i]) : s[i]);
+      // Sorted selection (key desc, index asc), the insertion of topkRow: a later equal key never enters.
+      const { k, abs = false, relu = false } = rule;
+      const key = sc.key;
+      for (let i = 0; i < units; i++) key[i] = abs ? Math.abs(s[i]) : s[i];
       let m = 0;
+      let kth = -Infinity; // key of the k-th entry once full
       for (let i = 0; i < units; i++) {
-        const val = key(i);
-        if (m === k && !(val > key(top[k - 1]))) continue;
+        const val = key[i];
+        if (m === k && !(val > kth)) continue;
         let p = m === k ? k - 1 : m++;
-        while (p > 0 && key(top[p - 1]) < val) {
+        while (p > 0 && key[top[p - 1]] < val) {
           top[p] = top[p - 1];
           p--;
         }
         top[p] = i;
+        if (m === k) kth = key[top[k - 1]];
       }
       let n = 0;
-      for (let j = 0; j < m; j++) if (!rule.relu || s[top[j]] > 0) label[n++] = top[j];
+      for (let j = 0; j < m; j++) if (!relu || s[top[j]] > 0) label[n++] = top[j];
       label.subarray(0, n).sort();
       return n;
     }
@@ -221,4 +228,20 @@ export function labelArray(scores: PlaneScores, grid: Grid): LabelArray {
     default:
       return rule satisfies never;
   }
+}
+
+/**
+ * Cell boundaries for drawing: 1 where a pixel's id differs from its right or lower neighbour's, else 0.
+ * ids: [height·width] (regionIds, words = 1) → [height·width].
+ */
+export function boundaryMask(ids: Uint32Array, width: number, height: number): Uint8Array {
+  if (ids.length !== width * height) throw new InputError(`boundaryMask: ids must be [height·width] = ${width * height} values (one word per pixel), got ${ids.length}`);
+  const out = new Uint8Array(width * height);
+  for (let row = 0; row < height; row++) {
+    for (let col = 0; col < width; col++) {
+      const p = row * width + col;
+      if ((col + 1 < width && ids[p + 1] !== ids[p]) || (row + 1 < height && ids[p + width] !== ids[p])) out[p] = 1;
+    }
+  }
+  return out;
 }

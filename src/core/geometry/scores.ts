@@ -180,5 +180,5 @@ export function planeScoresOfKFlats(means: Float32Array, bases: Float32Array, k:
 /** s_i(u, v) in f64 from the f32 coefficients (shaders/partition.wgsl evaluates the same sum in f32). */
 export function scoreAt(coef: Float32Array, i: number, u: number, v: number): number {
   const o = i * COEFS;
-  return coef[o] * u * u + coef[o + 1] * u * v + coef[o + 2] * v * v + coef[o + 3] * u + coef[o + 4] * v + coef[o + 5];
+  return coef[o] * (u * u) + coef[o + 1] * (u * v) + coef[o + 2] * (v * v) + coef[o + 3] * u + coef[o + 4] * v + coef[o + 5];
 }

@@ -38,6 +38,23 @@ export interface TokenContext {
   tokens: ContextToken[];
 }
 
+/** Whole-word windows (issue #14): which tokens start a word, and how far past ±window a window may grow to reach one. */
+export interface WordBounds {
+  /** True when `token` starts a word (SentencePiece: its piece starts with `▁`, shown as a space; see startsWord). */
+  startsWord: (token: number | string) => boolean;
+  /** Extra positions a window may take on either side to end on word boundaries (default 6). */
+  maxExtend?: number;
+}
+
+/**
+ * Word starts for token labels (tokenizer.ts tokenLabel: `▁` → a space): a label starting with whitespace,
+ * a special (`<s>`, `</s>`, `<unk>`) or a label that is not a letter or digit (punctuation stands alone).
+ */
+export function startsWord(label: number | string): boolean {
+  const t = String(label);
+  return t === '' || /^[\s▁]/.test(t) || /^<\/?(s|unk)>$/.test(t) || !/^[\p{L}\p{N}]/u.test(t);
+}
+
 /** Which latent's activations to attach to a context window, computed on these rows of data. */
 export interface LatentProbe {
   sae: Sae;
@@ -49,9 +66,10 @@ export interface LatentProbe {
  * The tokens of `row`'s context within `window` positions on either side (|position − p| ≤ window), found
  * by scanning neighbouring rows while they stay in the same context with strictly ascending positions —
  * the order collectActivations writes and row subsets that keep row order preserve. With a probe, each
- * token carries the latent's activation on its row (for a highlighted context).
+ * token carries the latent's activation on its row (for a highlighted context). With `words`, the window then
+ * grows (≤ maxExtend rows a side, same context) so it starts and ends on whole words.
  */
-export function tokenContext(tokens: Int32Array | string[], where: TokenPositions, row: number, window: number, probe?: LatentProbe): TokenContext {
+export function tokenContext(tokens: Int32Array | string[], where: TokenPositions, row: number, window: number, probe?: LatentProbe, words?: WordBounds): TokenContext {
   const rows = tokens.length;
   if (where.context.length !== rows || where.position.length !== rows) {
     throw new InputError(`token context: expected tokens, context and position of one length, got ${rows}, ${where.context.length}, ${where.position.length}`);
@@ -65,6 +83,15 @@ export function tokenContext(tokens: Int32Array | string[], where: TokenPosition
   while (lo > 0 && context[lo - 1] === c && position[lo - 1] < position[lo] && position[lo - 1] >= p - window) lo--;
   let hi = row;
   while (hi + 1 < rows && context[hi + 1] === c && position[hi + 1] > position[hi] && position[hi + 1] <= p + window) hi++;
+  if (words) {
+    // Never cut a word (issue #14): move the start back to the first piece of its word, and the end forward to
+    // the last piece of its word (the row before the next word start), each by at most maxExtend rows.
+    const extra = words.maxExtend ?? 6;
+    checkInt('token context', 'maxExtend', extra, 0);
+    const same = (a: number, b: number): boolean => context[a] === c && context[b] === c && position[a] < position[b];
+    for (let k = 0; k < extra && lo > 0 && !words.startsWord(tokens[lo]) && same(lo - 1, lo); k++) lo--;
+    for (let k = 0; k < extra && hi + 1 < rows && !words.startsWord(tokens[hi + 1]) && same(hi, hi + 1); k++) hi++;
+  }
   const idx: number[] = [];
   for (let r = lo; r <= hi; r++) idx.push(r);
   const values = probe ? latentValuesAt(probe.sae, probe.data, probe.latent, idx) : null;

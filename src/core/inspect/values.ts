@@ -4,6 +4,7 @@
 // them. Imports only src/core.
 
 import { histogram } from '../data/card.ts';
+import { InputError } from '../errors.ts';
 import type { TopActivation } from './accumulators.ts';
 import { checkInt } from './checks.ts';
 
@@ -38,7 +39,18 @@ export interface QuantileOptions {
    * (hi·j/K, hi·(j+1)/K] over (0, max], as sae_vis's "INTERVAL a – b, CONTAINS c%" (some may be empty).
    */
   spacing?: 'quantile' | 'linear';
+  /**
+   * 'quantile' only: band edges as fractions of the firing rows, ascending from 0 to 1 (e.g. QUANTILE_BANDS);
+   * band j holds ranks [⌊e_j·m⌋, ⌊e_{j+1}·m⌋). Overrides `intervals` (edges j/K are the default).
+   */
+  edges?: readonly number[];
 }
+
+/**
+ * The feature page's bands (issue #14, as Neuronpedia's interval groups but by rank): lowest non-zero
+ * quarter, 25–50%, 50–75%, 75–90% and the top 10% of the firing rows.
+ */
+export const QUANTILE_BANDS: readonly number[] = [0, 0.25, 0.5, 0.75, 0.9, 1];
 
 /** Histogram of the firing values (v > 0) of a column [T]: `bins` equal-width bins over [min, max] of those values. */
 export function firingHistogram(values: ArrayLike<number>, bins: number): ActivationHistogram {
@@ -63,7 +75,10 @@ export function firingHistogram(values: ArrayLike<number>, bins: number): Activa
  * so the samples spread over the interval deterministically. No firing rows → no intervals.
  */
 export function quantileSamplesOf(values: ArrayLike<number>, opts: QuantileOptions = {}): QuantileInterval[] {
-  const K = opts.intervals ?? 10;
+  const { edges } = opts;
+  if (edges && (edges.length < 2 || edges[0] !== 0 || edges[edges.length - 1] !== 1 || edges.some((e, j) => j > 0 && !(e > edges[j - 1])) || opts.spacing === 'linear'))
+    throw new InputError(`quantile samples: edges: expected fractions rising strictly from 0 to 1 (with 'quantile' spacing), got [${edges.join(', ')}]`);
+  const K = edges ? edges.length - 1 : (opts.intervals ?? 10);
   const per = opts.perInterval ?? 5;
   checkInt('quantile samples', 'intervals', K, 1);
   checkInt('quantile samples', 'perInterval', per, 0);
@@ -75,8 +90,10 @@ export function quantileSamplesOf(values: ArrayLike<number>, opts: QuantileOptio
   const groups: TopActivation[][] = [];
   const bounds: [number, number][] = [];
   if ((opts.spacing ?? 'quantile') === 'quantile') {
+    // Rank bounds ⌊e_j·m⌋; with no edges e_j = j/K, computed as ⌊j·m/K⌋ (exact in integers).
+    const at = (j: number): number => (edges ? Math.floor(edges[j] * m) : Math.floor((j * m) / K));
     for (let j = 0; j < K; j++) {
-      const g = firing.slice(Math.floor((j * m) / K), Math.floor(((j + 1) * m) / K));
+      const g = firing.slice(at(j), at(j + 1));
       groups.push(g);
       bounds.push(g.length > 0 ? [g[0].value, g[g.length - 1].value] : [NaN, NaN]);
     }

@@ -21,7 +21,8 @@ export function symmetricEigen(a: Float64Array, n: number, maxSweeps = 60): { va
       diag += m[p * n + p] ** 2;
       for (let q = p + 1; q < n; q++) off += m[p * n + q] ** 2;
     }
-    if (off <= 1e-30 * Math.max(diag, 1e-300) || off === 0) break;
+    // Converged when the off-diagonal mass is below (1e-12)² of the diagonal's: f64 round-off (a tighter test can spin at the noise floor).
+    if (off <= 1e-24 * Math.max(diag, 1e-300) || off === 0) break;
     for (let p = 0; p < n - 1; p++) {
       for (let q = p + 1; q < n; q++) {
         const apq = m[p * n + q];

@@ -85,6 +85,37 @@ export type InputView =
   /** Anything else: the row index and its label if any. */
   | { kind: 'row'; row: number; value: number; label: string | null };
 
+/** A band of the firing rows by rank (QUANTILE_BANDS: 0–25% … 90–100%), with a few of its rows drawn. */
+export interface QuantileBand {
+  /** Rank fractions of the firing rows the band spans, e.g. 0.75 and 0.9. */
+  from: number;
+  to: number;
+  /** Smallest and largest activation in the band (NaN when it is empty). */
+  lo: number;
+  hi: number;
+  /** Members / n_i. */
+  contains: number;
+  /** Up to 4 rows spread over the band, value desc, drawn as the top inputs are. */
+  samples: InputView[];
+}
+
+/** One token's direct logit effect e_v = W_U[v] · (γ ⊙ wDec_i) (src/core/inspect/logits.ts). */
+export interface TokenEffectView {
+  token: number;
+  /** tokenLabel of the stories260K vocab. */
+  text: string;
+  value: number;
+}
+
+/**
+ * The decoder's logit effects through stories260K's final-norm weight γ and tied unembedding W_U (the final
+ * RMSNorm's 1/rms is one positive factor per position and is left out, as TransformerLens's fold_ln does), or
+ * why there are none: not a language-model dataset, or an mlp:L site (not in the residual stream).
+ */
+export type LogitEffectsView =
+  | { kind: 'effects'; site: string; promoted: TokenEffectView[]; suppressed: TokenEffectView[] }
+  | { kind: 'none'; reason: string };
+
 /** latentDetail: one latent over the same rows as inspectRun. */
 export interface LatentDetail {
   scope: InspectScope;
@@ -101,4 +132,8 @@ export interface LatentDetail {
   imageShape: [number, number] | null;
   /** The ≤ topN rows with the largest f > 0, value desc, ties to the lower row. */
   top: InputView[];
+  /** The firing rows in 5 bands by rank (lowest non-zero quarter … top 10%) with 4 rows each; empty when it never fires. */
+  bands: QuantileBand[];
+  /** The 10 most promoted and suppressed tokens, for language-model resid:L sites. */
+  logits: LogitEffectsView;
 }

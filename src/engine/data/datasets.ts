@@ -101,6 +101,8 @@ export interface LoadedDataset {
   label: ((row: number) => string) | null;
   /** Token context of each row of `all` (text only). */
   context: ((row: number) => RowInfo['context']) | null;
+  /** Text from the language model: the model and the site read (the inspector's logit effects, issue #14). */
+  lm?: { model: LmModel; site: string } | null;
 }
 
 /** What a parser produced, before preprocessing. */
@@ -524,7 +526,7 @@ function preprocess(raw: Raw, pre: Required<PreprocessOptions>): LoadedDataset {
       return { tokens: Array.from(c.tokens, (t) => tokenLabel(model.vocab, t)), position: acts.position[r], doc: c.doc };
     };
   }
-  return { info, all: data, train, eval: evalSet, label, context };
+  return { info, all: data, train, eval: evalSet, label, context, lm: raw.lm ? { model: raw.lm.model, site: raw.lm.acts.site } : null };
 }
 
 function shifted(d: Dataset, mean: Float64Array): Dataset {

@@ -1,7 +1,8 @@
 // The feature inspector's engine half, a thin adapter over src/core/inspect/: it picks the rows one run
 // member's SAE is inspected on (a loaded dataset's eval split, else its train rows, capped at
 // INSPECT_MAX_ROWS), runs core's inspectAll (the latent table and every latent's top rows) and
-// latentDetail (histogram, quantile samples, top rows, decoder row, nearest latents) on them, maps rows
+// latentDetail (histogram, quantile samples and bands, top rows, decoder row, nearest latents, logit
+// effects through the language model for its resid:L sites) on them, maps rows
 // back to the dataset's row indices (those datasetRows takes) and shapes api.ts's DTOs, drawing top rows
 // with core's inputRef and tokenContext. Every number is core's; nothing here computes one. Imports
 // src/core and datasets.ts types only: no DOM, React, Comlink, Node or WebGPU.
@@ -9,10 +10,15 @@
 import { InputError } from '../../core/errors.ts';
 import { inspectAll, latentDetail } from '../../core/inspect/inspect.ts';
 import type { TopActivation } from '../../core/inspect/inspect.ts';
-import { inputRef, tokenContext } from '../../core/inspect/inputs.ts';
+import { inputRef, startsWord, tokenContext } from '../../core/inspect/inputs.ts';
+import { logitEffects } from '../../core/inspect/logits.ts';
+import { QUANTILE_BANDS, quantileSamplesOf } from '../../core/inspect/values.ts';
+import { latentColumn } from '../../core/inspect/codes.ts';
+import { parseSite } from '../../core/lm/forward.ts';
+import { tokenLabel } from '../../core/lm/tokenizer.ts';
 import { splitTrainEval } from '../../core/data/preprocess.ts';
 import type { Dataset, Sae } from '../../core/sae/types.ts';
-import type { InputView, InspectScope, LatentDetail, RunInspection, TokenView } from '../api.ts';
+import type { InputView, InspectScope, LatentDetail, LogitEffectsView, QuantileBand, RunInspection, TokenView } from '../api.ts';
 import type { LoadedDataset } from '../data/datasets.ts';
 
 /** Rows an inspection scans at most (the first ones of the split): bounds its time and the cached codes. */
@@ -22,8 +28,12 @@ export const DEFAULT_TOP_N = 10;
 export const MAX_TOP_N = 100;
 /** latentDetail's shape, as api.ts documents it: histogram bins, activation intervals × samples, nearest latents. */
 const DETAIL = { bins: 40, intervals: 10, perInterval: 3, nearest: 5 } as const;
-/** Token window on either side of a top row (positions). */
+/** Token window on either side of a top row (positions), then grown to whole words by at most WORD_EXTEND a side. */
 export const CONTEXT_WINDOW = 8;
+const WORD_EXTEND = 6;
+/** The feature page's quantile bands: rows drawn per band; logit effects: tokens listed each way. */
+const BAND_SAMPLES = 4;
+const LOGIT_TOKENS = 10;
 /** Codes are cached for latentDetail when rows·dSae is at most this (64 MiB of f32). */
 const MAX_CACHED_CODES = 1 << 24;
 
@@ -120,6 +130,16 @@ export function latentDetailOf(
   // Codes of other rows (a cache the caller keyed on other data) are not used: the column is encoded again.
   const cached = codes && codes.length === s.data.rows * dSae ? codes : undefined;
   const det = latentDetail(sae, s.data, latent, { ...DETAIL, topN, codes: cached });
+  // The bands read the same column latentDetail did (from the cached codes when there are some).
+  const col = latentColumn(sae, s.data, latent, { codes: cached }); // [rowsScanned]
+  const bands: QuantileBand[] = quantileSamplesOf(col, { edges: QUANTILE_BANDS, perInterval: BAND_SAMPLES }).map((q, j) => ({
+    from: QUANTILE_BANDS[j],
+    to: QUANTILE_BANDS[j + 1],
+    lo: q.lo,
+    hi: q.hi,
+    contains: q.contains,
+    samples: toAll(s, q.samples).map((e) => inputView(sae, d, latent, e)),
+  }));
   return {
     scope: scopeOf(scope, s),
     latent,
@@ -129,7 +149,25 @@ export function latentDetailOf(
     nearest: det.nearest,
     imageShape: d.info.imageShape,
     top: toAll(s, det.top).map((e) => inputView(sae, d, latent, e)),
+    bands,
+    logits: logitsOf(d, det.decoder),
   };
+}
+
+/**
+ * The decoder row's logit effects (core logits.ts) for a resid:L site of the language model, else why none.
+ * The row is in the SAE's input units (the preprocessing's scale and inputScale are positive factors and
+ * centring moves no direction), so the ranking is the raw residual direction's.
+ */
+function logitsOf(d: LoadedDataset, decoder: Float32Array): LogitEffectsView {
+  if (!d.lm) return { kind: 'none', reason: 'logit effects need activations of the language model (a stories260K site)' };
+  const { model, site } = d.lm;
+  const { kind, layer } = parseSite(site, model.config);
+  if (kind === 'mlp')
+    return { kind: 'none', reason: `${site} is the MLP hidden layer of block ${layer}, not the residual stream: its direction reaches the logits only through w2 and the later blocks, so no direct logit effect is shown (train on a resid:L site for one)` };
+  const e = logitEffects(model, decoder, LOGIT_TOKENS);
+  const view = (t: { token: number; value: number }) => ({ token: t.token, text: tokenLabel(model.vocab, t.token), value: t.value });
+  return { kind: 'effects', site, promoted: e.promoted.map(view), suppressed: e.suppressed.map(view) };
 }
 
 /** How one top row is shown: core's inputRef, and for text the window of its context with this latent's values. */
@@ -154,9 +192,9 @@ function inputView(sae: Sae, d: LoadedDataset, latent: number, e: TopActivation)
 }
 
 /**
- * The rows within ±window positions of `row` in its context, each with its token and f_{r,latent}: core
- * tokenContext on the rows row ± window of `all` (positions strictly ascend within a context, so no row
- * further away can be within ±window positions). The dataset's contexts give each row its document (the
+ * The rows within ±window positions of `row` in its context grown to whole words (≤ WORD_EXTEND a side),
+ * each with its token and f_{r,latent}: core tokenContext on the rows row ± (window + WORD_EXTEND) of `all`
+ * (positions strictly ascend within a context, so no row further away can be in the window). The dataset's contexts give each row its document (the
  * context id tokenContext compares: adjacent contexts of one document restart their positions, which ends
  * the window as a new id would), position and token label.
  */
@@ -164,8 +202,9 @@ function tokenWindow(sae: Sae, d: LoadedDataset, latent: number, row: number, wi
   const ctxOf = d.context;
   if (!ctxOf || !ctxOf(row)) return [];
   const { dIn } = d.all;
-  const lo = Math.max(0, row - window);
-  const n = Math.min(d.all.rows, row + window + 1) - lo;
+  const reach = window + WORD_EXTEND; // rows a whole-word window may reach
+  const lo = Math.max(0, row - reach);
+  const n = Math.min(d.all.rows, row + reach + 1) - lo;
   const tokens: string[] = [];
   const context = new Int32Array(n); // [n]
   const position = new Int32Array(n); // [n]
@@ -177,6 +216,6 @@ function tokenWindow(sae: Sae, d: LoadedDataset, latent: number, row: number, wi
     tokens.push(c?.tokens[c.position] ?? '');
   }
   const rows: Dataset = { name: d.all.name, rows: n, dIn, x: d.all.x.subarray(lo * dIn, (lo + n) * dIn) };
-  const w = tokenContext(tokens, { context, position }, row - lo, window, { sae, data: rows, latent });
+  const w = tokenContext(tokens, { context, position }, row - lo, window, { sae, data: rows, latent }, { startsWord, maxExtend: WORD_EXTEND });
   return w.tokens.map((t) => ({ row: lo + t.row, position: t.position, text: String(t.token), value: t.value ?? 0, focus: t.focus }));
 }

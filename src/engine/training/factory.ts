@@ -101,7 +101,7 @@ function entryFor(config: Partial<TrainConfig>): TrainerEntry {
   const e = TRAINER_TABLE.find((x) => x.family === family && x.trainer === trainer);
   if (!e) {
     const known = TRAINER_TABLE.filter((x) => x.family === family).map((x) => x.trainer);
-    throw new InputError(`trainer "${String(trainer)}" does not train ${family} models (${arch}): use one of ${known.join(', ')}`);
+    throw new InputError(`trainer ${String(trainer)} does not train ${arch} ${family === 'sae' ? 'SAEs' : 'models'}: use one of ${known.join(', ')} (or another arch)`);
   }
   return e;
 }

@@ -1,9 +1,12 @@
-// Kernel declaration of the geometry lab's partition drawing (shaders/partition.wgsl, issue #12): the region id
-// of every pixel of a grid on a plane, from any model's per-unit quadratic scores (src/core/geometry/scores.ts).
+// Kernel declarations of the geometry lab's partition drawing (shaders/partition.wgsl, issue #12): the region id
+// of every pixel of a grid on a plane, from any model's per-unit quadratic scores (src/core/geometry/scores.ts),
+// and its error shading (shaders/partitionError.wgsl: ‖x − x̂‖² per pixel, src/core/geometry/error.ts).
 // Its limits (refused with the reason, so the caller can fall back to the CPU twin regionIds) and its one
 // prepared dispatch. Imports WGSL (?raw), src/gpu/kernel.ts and src/core only.
 
 import partitionWgsl from '../../../shaders/partition.wgsl?raw';
+import partitionErrorWgsl from '../../../shaders/partitionError.wgsl?raw';
+import type { PlaneError } from '../../core/geometry/error.ts';
 import type { Grid } from '../../core/geometry/regions.ts';
 import type { PlaneScores } from '../../core/geometry/scores.ts';
 import type { KernelDecl, ParamField, PreparedDispatch } from '../kernel.ts';
@@ -11,6 +14,14 @@ import { compileKernel, paramsBuffer, prepareDispatch, type Kernel } from '../ke
 
 /** coef [units, 6], theta [units] → ids [height·width, words]; params. */
 export const PARTITION: KernelDecl = { name: 'partition', code: partitionWgsl, entryPoint: 'main', bindings: ['read', 'read', 'read_write', 'uniform'] };
+
+/** coef [units, 6], theta [units], lin [units, 3], gram [units, units] → err [height·width]; params. */
+export const PARTITION_ERROR: KernelDecl = {
+  name: 'partitionError',
+  code: partitionErrorWgsl,
+  entryPoint: 'main',
+  bindings: ['read', 'read', 'read', 'read', 'read_write', 'uniform'],
+};
 
 /** Largest topk k (the size of the kernel's private top-k arrays, KMAX in partition.wgsl). */
 export const PARTITION_KMAX = 32;
@@ -60,6 +71,48 @@ export function partitionParams(scores: PlaneScores, grid: Grid, words: 1 | 2): 
 
 export function compilePartition(device: GPUDevice): Promise<Kernel> {
   return compileKernel(device, PARTITION);
+}
+
+export function compilePartitionError(device: GPUDevice): Promise<Kernel> {
+  return compileKernel(device, PARTITION_ERROR);
+}
+
+/** The uniform Params of partitionError.wgsl: the grid and rule as partition.wgsl's, the flags ABS and RELU (values), Q. */
+export function partitionErrorParams(scores: PlaneScores, err: PlaneError | null, grid: Grid): ParamField[] {
+  const { rule } = scores;
+  const flags = (rule.kind === 'topk' && rule.abs ? 1 : 0) | (err?.values === 'relu' ? 2 : 0);
+  const q = err?.quad ?? new Float64Array(6);
+  return [
+    ['u32', grid.width],
+    ['u32', grid.height],
+    ['u32', scores.units],
+    ['u32', rule.kind === 'topk' ? rule.k : 0],
+    ['u32', RULE_CODE[rule.kind]],
+    ['u32', flags],
+    ['u32', 0],
+    ['u32', 0],
+    ['f32', grid.u0],
+    ['f32', grid.u1],
+    ['f32', grid.v0],
+    ['f32', grid.v1],
+    ...Array.from(q, (c): ParamField => ['f32', c]),
+    ['f32', 0],
+    ['f32', 0],
+  ];
+}
+
+/** One dispatch of partitionError.wgsl on the caller's buffers; owns its uniform. */
+export function preparePartitionError(
+  device: GPUDevice,
+  kernel: Kernel,
+  buffers: { coef: GPUBuffer; theta: GPUBuffer; lin: GPUBuffer; gram: GPUBuffer; err: GPUBuffer },
+  scores: PlaneScores,
+  err: PlaneError | null,
+  grid: Grid,
+): PreparedDispatch {
+  const params = paramsBuffer(device, 'partitionError:params', partitionErrorParams(scores, err, grid));
+  const gridWg: [number, number, number] = [Math.ceil(grid.width / PARTITION_TILE), Math.ceil(grid.height / PARTITION_TILE), 1];
+  return prepareDispatch(device, kernel, [buffers.coef, buffers.theta, buffers.lin, buffers.gram, buffers.err], params, gridWg);
 }
 
 /**

@@ -1,7 +1,8 @@
 // A 2-D map of every member's decoder directions: each latent's unit decoder row projected on the first
 // two principal components of all the members' rows together, coloured by member. Overlapping colours
 // are features several members learned; a colour alone in a region is a member's own. Hover names the
-// point ("member j · latent i"); a click opens it in the inspector. Imports plotly (through
+// point ("member j · latent i"); a click opens it in the inspector. The caption says how much of the
+// variance the two axes keep (issue #14: 4% for a 64-d residual, so distances on the map are approximate). Imports plotly (through
 // EnsemblePlot), React and the store (through LatentLink).
 
 import type { PlotObject } from 'plotly.js-dist-min';
@@ -54,14 +55,20 @@ export function DecoderMap({ store, views, noun }: { store: AppStore; views: Ens
   const onClick = useCallback(
     (p: ClickedPoint) => {
       const c = p.customdata;
-      if (Array.isArray(c) && c.length === 2) openLatent(store, Number(c[0]), Number(c[1]));
+      if (Array.isArray(c) && c.length === 2) openLatent(store, Number(c[0]), Number(c[1]), 'the decoder map');
     },
     [store],
   );
   return (
     <figure className="decoder-map" title="PCA of the unit decoder rows wDec⁽ʲ⁾_i of all members stacked (J·dSae points); the axes' shares are of the rows' total variance. Click a point to inspect it.">
       <EnsemblePlot data={fig.data} layout={fig.layout} testId="decoder-map" onClick={onClick} />
-      <figcaption className="muted">Each point is one latent's decoder direction; colours are {noun}s. Click a point to open it in the inspector.</figcaption>
+      <figcaption className="muted">
+        <span className="pca-caveat" data-testid="pca-caveat">
+          The 2 axes explain {((map.explained[0] + map.explained[1]) * 100).toFixed(1)}% of the variance: distances are approximate
+          {map.explained[0] + map.explained[1] < 0.5 ? ' (points close here may be far apart in the other dimensions; trust the cosine heatmap and matched pairs for that)' : ''}.
+        </span>{' '}
+        Each point is one latent's decoder direction; colours are {noun}s ({views.latentsPerMember.length} {noun}s × {views.latentsPerMember[0]} latents). Click a point to open it in the inspector.
+      </figcaption>
     </figure>
   );
 }

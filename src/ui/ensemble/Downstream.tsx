@@ -24,6 +24,12 @@ const PROBE_FORMULA =
 const SCR_FORMULA =
   'S_SHIFT = (A_abl − A_base) / (A_oracle − A_base): A_base = accuracy on unbiased rows of a probe trained where the marker always goes with the class; A_abl = the same probe after zero-ablating the N latents most tied to the marker (x − (x̂ − x̂_ablated), the SAE error kept); A_oracle = a probe trained on unbiased rows. 1 = the shortcut is fully removed, 0 = no change.';
 
+/** S_SHIFT in words, next to every place it is shown (issue #14: it was shown as 0 with no explanation). */
+const SHIFT_NOTE =
+  'S_SHIFT is the share of the accuracy a spurious marker costs that ablating the N latents most tied to it wins back: 1 = the probe is as good as one trained without the shortcut, 0 = no change, below 0 = worse.';
+const SHIFT_ZERO =
+  'It is 0 when the ablation leaves the biased probe’s predictions on unbiased rows unchanged (A_abl = A_base): the ablated latents carry none of what the probe reads, e.g. no latent learned the marker, or the probe keys on input the SAE error keeps. A dash means it is undefined (the marker did not bias the probe).';
+
 /** The best S_SHIFT of a report (over N), or null when none is defined. */
 export function bestShift(r: DownstreamReport): number | null {
   const shifts = (r.scr?.perN ?? []).map((p) => p.shift).filter((v): v is number => v !== null && Number.isFinite(v));
@@ -121,6 +127,9 @@ function ScrPlot({ report }: { report: DownstreamReport }) {
         {scr.direction}: A_base {fmt(scr.aBase, 3)}, A_oracle {fmt(scr.aOracle, 3)}
         {scr.perN.every((p) => p.shift === null) ? ' — S_SHIFT is undefined: the oracle is not 0.01 better than the biased probe (the marker did not bias it)' : ''}
         {scr.note ? `. ${scr.note}` : ''}
+        <br />
+        <span data-testid="sshift-note">{SHIFT_NOTE}</span>
+        {scr.perN.some((p) => p.shift === 0) && <span data-testid="sshift-zero"> {SHIFT_ZERO}</span>}
       </figcaption>
     </figure>
   );
@@ -158,7 +167,7 @@ function PerClass({ store, report, current }: { store: AppStore; report: Downstr
                       {fmt(pc?.accuracy, 3)}{' '}
                       <span className="latent-links">
                         {(pc?.latents ?? []).map((L) =>
-                          open ? <LatentLink key={L} store={store} member={Math.floor(L / perSae)} latent={L % perSae} noun={noun} /> : <span key={L} className="muted">{L} </span>,
+                          open ? <LatentLink key={L} store={store} member={Math.floor(L / perSae)} latent={L % perSae} noun={noun} from="the downstream tasks" /> : <span key={L} className="muted">{L} </span>,
                         )}
                       </span>
                     </td>
@@ -212,6 +221,9 @@ function CompareTable({ list, current }: { list: DownstreamReport[]; current: nu
           })}
         </tbody>
       </table>
+      <p className="muted" data-testid="sshift-table-note">
+        best S_SHIFT: {SHIFT_NOTE} {SHIFT_ZERO}
+      </p>
     </div>
   );
 }

@@ -1,6 +1,7 @@
 // Per-latent stability: for latent i of member j, its best match (the latent of highest signed decoder
 // cosine) in every other member q, and the score s_i = mean over q ≠ j of those cosines (the relaxed
-// stability of seed-papers.md §2.7, per latent). A histogram of the scores per member, and the rows of the
+// stability of seed-papers.md §2.7, per latent). The scores' distribution as one step line per member (with
+// a text summary), and the rows of the
 // chosen member, sortable, every latent clickable into the inspector. Imports plotly (through
 // EnsemblePlot), React and the store (through LatentLink).
 
@@ -10,9 +11,30 @@ import type { EnsembleViews } from '../../engine/api.ts';
 import type { AppStore } from '../store.ts';
 import { EnsemblePlot } from './EnsemblePlot.tsx';
 import { LatentLink } from './LatentLink.tsx';
-import { fmt, memberColor, smallLayout } from './style.ts';
+import { DASHES, fmt, memberColor, smallLayout } from './style.ts';
 
 const MAX_ROWS = 200;
+/** Score bins of the step lines: 40 of width 0.05 over [−1, 1] (edges). */
+const BIN = 0.05;
+const EDGES = Array.from({ length: 41 }, (_, b) => Number((-1 + b * BIN).toFixed(2)));
+
+/** Latents per bin of [−1, 1] (a score of exactly 1 falls in the last bin). score: [dSae] → [40]. */
+function scoreCounts(score: ArrayLike<number>): number[] {
+  const counts = new Array<number>(EDGES.length - 1).fill(0);
+  for (let i = 0; i < score.length; i++) {
+    const v = score[i]!;
+    if (!Number.isFinite(v)) continue;
+    counts[Math.min(counts.length - 1, Math.max(0, Math.floor((v + 1) / BIN + 1e-9)))]++;
+  }
+  return counts;
+}
+
+/** The x axis starts a bin below the lowest score (never above 0), so the lines are not squeezed at the right. */
+function lowEdge(views: EnsembleViews): number {
+  let lo = 0;
+  for (const p of views.stability.perMember) for (const v of p.score) if (v < lo) lo = v;
+  return Math.max(-1, Math.floor(lo / BIN) * BIN - BIN);
+}
 const SCORE_FORMULA = 's_i = (1/(J−1)) Σ_{q≠j} max_{i′} cos(wDec⁽ʲ⁾_i, wDec⁽q⁾_i′): the mean, over the other members q, of latent i\'s best signed decoder cosine in q';
 
 export function LatentStability({ store, views, noun }: { store: AppStore; views: EnsembleViews; noun: string }) {
@@ -20,18 +42,34 @@ export function LatentStability({ store, views, noun }: { store: AppStore; views
   const [member, setMember] = useState(0);
   const [desc, setDesc] = useState(false);
   const m = Math.min(member, J - 1);
+  // Step lines, one opaque colour per member (issue #14: overlaid translucent bars mixed into colours the
+  // legend does not have). Bins of 0.05 over [−1, 1], as the bars were; each line's area is its member's dSae.
   const fig = useMemo(() => {
-    const data: PlotObject[] = views.stability.perMember.map((p, j) => ({
-      x: Array.from(p.score),
-      type: 'histogram',
-      name: `${noun} ${j}`,
-      opacity: 0.6,
-      xbins: { start: -1, end: 1.0001, size: 0.05 },
-      marker: { color: memberColor(j) },
-      hovertemplate: `${noun} ${j}: %{y} latents with score in %{x}<extra></extra>`,
-    }));
-    return { data, layout: smallLayout(`stability score per latent (mean ${fmt(views.stability.mean, 3)})`, 'score s_i (mean best cos in the other members)', 'latents', { barmode: 'overlay', showlegend: true, legend: { orientation: 'h', y: -0.35, font: { size: 11 } }, height: 250, margin: { l: 52, r: 10, t: 28, b: 70 } }) };
+    const data: PlotObject[] = views.stability.perMember.map((p, j) => {
+      const counts = scoreCounts(p.score);
+      return {
+        x: [...EDGES],
+        y: [...counts, counts[counts.length - 1]],
+        type: 'scatter',
+        mode: 'lines',
+        line: { shape: 'hv', color: memberColor(j), width: 2, dash: DASHES[j % DASHES.length] }, // dashes keep a line visible where it runs over another
+        name: `${noun} ${j}`,
+        hovertemplate: `${noun} ${j}: %{y} latents with score in [%{x:.2f}, %{x:.2f}+0.05)<extra></extra>`,
+      };
+    });
+    return { data, layout: smallLayout(`stability score per latent (mean ${fmt(views.stability.mean, 3)})`, 'score s_i (mean best cos in the other members)', 'latents', { showlegend: true, legend: { orientation: 'h', y: -0.35, font: { size: 11 } }, height: 250, margin: { l: 52, r: 10, t: 28, b: 70 }, xaxis: { title: { text: 'score s_i (mean best cos in the other members)' }, range: [lowEdge(views), 1] } }) };
   }, [views, noun]);
+  const summary = views.stability.perMember
+    .map((p, j) => {
+      let sum = 0;
+      let high = 0;
+      for (const v of p.score) {
+        sum += v;
+        if (v >= 0.9) high++;
+      }
+      return `${noun} ${j}: mean ${fmt(p.score.length > 0 ? sum / p.score.length : NaN, 3)}, ${high} of ${p.score.length} latents ≥ 0.9`;
+    })
+    .join('; ');
   const rows = useMemo(() => {
     const p = views.stability.perMember[m];
     if (!p) return [];
@@ -46,6 +84,9 @@ export function LatentStability({ store, views, noun }: { store: AppStore; views
       <h4 title={`${SCORE_FORMULA}. The run's stability is the mean over every latent of every member.`}>per-latent stability</h4>
       <figure title={SCORE_FORMULA}>
         <EnsemblePlot data={fig.data} layout={fig.layout} testId="stability-hist" />
+        <figcaption className="muted plot-summary" data-testid="stability-summary">
+          One step line per {noun} (latents per 0.05 of score): {summary}.
+        </figcaption>
       </figure>
       <label className="inline" title="Whose latents the table lists">
         {noun}{' '}
@@ -79,7 +120,7 @@ export function LatentStability({ store, views, noun }: { store: AppStore; views
               rows.slice(0, MAX_ROWS).map((i) => (
                 <tr key={i}>
                   <td>
-                    <LatentLink store={store} member={m} latent={i} noun={noun} />
+                    <LatentLink store={store} member={m} latent={i} noun={noun} from="the stability table" />
                   </td>
                   <td className="num">{fmt(p.score[i], 3)}</td>
                   {others.map((q) => {
@@ -88,7 +129,7 @@ export function LatentStability({ store, views, noun }: { store: AppStore; views
                     const best = p.bestLatent[at]!;
                     return (
                       <td key={q}>
-                        {best < 0 ? '—' : <LatentLink store={store} member={q} latent={best} noun={noun} />} <span className="muted">{fmt(p.bestCos[at], 3)}</span>
+                        {best < 0 ? '—' : <LatentLink store={store} member={q} latent={best} noun={noun} from="the stability table" />} <span className="muted">{fmt(p.bestCos[at], 3)}</span>
                       </td>
                     );
                   })}

@@ -47,10 +47,10 @@ export function MatchedPairs({ store, views, noun }: { store: AppStore; views: E
             {rows.slice(0, MAX_ROWS).map((p) => (
               <tr key={p.a} data-testid="pair-row">
                 <td>
-                  <LatentLink store={store} member={a} latent={p.a} noun={noun} />
+                  <LatentLink store={store} member={a} latent={p.a} noun={noun} from="the matched pairs" />
                 </td>
                 <td>
-                  <LatentLink store={store} member={b} latent={p.b} noun={noun} />
+                  <LatentLink store={store} member={b} latent={p.b} noun={noun} from="the matched pairs" />
                 </td>
                 <td className="num">{fmt(p.cos, 3)}</td>
               </tr>

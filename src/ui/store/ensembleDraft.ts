@@ -9,9 +9,10 @@ import { ENSEMBLE_METHOD_NAMES } from '../../core/ensemble/ensemble.ts';
 import type { TrainConfig } from '../../core/sae/config.ts';
 import { MAX_ENSEMBLE_MEMBERS } from '../../core/sae/config.ts';
 import type { EnsembleMethodName, EnsembleSpec, StartRunRequest } from '../../engine/api.ts';
+import { isClusterArch } from '../../core/sae/types.ts';
 
 /** The experiment fields these rules read (experiment.ts Draft has them all). */
-export type EnsembleDraftFields = Pick<TrainConfig, 'seed' | 'dSae' | 'k' | 'arch' | 'steps'> & { seeds: number[] | null; ensemble: EnsembleSpec };
+export type EnsembleDraftFields = Pick<TrainConfig, 'seed' | 'dSae' | 'k' | 'arch' | 'steps' | 'rank'> & { seeds: number[] | null; ensemble: EnsembleSpec };
 
 export const METHODS: readonly EnsembleMethodName[] = ENSEMBLE_METHOD_NAMES;
 /** J's range: the engine's (core config), so the form never offers what startRun refuses. */
@@ -44,6 +45,10 @@ export function describeEnsemble(d: EnsembleDraftFields): string {
   const k = isSparseK(d.arch) ? `, k = ${d.k}` : '';
   const seeds = seedsOf(d);
   const seedText = seeds.length > 1 ? `seeds ${seeds.length > 4 ? `${seeds[0]}…${seeds.at(-1)}` : seeds.join(', ')}` : `seed ${seeds[0]}`;
+  if (method === 'single' && isClusterArch(d.arch)) {
+    const what = d.arch === 'kmeans' ? `a k-means autoencoder of ${d.dSae} centroids` : `k-flats: ${d.dSae} affine pieces of rank ${d.rank}`;
+    return `One model, ${what}, ${seedText}, ${d.steps} steps.`;
+  }
   switch (method) {
     case 'single':
       return `One SAE of ${d.dSae} latents${k}, ${seedText}, ${d.steps} steps.`;
@@ -63,6 +68,8 @@ export function ensembleProblems(d: EnsembleDraftFields): string[] {
   if (!METHODS.includes(method)) p.push(`method "${String(method)}" is unknown: use one of ${METHODS.join(', ')}`);
   if (!Number.isSafeInteger(J) || J < 1 || J > MAX_J) p.push(`J (members) must be an integer in [1, ${MAX_J}], got ${J}`);
   else if (method === 'single' && J !== 1) p.push(`single trains one SAE, so J must be 1, got ${J}: pick bagging, boosting or expanded for more`);
+  // The engine's checkPlan says the same: the ensemble methods are for SAEs (issue #12).
+  if (method !== 'single' && isClusterArch(d.arch)) p.push(`${method} trains SAEs only: a ${d.arch} run is one model: pick the method single`);
   const seeds = d.seeds;
   if (seeds) {
     if (seeds.length > MAX_J || seeds.some((s) => !Number.isSafeInteger(s) || s < 0)) p.push(`ensemble seeds must be 1 to ${MAX_J} integers ≥ 0, comma-separated`);

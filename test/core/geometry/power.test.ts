@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { createRng, type Rng } from '../../../src/core/math/random.ts';
 import { createTrainer } from '../../../src/core/sae/train.ts';
 import { identityPlane, planeThrough } from '../../../src/core/geometry/plane.ts';
-import { gridPoint, regionLabel, type Grid } from '../../../src/core/geometry/regions.ts';
+import { boundaryMask, gridPoint, regionLabel, type Grid } from '../../../src/core/geometry/regions.ts';
 import { planeScoresOfKMeans, planeScoresOfSae, scoreAt } from '../../../src/core/geometry/scores.ts';
-import { checkPowerCells, decoderArrows, powerCell, powerDiagramOfSae, powerDistance, top1SaeOfCentroids } from '../../../src/core/geometry/power.ts';
+import { checkPowerCells, decoderArrows, powerCell, powerDiagramOfSae, powerDistance, thresholdLines, top1SaeOfCentroids } from '../../../src/core/geometry/power.ts';
 import { randomSae } from '../../helpers/saes.ts';
 
 const randomVec = (n: number, rng: Rng): Float32Array => Float32Array.from({ length: n }, () => rng.normal());
@@ -102,5 +102,26 @@ describe('power diagram of a TopK SAE', () => {
     const signed = { ...randomSae('topk', 2, 3, 1, 1, createRng(1)), topkSigned: true };
     expect(() => powerDiagramOfSae(signed, identityPlane())).toThrow(/signed/);
     expect(() => powerDiagramOfSae(randomSae('topk', 2, 3, 1, 1, createRng(1)), identityPlane(), 0)).toThrow(/λ must be > 0, got 0/);
+  });
+});
+
+describe('overlay helpers', () => {
+  it('thresholdLines: the active side is where nu·u + nv·v + c > 0, and the line passes through s_i = θ_i', () => {
+    const rng = createRng(11);
+    const sae = randomSae('jumprelu', 2, 6, 0, 1.2, rng);
+    const scores = planeScoresOfSae(sae, identityPlane());
+    const lines = thresholdLines(scores);
+    for (let t = 0; t < 100; t++) {
+      const [u, v] = [2 * rng.normal(), 2 * rng.normal()];
+      const label = regionLabel(scores, u, v);
+      for (let i = 0; i < 6; i++) expect(lines[3 * i] * u + lines[3 * i + 1] * v + lines[3 * i + 2] > 0).toBe(label.includes(i));
+      expect(Math.hypot(lines[0], lines[1])).toBeCloseTo(1, 9);
+    }
+    expect(() => thresholdLines(planeScoresOfSae(randomSae('topk', 2, 3, 1, 1, rng), identityPlane()))).toThrow(/got rule topk/);
+  });
+  it('boundaryMask marks pixels whose right or lower neighbour is in another cell', () => {
+    const ids = Uint32Array.from([1, 1, 2, 1, 1, 2, 3, 3, 3]);
+    expect(Array.from(boundaryMask(ids, 3, 3))).toEqual([0, 1, 0, 1, 1, 1, 0, 0, 0]);
+    expect(() => boundaryMask(ids, 2, 2)).toThrow(/= 4 values.*got 9/);
   });
 });

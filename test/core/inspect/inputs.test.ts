@@ -3,11 +3,36 @@
 // views, and text top rows (latentDetail) drawn as highlighted windows.
 import { describe, expect, it } from 'vitest';
 import type { LabelledDataset } from '../../../src/core/data/card.ts';
-import { inputRef, tokenContext } from '../../../src/core/inspect/inputs.ts';
+import { inputRef, startsWord, tokenContext } from '../../../src/core/inspect/inputs.ts';
 import type { TextDataset } from '../../../src/core/inspect/inputs.ts';
 import { latentDetail } from '../../../src/core/inspect/inspect.ts';
 import type { Dataset } from '../../../src/core/sae/types.ts';
 import { f32, tinyData, tinySae } from './fixtures.ts';
+
+describe('tokenContext with whole words', () => {
+  // One context: "<s>| Once| up|on| a| tim|e|,| the|re" at positions 0..9 (labels as tokenLabel gives them).
+  const labels = ['<s>', ' Once', ' up', 'on', ' a', ' tim', 'e', ',', ' the', 're'];
+  const where = { context: new Int32Array(10), position: Int32Array.from({ length: 10 }, (_, i) => i) };
+
+  it('startsWord: a leading space or ▁, specials and punctuation start words; word pieces do not', () => {
+    expect([' Once', '▁a', '<s>', ',', '\n', 'on', 'e', 're', 'X1'].map(startsWord)).toEqual([true, true, true, true, true, false, false, false, false]);
+  });
+
+  it('grows a ±window cut to the word boundaries on both sides, within maxExtend', () => {
+    // row 4 " a", window 1 → rows 3..5 = "on a tim": grows back to " up" (2) and on to "e" (6); "," (7) starts a word
+    const w = tokenContext(labels, where, 4, 1, undefined, { startsWord });
+    expect(w.tokens.map((t) => t.token).join('|')).toBe(' up|on| a| tim|e');
+    expect(w.focus).toBe(2);
+    // without words the cut stays mid-word
+    expect(tokenContext(labels, where, 4, 1).tokens.map((t) => t.token).join('|')).toBe('on| a| tim');
+    // maxExtend 0 changes nothing; the end of the context stops the growth (" the|re" at the end)
+    expect(tokenContext(labels, where, 4, 1, undefined, { startsWord, maxExtend: 0 }).tokens.map((t) => t.row)).toEqual([3, 4, 5]);
+    expect(tokenContext(labels, where, 8, 0, undefined, { startsWord }).tokens.map((t) => t.row)).toEqual([8, 9]);
+    // never into another context: a piece at a context's start does not pull the previous context in
+    const two = { context: Int32Array.from([0, 0, 0, 0, 0, 1, 1, 1, 1, 1]), position: Int32Array.from([0, 1, 2, 3, 4, 0, 1, 2, 3, 4]) };
+    expect(tokenContext(labels, two, 6, 0, undefined, { startsWord }).tokens.map((t) => t.row)).toEqual([5, 6]);
+  });
+});
 
 describe('tokenContext', () => {
   // Two contexts: context 0 = positions 0..3, context 1 = positions 0..2 (rows 4..6).

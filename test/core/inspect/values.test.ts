@@ -2,7 +2,7 @@
 // intervals with their sample rows ('quantile' and 'linear' spacing, empty and never-firing cases).
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../src/core/errors.ts';
-import { firingHistogram, quantileSamplesOf } from '../../../src/core/inspect/values.ts';
+import { firingHistogram, QUANTILE_BANDS, quantileSamplesOf } from '../../../src/core/inspect/values.ts';
 
 describe('firingHistogram', () => {
   it('bins the firing values only, over [min, max]; the max falls in the last bin', () => {
@@ -52,5 +52,19 @@ describe('quantileSamplesOf', () => {
     expect(q.map((g) => g.samples.map((s) => s.row))).toEqual([[], [2], [1]]);
     expect(Number.isNaN(q[0].lo)).toBe(true);
     expect(quantileSamplesOf([0, 0], { intervals: 3 })).toEqual([]);
+  });
+
+  it('edges: bands by rank fraction (the feature page’s QUANTILE_BANDS), one sample each', () => {
+    // firing 1..10 on rows 0..9, m = 10; edges 0, .25, .5, .75, .9, 1 → ranks 0, 2, 5, 7, 9, 10:
+    // {1,2} {3,4,5} {6,7} {8,9} {10}; one sample at rank ⌊0.5·g⌋ of each: 2, 4, 7, 9, 10
+    const col = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    const q = quantileSamplesOf(col, { edges: QUANTILE_BANDS, perInterval: 1 });
+    expect(q.map((g) => [g.lo, g.hi])).toEqual([[1, 2], [3, 5], [6, 7], [8, 9], [10, 10]]);
+    expect(q.map((g) => g.contains)).toEqual([0.2, 0.3, 0.2, 0.2, 0.1]);
+    expect(q.map((g) => g.samples.map((e) => e.value))).toEqual([[2], [4], [7], [9], [10]]);
+    // edges j/K give the default groups exactly
+    expect(quantileSamplesOf(values, { edges: [0, 1 / 3, 2 / 3, 1], perInterval: 2 })).toEqual(quantileSamplesOf(values, { intervals: 3, perInterval: 2 }));
+    for (const edges of [[0.1, 1], [0, 0.5, 0.5, 1], [0, 0.9], [0]]) expect(() => quantileSamplesOf(col, { edges })).toThrow(InputError);
+    expect(() => quantileSamplesOf(col, { edges: [0, 1], spacing: 'linear' })).toThrow(/edges/);
   });
 });
