@@ -7,13 +7,14 @@
 import type { LabModel } from '../../core/lab/model.ts';
 import type { Grid } from '../../core/geometry/regions.ts';
 import { gridPoint, regionIds, regionLabel } from '../../core/geometry/regions.ts';
+import { chooseResolution } from '../../core/geometry/resolution.ts';
 import type { PlaneScores } from '../../core/geometry/scores.ts';
 import type { LabImage, LabRenderRequest } from '../api/lab.ts';
 
 /** The CPU path's budget per panel redraw: three panels stay near 10 redraws per second. */
 export const LAB_CPU_BUDGET_MS = 30;
-/** Never coarser than this on the CPU (cells stay recognisable), never finer than the canvas. */
-export const LAB_CPU_MIN_SIDE = 32;
+/** Never coarser than this on the CPU (geometry's MIN_SIDE is 64; the lab's small phone panels go a little lower), never finer than the canvas. */
+export const LAB_CPU_MIN_SIDE = 48;
 /** Most distinct regions whose labels an image carries (a TopK SAE with 256 latents and k = 4 can have thousands). */
 export const LAB_MAX_LABELS = 4096;
 
@@ -76,12 +77,14 @@ export function createLabRenderer(gpu: () => Promise<GpuPartition | null>, why: 
       // The kernel draws at the canvas's full resolution unless it refuses the job (too many units for its TopK).
       const refused = device ? device.refusal(scores, { width, height, ...view }) : null;
       const partition = refused ? null : device;
-      if (!partition) {
-        // The largest square-ish grid the budget allows at the measured speed, never above the canvas.
-        const pixels = budgetMs / (cpuMsPerPixelUnit * Math.max(1, scores.units));
-        const scale = Math.min(1, Math.sqrt(pixels / (req.width * req.height)));
-        width = Math.max(Math.min(req.width, LAB_CPU_MIN_SIDE), Math.round(req.width * scale));
-        height = Math.max(Math.min(req.height, LAB_CPU_MIN_SIDE), Math.round(req.height * scale));
+      let chosen = '';
+      if (!partition && Math.max(req.width, req.height) > LAB_CPU_MIN_SIDE) {
+        // geometry's chooseResolution: the largest side the budget allows at the measured speed, never above the canvas.
+        const big = Math.max(req.width, req.height);
+        const r = chooseResolution(cpuMsPerPixelUnit * Math.max(1, scores.units) * 1e6, budgetMs, Math.min(LAB_CPU_MIN_SIDE, big), big);
+        width = Math.max(1, Math.round((req.width * r.side) / big));
+        height = Math.max(1, Math.round((req.height * r.side) / big));
+        chosen = r.side < big ? `: ${r.note}` : '';
       }
       const grid: Grid = { width, height, ...view };
       let ids: Uint32Array;
@@ -96,7 +99,7 @@ export function createLabRenderer(gpu: () => Promise<GpuPartition | null>, why: 
         const ms = now() - t1;
         if (ms > 0.5) cpuMsPerPixelUnit = 0.7 * cpuMsPerPixelUnit + (0.3 * ms) / (width * height * Math.max(1, scores.units));
         computedBy = 'cpu';
-        note = `CPU (${refused ?? why()}) at ${width} × ${height}${width < req.width ? ` to stay near ${budgetMs} ms a drawing` : ''}`;
+        note = `CPU (${refused ?? why()}) at ${width} × ${height}${chosen}`;
       }
       const regions = labelsOf(scores, grid, ids);
       const error = req.error ? errorOf(model, grid) : new Float32Array(0);
