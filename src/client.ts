@@ -107,6 +107,14 @@ export function connect(): WorkbenchConnection {
       await ready; // its progress rides on the snapshots
       return remote.compareTrainers(req);
     },
+    labOpen: (state) => remote.labOpen(state),
+    labStep: (n) => remote.labStep(n),
+    labReset: () => remote.labReset(),
+    labSetPoints: (xy) => remote.labSetPoints(Comlink.transfer(xy, [xy.buffer])),
+    labDrag: (req) => remote.labDrag(req),
+    labHover: (req) => remote.labHover(req),
+    labRender: (req) => remote.labRender(req),
+    labSlice: (req) => remote.labSlice(req),
     onSnapshot: (next) => {
       listener = next;
       return Promise.resolve();

@@ -10,6 +10,7 @@
 import type { CompareRequest, TrainerComparison } from './api/compare.ts';
 import type { CatalogEntry, DatasetInfo, DatasetRequest, RowInfo, UploadStart } from './api/datasets.ts';
 import type { DownstreamReport, DownstreamRequest, EnsembleEvaluation, EnsembleViews, EnsembleViewsRequest, EnsembleZip, LoadEnsembleRequest } from './api/ensembles.ts';
+import type { LabDragRequest, LabHoverInfo, LabHoverRequest, LabImage, LabInfo, LabRenderRequest, LabSliceImage, LabSliceRequest, LabState } from './api/lab.ts';
 import type { InspectRunRequest, LatentDetail, LatentDetailRequest, RunInspection } from './api/inspect.ts';
 import type { BackendInfo, RunCheckpoint, RunExport, RunInfo, RunZip, SnapshotListener, StartRunRequest } from './api/runs.ts';
 
@@ -18,6 +19,7 @@ export type * from './api/datasets.ts';
 export type * from './api/inspect.ts';
 export type * from './api/ensembles.ts';
 export type * from './api/compare.ts';
+export type * from './api/lab.ts';
 
 export interface Workbench {
   backend(): Promise<BackendInfo>;
@@ -81,6 +83,23 @@ export interface Workbench {
    * run is training (pause or stop it first), and on a bad request, naming the field and the fix.
    */
   compareTrainers(req: CompareRequest): Promise<TrainerComparison>;
+  // ---- the geometry lab (issue #12; src/engine/lab/): one session of 2-D points and three live models ----
+  /** Opens (or reopens) the lab on `state`: builds its points and models and trains to state.steps. A bad state rejects and leaves the session as it was. */
+  labOpen(state: LabState): Promise<LabInfo>;
+  /** Every panel's model takes n iterations (1..LAB_MAX_STEP_CALL). */
+  labStep(n: number): Promise<LabInfo>;
+  /** The models from scratch (same points and settings), step 0. */
+  labReset(): Promise<LabInfo>;
+  /** New points ([n, 2], e.g. painted); the models restart on them. */
+  labSetPoints(xy: Float32Array): Promise<LabInfo>;
+  /** Moves a site or a decoder arrow: the MSE and the cells change at once. */
+  labDrag(req: LabDragRequest): Promise<LabInfo>;
+  /** What fires at a point of a panel: units and values, x̂, error, the region label. */
+  labHover(req: LabHoverRequest): Promise<LabHoverInfo>;
+  /** A panel's partition as region ids (the worker transfers the buffers), with how and at what resolution it was drawn. */
+  labRender(req: LabRenderRequest): Promise<LabImage>;
+  /** The current run's SAE (any dIn) drawn on the plane through three rows of its dataset; rejects without a run, on bad rows or collinear ones. */
+  labSlice(req: LabSliceRequest): Promise<LabSliceImage>;
   /** The single push channel (null to detach); sends the current state at once. The engine never waits on it. */
   onSnapshot(listener: SnapshotListener | null): Promise<void>;
 }

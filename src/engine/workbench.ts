@@ -16,6 +16,10 @@ import { downstreamOf, ensembleRows, evaluateRunEnsemble, runEnsembleViews } fro
 import { ensembleZip, runExport, runZip } from './exports.ts';
 import { createInspection } from './inspect/inspection.ts';
 import { createComparer } from './compare.ts';
+import { createPartitionGpu, type PartitionGpu } from './geometry/partitionGpu.ts';
+import { createLabRenderer } from './lab/render.ts';
+import { createLabSession } from './lab/session.ts';
+import { sliceOf } from '../core/lab/slice.ts';
 import { createSnapshotChannel } from './run/channel.ts';
 import { createRunController } from './run/controller.ts';
 import { createTrainerFactory } from './training/factory.ts';
@@ -63,6 +67,26 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
     reserveRunIds: (n) => runs.reserveRunIds(n),
     emit: (force) => runs.emitCurrent(force),
   });
+
+  // The geometry lab: its own session, beside the runs (it trains on the CPU reference: dIn = 2). Partitions
+  // are drawn by geometry's WGSL kernel on a hardware adapter (the shared device), else on the CPU, saying why.
+  let labCpuWhy = 'starting';
+  let labGpu: Promise<PartitionGpu | null> | null = null;
+  const labRenderer = createLabRenderer(
+      () =>
+        (labGpu ??= (async () => {
+          const device = await factory.hardwareDevice();
+          if (device) return createPartitionGpu(device);
+          const b = await factory.probe();
+          labCpuWhy = !b.adapter ? 'no WebGPU adapter' : `software adapter ${b.name ?? ''}`.trim();
+          return null;
+        })().catch((e: unknown) => {
+          labCpuWhy = `the GPU partition kernel did not start: ${e instanceof Error ? e.message : String(e)}`;
+          return null;
+        })),
+      () => labCpuWhy,
+  );
+  const lab = createLabSession({ datasetFor: (id) => datasets.datasetFor(id), renderer: labRenderer });
 
   /** The current run (checked), its weights now and their source. */
   const currentWeights = async (what: string) => {
@@ -202,6 +226,29 @@ export function createWorkbench(gpu?: GPU, options: WorkbenchOptions = {}): Insp
 
     // Through `serial` inside the comparer, which refuses a second comparison before queueing it.
     compareTrainers: (req) => comparer.compareTrainers(req),
+
+    labOpen: (state) => lab.open(state),
+    labStep: (n) => lab.step(n),
+    labReset: () => lab.reset(),
+    labSetPoints: (xy) => lab.setPoints(xy),
+    labDrag: (req) => lab.drag(req),
+    labHover: (req) => lab.hover(req),
+    labRender: (req) => lab.render(req),
+    labSlice: (req) =>
+      serial(async () => {
+        const { r, w } = await currentWeights('labSlice');
+        const member = req.member ?? 0;
+        checkMember('labSlice', member, w.saes.length);
+        const d = datasets.get(r.datasetId);
+        if (!d) throw new InputError(`labSlice: the run's dataset "${r.datasetId}" is no longer loaded: load it again`);
+        if (!Array.isArray(req.rows) || req.rows.length !== 3) throw new InputError(`labSlice: rows must be three row indices, got ${String(req.rows)}`);
+        if (![req.width, req.height].every((v) => Number.isSafeInteger(v) && v >= 1 && v <= 4096))
+          throw new InputError(`labSlice: width and height must be integers in [1, 4096], got ${req.width} × ${req.height}`);
+        const s = sliceOf(w.saes[member], d.all, req.rows);
+        // A one-off drawing (not a live panel): the CPU may spend up to half a second on it.
+        const image = await labRenderer.render({ scores: () => s.scores }, { panel: 'sae', width: req.width, height: req.height }, s.view, 500);
+        return { ...image, run: r.id, dataset: d.info.id, anchors: s.anchors, view: s.view };
+      }),
 
     onSnapshot(next: SnapshotListener | null): Promise<void> {
       channel.listen(next);

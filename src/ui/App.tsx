@@ -3,11 +3,13 @@
 // export (ExportPanel.tsx), the SGD vs PAM-SGD A/B and its sweeps (ComparePanel.tsx), the runs of the
 // session side by side with their Pareto plot (RunsPanel.tsx),
 // ensembles: metric-vs-J curves, member views, downstream tasks (EnsemblePanel.tsx), and the feature
-// inspector (FeaturePanel.tsx); the experiment is synced with the URL hash (urlState.ts). Reads the store
+// inspector (FeaturePanel.tsx); the experiment is synced with the URL hash (urlState.ts). A tab opens the
+// geometry lab and its lessons instead (lab/LabView.tsx, #lab&… links); the how-it-works strip and the
+// presentation-mode toggle are on both views. Reads the store
 // (src/ui/store.ts); sees the engine only through it.
 // Must not import engine or gpu values (types only); of core, only definitions such as the dense fraction.
 
-import { useEffect, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import type { Snapshot } from '../engine/api.ts';
 import { ComparePanel } from './ComparePanel.tsx';
@@ -15,6 +17,8 @@ import { DatasetCard, DatasetPanel } from './DatasetPanel.tsx';
 import { EnsemblePanel } from './EnsemblePanel.tsx';
 import { ExportPanel } from './ExportPanel.tsx';
 import { FeaturePanel } from './FeaturePanel.tsx';
+import { HowItWorks } from './HowItWorks.tsx';
+import { LabView } from './lab/LabView.tsx';
 import { LivePlots } from './Plots.tsx';
 import { RunsPanel } from './RunsPanel.tsx';
 import { StoragePanel } from './StoragePanel.tsx';
@@ -22,16 +26,49 @@ import { DENSE_FORMULA, denseFraction } from '../core/sae/density.ts';
 import type { AppState, AppStore } from './store.ts';
 import { DEFAULT_DRAFT } from './store/experiment.ts';
 import { TrainPanel } from './TrainPanel.tsx';
-import { decodeHash, encodeHash, latentOfHash, withLatent, type LatentLinkTarget } from './urlState.ts';
+import { decodeHash, decodeLabHash, encodeHash, latentOfHash, viewOfHash, withLatent, type LatentLinkTarget } from './urlState.ts';
 
 export function App({ store }: { store: AppStore }) {
   const error = useStore(store, (s) => s.error);
   const hashError = useStore(store, (s) => s.hashError);
+  const view = useStore(store, (s) => s.view);
+  const [presenting, setPresenting] = useState(false);
   useHashSync(store);
   return (
-    <main>
-      <h1>SAE Workbench</h1>
+    <main className={presenting ? 'presentation' : undefined}>
+      <div className="title-row">
+        <h1>SAE Workbench</h1>
+        <button type="button" className="presentation-toggle" data-testid="presentation-toggle" aria-pressed={presenting} onClick={() => setPresenting(!presenting)} title="Large type for a projector">
+          {presenting ? 'Normal view' : 'Presentation mode'}
+        </button>
+      </div>
       <p className="lede">Train a sparse autoencoder on activations, in your browser, and watch what it learns.</p>
+      <HowItWorks />
+      <ViewTabs store={store} />
+      {view === 'lab' ? <LabView store={store} /> : <TrainView store={store} error={error} hashError={hashError} />}
+    </main>
+  );
+}
+
+/** The two views: training (the workbench) and the geometry lab (issue #12). */
+function ViewTabs({ store }: { store: AppStore }) {
+  const view = useStore(store, (s) => s.view);
+  const setView = useStore(store, (s) => s.setView);
+  return (
+    <nav className="view-tabs" role="tablist" aria-label="Views">
+      <button type="button" role="tab" aria-selected={view === 'train'} data-testid="view-train" onClick={() => setView('train')}>
+        Train an SAE
+      </button>
+      <button type="button" role="tab" aria-selected={view === 'lab'} data-testid="view-lab" onClick={() => setView('lab')}>
+        Geometry lab and lessons
+      </button>
+    </nav>
+  );
+}
+
+function TrainView({ store, error, hashError }: { store: AppStore; error: string | null; hashError: string | null }) {
+  return (
+    <>
       <BackendNote store={store} />
       {error && (
         <p role="alert" className="error">
@@ -55,7 +92,7 @@ export function App({ store }: { store: AppStore }) {
       <StoragePanel store={store} />
       <EnsemblePanel store={store} />
       <FeaturePanel store={store} />
-    </main>
+    </>
   );
 }
 
@@ -140,6 +177,7 @@ function useHashSync(store: AppStore): void {
       s.inspection && s.selected !== null ? { member: s.inspection.scope.member, latent: s.selected } : s.linkedLatent;
     const write = () => {
       const s = store.getState();
+      if (s.view === 'lab') return; // the lab writes its own hash (lab/LabView.tsx)
       const hash = withLatent(encodeHash(s.draft, DEFAULT_DRAFT), target(s));
       if (hash === last) return;
       last = hash;
@@ -147,10 +185,19 @@ function useHashSync(store: AppStore): void {
     };
     write();
     const unsubscribe = store.subscribe((s, prev) => {
-      if (s.draft !== prev.draft || s.selected !== prev.selected || s.inspection !== prev.inspection || s.linkedLatent !== prev.linkedLatent) write();
+      if (s.view === 'train' && prev.view === 'lab') last = ''; // back from the lab: the experiment's hash again
+      if (s.draft !== prev.draft || s.selected !== prev.selected || s.inspection !== prev.inspection || s.linkedLatent !== prev.linkedLatent || s.view !== prev.view) write();
     });
     const onHash = () => {
       if (location.hash.replace(/^#/, '') === last) return;
+      if (viewOfHash(location.hash) === 'lab') {
+        // A lab link typed or pasted into this tab: the lab opens on it (a bad one shows why and the default lab).
+        const { lab, error } = decodeLabHash(location.hash);
+        store.setState({ view: 'lab', labError: error });
+        void store.getState().labOpen(lab);
+        return;
+      }
+      if (store.getState().view === 'lab') store.getState().setView('train');
       const { draft, error } = decodeHash(location.hash, DEFAULT_DRAFT);
       store.setState({ hashError: error });
       if (error) return;

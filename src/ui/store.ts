@@ -1,8 +1,8 @@
 // The app's one zustand store, made by createAppStore(workbench) with the Workbench injected (a worker
-// client in the page, an in-thread engine or a fake in tests). It composes seven slices (src/ui/store/):
+// client in the page, an in-thread engine or a fake in tests). It composes eight slices (src/ui/store/):
 // draft (the experiment being edited), dataset (the picker and the loaded dataset), run (the current run,
 // its controls and series), runs (every run of the session), inspector (the feature inspector), ensemble
-// (ensemble results by run id) and compare (the SGD vs PAM-SGD A/B); snapshots.ts routes the engine's
+// (ensemble results by run id), compare (the SGD vs PAM-SGD A/B) and lab (the view shown; the geometry lab, opened from a #lab link); snapshots.ts routes the engine's
 // snapshots into them. In a browser with IndexedDB, src/ui/persist/ saves the runs and restores them on
 // reload (its storage slice says what is kept); without IndexedDB (Node, private browsing) that is a no-op. The worker owns the training and dataset state. Actions set status, await the
 // workbench, and catch into `error`, `datasetError`, `inspectError`, `ensembleErrors` or `compareError`. Imports engine types, zustand, urlState.ts and the
@@ -19,11 +19,13 @@ import { createDraftSlice } from './store/draft.ts';
 import { createEnsembleSlice } from './store/ensemble.ts';
 import { DEFAULT_DRAFT, type Draft } from './store/experiment.ts';
 import { createInspectorSlice } from './store/inspector.ts';
+import { createLabSlice } from './store/lab.ts';
 import { createRunSlice } from './store/run.ts';
 import { createRunsSlice } from './store/runs.ts';
 import { snapshotListener } from './store/snapshots.ts';
 import type { AppState, AppStore } from './store/state.ts';
-import { decodeHash } from './urlState.ts';
+import { DEFAULT_LAB_STATE } from '../core/lab/state.ts';
+import { decodeHash, decodeLabHash, viewOfHash } from './urlState.ts';
 
 export type { AppState, AppStore };
 
@@ -32,7 +34,10 @@ export type { AppState, AppStore };
  * a bad hash is reported in hashError and the defaults are used), or the defaults where there is no page.
  */
 export function createAppStore(workbench: Workbench, initial?: Draft): AppStore {
-  const opened = initial ? { draft: initial, error: null } : typeof location !== 'undefined' ? decodeHash(location.hash, DEFAULT_DRAFT) : { draft: DEFAULT_DRAFT, error: null };
+  const opened = initial ? { draft: initial, error: null } : typeof location !== 'undefined' && viewOfHash(location.hash) === 'train' ? decodeHash(location.hash, DEFAULT_DRAFT) : { draft: DEFAULT_DRAFT, error: null };
+  const hash = typeof location !== 'undefined' ? location.hash : '';
+  const view = viewOfHash(hash);
+  const lab = view === 'lab' ? decodeLabHash(hash) : { lab: DEFAULT_LAB_STATE, error: null };
   const ctx = createContext(workbench);
   const idb = typeof indexedDB !== 'undefined' ? indexedDB : null;
   const keeper = createKeeper(typeof navigator !== 'undefined' && navigator.storage ? navigator.storage : null);
@@ -44,6 +49,7 @@ export function createAppStore(workbench: Workbench, initial?: Draft): AppStore 
     ...createInspectorSlice(ctx)(set, get),
     ...createEnsembleSlice(ctx)(set, get),
     ...createCompareSlice(ctx)(set, get),
+    ...createLabSlice(ctx, { view, ...lab })(set, get),
     ...createStorageSlice(keeper, idb !== null)(set, get),
   }));
   const set = store.setState;
@@ -61,5 +67,6 @@ export function createAppStore(workbench: Workbench, initial?: Draft): AppStore 
     void attachPersistence(store, { factory: idb, keeper, exportZip: (member) => workbench.exportZip(member), persist });
   }
   void store.getState().loadChoice(); // the default dataset, so one click on Train trains on it
+  if (view === 'lab') void store.getState().labOpen(); // a lab link opens the lab at once
   return store;
 }

@@ -11,6 +11,10 @@ import { CONFIG_CHOICES, DEFAULT_CONFIG, type TrainConfig } from '../core/sae/co
 import type { EnsembleMethodName } from '../engine/api.ts';
 import { ensembleProblems, METHODS } from './store/ensembleDraft.ts';
 import type { Draft } from './store/experiment.ts';
+import type { LabState } from '../core/lab/state.ts';
+import { DEFAULT_LAB_STATE } from '../core/lab/state.ts';
+import { LESSON_NAMES } from '../core/lab/lessons.ts';
+import { decodeLab, encodeLab } from '../core/lab/url.ts';
 
 const NULLABLE: readonly (keyof TrainConfig)[] = ['l1WarmupSteps', 'lr', 'lrWarmupSteps', 'lrDecaySteps', 'kAux', 'deadWindowTokens'];
 /** The string fields and their values: core's one list (a link with trainer=pam-sgd or pamOrder=… restores them). */
@@ -125,4 +129,19 @@ export function decodeHash(hash: string, defaults: Draft): { draft: Draft; error
     return { draft: draft as unknown as Draft, error: `the link's dataset was ${what}, which stays on the machine that loaded it: load it again (Dataset → upload or text). Every other setting of the link is applied.` };
   }
   return { draft: draft as unknown as Draft, error: null };
+}
+
+// ---- the geometry lab's links (issue #12 §3): #lab&<lab state> (core/lab/url.ts), beside the experiment's ----
+
+/** Which view a hash opens: the lab for `#lab` and `#lab&…`, else the training page. */
+export const viewOfHash = (hash: string): 'train' | 'lab' => (/^#?lab(&|$)/.test(hash) ? 'lab' : 'train');
+
+export const encodeLabHash = (state: LabState): string => `lab&${encodeLab(state)}`;
+
+/** The lab state a `#lab&…` hash describes, or the defaults and what was wrong (a bad link never throws). */
+export function decodeLabHash(hash: string): { lab: LabState; error: string | null } {
+  const text = hash.replace(/^#?lab&?/, '');
+  if (text === '') return { lab: DEFAULT_LAB_STATE, error: null };
+  const r = decodeLab(text, LESSON_NAMES);
+  return r.state ? { lab: r.state, error: null } : { lab: DEFAULT_LAB_STATE, error: `${r.error}. Showing the default lab.` };
 }
