@@ -1,6 +1,7 @@
-// What this browser keeps (src/ui/persist/): each saved run with its status and size, a delete button
+// What this browser keeps (src/ui/persist/): each saved run with its status, its checkpoint and size, a delete button
 // per run and delete-all, the quota (navigator.storage.estimate) and whether storage is persistent, and a
-// one-line message when saving is off (no IndexedDB: private browsing) or failed (a full quota). What a
+// one-line message when saving is off (no IndexedDB: private browsing) or failed (a full quota), and the
+// last checkpoint taken (its size and what it cost the engine). What a
 // reload restores and what it does not is said here. Reads the store's storage slice; imports React.
 
 import { useStore } from 'zustand';
@@ -37,11 +38,12 @@ export function StoragePanel({ store }: { store: AppStore }) {
   const deleteSaved = useStore(store, (s) => s.deleteSaved);
   const deleteAllSaved = useStore(store, (s) => s.deleteAllSaved);
   const total = storage.saved.reduce((a, s) => a + s.sizeBytes, 0);
+  const last = storage.lastCheckpoint;
   return (
     <section className="storage-panel" aria-label="Saved in this browser" data-testid="storage-panel">
       <h2>Saved in this browser</h2>
       <p className="hint">
-        Every run's settings, seeds, status and metrics are saved here as it trains; a finished or stopped run also keeps member 0's SAELens zip and its loss curve. After a reload the runs table shows them again (a run that was training shows <em>interrupted</em>) and each saved zip downloads from its row. Not restored yet: resuming an interrupted run from a checkpoint, the inspector, the live plots.
+        Every run's settings, seeds, status and metrics are saved here as it trains, with a checkpoint of its training state every 10 s or so and when it pauses (one per run, replaced; SGD runs that are not boosting); a finished or stopped run keeps member 0's SAELens zip, its loss curve and metric history instead. After a reload the runs table shows them again: a run that was training shows <em>interrupted</em> with a <em>resume</em> button that continues it from its checkpoint, and each saved zip downloads from its row. Not restored yet: the inspector of a saved run.
       </p>
       {storage.message && (
         <p className="storage-message" role="alert" data-testid="storage-message">
@@ -55,6 +57,11 @@ export function StoragePanel({ store }: { store: AppStore }) {
             (storage.usageBytes !== null && storage.quotaBytes !== null ? ` · this site uses ${formatBytes(storage.usageBytes)} of ${formatBytes(storage.quotaBytes)} allowed` : '') +
             (storage.persisted === null ? '' : storage.persisted ? ' · persistent (the browser will not evict it)' : ' · best effort (the browser may evict it under storage pressure)')}
       </p>
+      {last && (
+        <p className="hint" data-testid="storage-last-checkpoint">
+          Last checkpoint: run {last.run} at step {last.step}, {formatBytes(last.bytes)}, written by the engine in {last.ms < 10 ? last.ms.toFixed(1) : Math.round(last.ms)} ms.
+        </p>
+      )}
       {storage.saved.length > 0 && (
         <table className="storage-table">
           <thead>
@@ -64,6 +71,7 @@ export function StoragePanel({ store }: { store: AppStore }) {
               <th>status</th>
               <th>saved</th>
               <th className="num">zip</th>
+              <th className="num" title="The latest training state a resume continues from: its step and size">checkpoint</th>
               <th className="num">size</th>
               <th />
             </tr>
@@ -76,6 +84,9 @@ export function StoragePanel({ store }: { store: AppStore }) {
                 <td>{s.record.status}</td>
                 <td>{new Date(s.savedAt).toLocaleString()}</td>
                 <td className="num">{s.zipBytes > 0 ? formatBytes(s.zipBytes) : '—'}</td>
+                <td className="num" data-testid="storage-checkpoint">
+                  {(s.checkpointBytes ?? 0) > 0 ? `step ${s.checkpointStep ?? '?'} · ${formatBytes(s.checkpointBytes ?? 0)}` : '—'}
+                </td>
                 <td className="num" data-testid="storage-size">
                   {formatBytes(s.sizeBytes)}
                 </td>

@@ -3,8 +3,8 @@
 // draft (the experiment being edited), dataset (the picker and the loaded dataset), run (the current run,
 // its controls and series), runs (every run of the session), inspector (the feature inspector), ensemble
 // (ensemble results by run id) and compare (the SGD vs PAM-SGD A/B); snapshots.ts routes the engine's
-// snapshots into them. In a browser with IndexedDB, src/ui/persist/ saves the runs and restores them on
-// reload (its storage slice says what is kept); without IndexedDB (Node, private browsing) that is a no-op. The worker owns the training and dataset state. Actions set status, await the
+// snapshots into them. In a browser with IndexedDB, src/ui/persist/ saves the runs (and checkpoints the
+// training one) and restores them on reload, resumable (its storage slice says what is kept); without IndexedDB (Node, private browsing) that is a no-op. The worker owns the training and dataset state. Actions set status, await the
 // workbench, and catch into `error`, `datasetError`, `inspectError`, `ensembleErrors` or `compareError`. Imports engine types, zustand, urlState.ts and the
 // slices; nothing under src/ui/store imports this file back.
 
@@ -58,7 +58,7 @@ export function createAppStore(workbench: Workbench, initial?: Draft): AppStore 
   );
   if (idb) {
     const persist = keeper.manager ? () => navigator.storage.persist() : undefined;
-    void attachPersistence(store, { factory: idb, keeper, exportZip: (member) => workbench.exportZip(member), persist });
+    void attachPersistence(store, { factory: idb, keeper, exportZip: (member) => workbench.exportZip(member), checkpoint: () => workbench.checkpointRun(), persist });
   }
   void store.getState().loadChoice(); // the default dataset, so one click on Train trains on it
   return store;

@@ -55,6 +55,8 @@ export interface StartRunRequest {
 
 /** A run's training state at its current step, as a file (core/sae/checkpoint.ts: safetensors + JSON metadata). */
 export interface RunCheckpoint {
+  /** The run it is of (the app keeps one checkpoint per run: src/ui/persist/). */
+  run: number;
   fileName: string;
   bytes: Uint8Array;
   /** The global step it was saved at. */

@@ -497,7 +497,7 @@ export function createRunController(deps: RunControllerDeps): RunController {
       if (!r.trainer?.live) throw new InputError(`checkpointRun: run ${r.id} has no live trainer (status ${r.status}): checkpoint a run while it trains or is paused; export its weights instead`);
       const c = await r.trainer.checkpoint();
       const step = r.trainer.stepOffset + c.step;
-      return { fileName: `run-${r.id}-step-${step}.ckpt.safetensors`, bytes: writeCheckpoint(c), step };
+      return { run: r.id, fileName: `run-${r.id}-step-${step}.ckpt.safetensors`, bytes: writeCheckpoint(c), step };
     },
 
     async weightsOf(r, what) {

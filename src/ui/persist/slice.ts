@@ -1,13 +1,15 @@
 // The storage slice: what this browser keeps of the runs (src/ui/persist/db.ts) as the storage panel
-// shows it — the saved runs with their sizes, the quota, whether storage is persistent, and a one-line
-// message when saving is off or failed — and the actions on it (delete one, delete all, read a saved
-// run's zip and loss curve). The Keeper holds the open database (null until sync.ts opens it, and for
+// shows it — the saved runs with their sizes, the quota, whether storage is persistent, the last
+// checkpoint taken, and a one-line message when saving is off or failed — and the actions on it (delete
+// one, delete all, read a saved run's zip and loss curve, resume a saved run from its checkpoint). The Keeper holds the open database (null until sync.ts opens it, and for
 // good when IndexedDB is missing or refuses: then every action is a no-op and the app works as before).
 // Imports db.ts and the store's types only.
 
 import type { GetState, SetState } from '../store/context.ts';
+import type { RunSlice } from '../store/run.ts';
 import type { RunRecord, RunsSlice } from '../store/runs.ts';
-import type { RunArtifacts, RunStorage, SavedRun } from './db.ts';
+import { emptyHistory } from '../store/series.ts';
+import type { RunArtifacts, RunStorage, SavedCheckpoint, SavedRun } from './db.ts';
 import { storageError } from './db.ts';
 
 /** What the slice and the sync share (not state: nothing renders from it). */
@@ -21,10 +23,13 @@ export interface Keeper {
   manager: Pick<StorageManager, 'estimate'> | null;
 }
 
+/** Runs whose saved checkpoint is kept: they did not reach an end of their own and may be resumed. */
+export const RESUMABLE: ReadonlySet<RunRecord['status']> = new Set<RunRecord['status']>(['training', 'paused', 'replaced', 'interrupted']);
+
 export const createKeeper = (manager: Keeper['manager'] = null): Keeper => ({ storage: null, session: Date.now().toString(36), forgotten: new Set(), manager });
 
-/** A run's storage key: its saved key when restored, else this page load's session and its run id. */
-export const keyOf = (session: string, r: Pick<RunRecord, 'run' | 'saved'>): string => r.saved?.key ?? `${session}-${r.run}`;
+/** A run's storage key: its saved key when restored, the saved run's it continues when resumed, else this page load's session and its run id. */
+export const keyOf = (session: string, r: Pick<RunRecord, 'run' | 'saved' | 'resumed'>): string => r.saved?.key ?? r.resumed?.key ?? `${session}-${r.run}`;
 
 export interface StorageInfo {
   /** 'starting': opening the database; 'on': runs are saved as they change; 'off': nothing is saved (see message). */
@@ -38,6 +43,8 @@ export interface StorageInfo {
   quotaBytes: number | null;
   /** navigator.storage.persist()'s answer: true when the browser will not evict the saved runs under pressure. */
   persisted: boolean | null;
+  /** The last checkpoint saved in this page load: its run and step, its size and how long the engine took to write it (ms). */
+  lastCheckpoint: { run: number; step: number; bytes: number; ms: number } | null;
 }
 
 export interface StorageSlice {
@@ -50,9 +57,15 @@ export interface StorageSlice {
   savedArtifacts(key: string): Promise<RunArtifacts | null>;
   /** Re-reads the saved runs and the quota into `storage`. */
   refreshStorage(): Promise<void>;
+  /**
+   * Continues saved run `key` from its checkpoint: its experiment goes back into the form (restoreRun: a built-in
+   * or synthetic dataset is loaded by id; an upload or pasted text must be loaded again first), then a new run
+   * starts at the checkpoint's step and takes the saved run's place (row and storage entry). False when it did not.
+   */
+  resumeSaved(key: string): Promise<boolean>;
 }
 
-type Reads = StorageSlice & Pick<RunsSlice, 'runs'>;
+type Reads = StorageSlice & Pick<RunsSlice, 'runs' | 'restoreRun'> & Pick<RunSlice, 'resumeCheckpoint' | 'error'> & { draft: RunRecord['draft'] };
 
 export const createStorageSlice =
   (keeper: Keeper, available: boolean) =>
@@ -82,6 +95,7 @@ export const createStorageSlice =
         usageBytes: null,
         quotaBytes: null,
         persisted: null,
+        lastCheckpoint: null,
       },
       deleteSaved: (key) =>
         attempt('could not delete a saved run', async (s) => {
@@ -107,5 +121,30 @@ export const createStorageSlice =
         return out;
       },
       refreshStorage,
+      resumeSaved: async (key) => {
+        const s = keeper.storage;
+        const rec = get().runs.find((r) => keyOf(keeper.session, r) === key);
+        if (!s || !rec) return false;
+        const name = `run ${rec.saved?.run ?? rec.run}`;
+        let ck: SavedCheckpoint | null = null;
+        let art: RunArtifacts | null = null;
+        await attempt(`could not read ${name}'s checkpoint`, async (st) => {
+          ck = await st.checkpoint(key);
+          art = await st.artifacts(key);
+        });
+        const c = ck as SavedCheckpoint | null;
+        const a = art as RunArtifacts | null;
+        if (!c) {
+          set({ error: `${name} has no saved checkpoint to resume from (PAM-SGD and boosting runs are not checkpointed, and a run that ended keeps its zip instead): start it again with restore` });
+          return false;
+        }
+        await get().restoreRun(rec.run);
+        if (get().draft.dataset !== rec.draft.dataset) return false; // an upload or pasted text: restoreRun said to load it again
+        const prefix = a ? { loss: a.loss, history: a.history ?? emptyHistory() } : null;
+        const ok = await get().resumeCheckpoint({ fileName: c.fileName, step: c.step, bytes: c.bytes }, rec.draft, { key, fromStep: c.step }, prefix);
+        // The new run saves under `key`: the saved row it continues leaves the table (the new one carries on).
+        if (ok) set({ runs: get().runs.filter((r) => r !== rec) });
+        return ok;
+      },
     };
   };

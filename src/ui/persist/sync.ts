@@ -1,24 +1,33 @@
 // Keeps the runs table in this browser: attachPersistence opens the database (db.ts), puts the runs of
 // earlier page loads back into the runs table (a run saved while training or paused comes back
-// 'interrupted'; resuming it from a checkpoint is not implemented), asks once for persistent storage, then
-// follows the store: a changed run record is saved at most every `flushMs`, and a run that ends ('done' —
+// 'interrupted', resumable from its checkpoint: slice.ts resumeSaved), asks once for persistent storage,
+// then follows the store: a changed run record is saved at most every `flushMs`; the current run's training
+// state is checkpointed while it trains (at most every `checkpointMs`, and never more often than 100× the
+// last checkpoint took, so checkpoints cost ≤ 1% of training time) and when it pauses, one checkpoint per
+// run, replaced; a run that ends ('done' —
 // finished or stopped —, 'lost', 'error', or 'replaced' by a later run) is saved with member 0's SAELens
-// zip (when it is still the engine's current run) and its loss curve. Saves run one at a time, in order;
-// a failure (a full quota) becomes the storage panel's message and the app goes on. The store slices stay
+// zip (when it is still the engine's current run), its loss curve and metric history, and its checkpoint
+// is dropped unless it was replaced (a replaced run may still be resumed). Saves run one at a time, in order;
+// a failure (a full quota) becomes the storage panel's message and the app, and training, go on. The store slices stay
 // the only owners of state: this only reads the store and calls its storage slice. Imports db.ts,
 // slice.ts, the store's modules and types; never src/engine values.
 
 import type { StoreApi } from 'zustand/vanilla';
-import type { RunZip } from '../../engine/api.ts';
+import type { RunCheckpoint, RunZip } from '../../engine/api.ts';
 import { serial } from '../store/context.ts';
 import type { RunSlice } from '../store/run.ts';
 import type { RunRecord, RunRecordStatus, RunsSlice } from '../store/runs.ts';
-import type { LossSeries } from '../store/series.ts';
+import { emptyHistory, type LossSeries, type MetricHistory } from '../store/series.ts';
 import { openRunStorage, storageError, type RunStorage, type SavedRun } from './db.ts';
-import { keyOf, type Keeper, type StorageSlice } from './slice.ts';
+import { keyOf, RESUMABLE, type Keeper, type StorageSlice } from './slice.ts';
 
 /** What persistence reads of the store and writes through it. */
-export type PersistState = Pick<RunsSlice, 'runs'> & Pick<RunSlice, 'snapshot' | 'loss'> & StorageSlice;
+export type PersistState = Pick<RunsSlice, 'runs'> & Pick<RunSlice, 'snapshot' | 'loss' | 'history'> & StorageSlice;
+
+/** A training run is checkpointed at most this often by default (ms): a reload loses at most this much training. */
+export const CHECKPOINT_MS = 10_000;
+/** Checkpoints take at most 1/CHECKPOINT_COST_SHARE of the time between them (a big SAE's state takes longer to read). */
+const CHECKPOINT_COST_SHARE = 100;
 
 export interface PersistOptions {
   factory: IDBFactory;
@@ -27,6 +36,10 @@ export interface PersistOptions {
   exportZip(member: number): Promise<RunZip>;
   /** navigator.storage.persist, asked once. */
   persist?: () => Promise<boolean>;
+  /** The current run's training state (Workbench.checkpointRun); without it nothing is checkpointed. */
+  checkpoint?(): Promise<RunCheckpoint>;
+  /** A training run is checkpointed at most this often (default CHECKPOINT_MS); a pause checkpoints at once. */
+  checkpointMs?: number;
   /** Hot records (a training run's ~2 Hz updates) are saved at most this often. */
   flushMs?: number;
   dbName?: string;
@@ -36,6 +49,7 @@ export interface PersistOptions {
 const ENDED = new Set<RunRecordStatus>(['done', 'stopped', 'lost', 'error', 'replaced']);
 /** Ended runs that can still be exported (the engine keeps the current run's weights). */
 const EXPORTABLE = new Set<RunRecordStatus>(['done', 'stopped', 'lost']);
+const noLoss = (): LossSeries => ({ steps: [], loss: [], solves: [] });
 
 /** The runs table row of a run saved in an earlier page load, numbered `run` (negative) here. */
 export function restoredRecord(s: SavedRun, run: number): RunRecord {
@@ -73,8 +87,13 @@ export async function attachPersistence(store: StoreApi<PersistState>, opts: Per
   void store.getState().refreshStorage();
 
   const dirty = new Map<number, RunRecord>();
-  /** The last loss curve of each run not saved whole yet (a replaced run's series leaves the store). */
+  /** The last loss curve and history of each run not saved whole yet (a replaced run's series leaves the store). */
   const losses = new Map<number, LossSeries>();
+  const histories = new Map<number, MetricHistory>();
+  const seriesOf = (run: number): { loss: LossSeries; history: MetricHistory } => {
+    const now = store.getState();
+    return now.snapshot?.run === run ? { loss: now.loss, history: now.history } : { loss: losses.get(run) ?? noLoss(), history: histories.get(run) ?? emptyHistory() };
+  };
   let timer: ReturnType<typeof setTimeout> | null = null;
   const flush = (): void => {
     timer = null;
@@ -104,20 +123,68 @@ export async function attachPersistence(store: StoreApi<PersistState>, opts: Per
         zip = await opts.exportZip(0).catch(() => null);
         if (zip && zip.run !== r.run) zip = null; // a later run started meanwhile
       }
-      const now = store.getState();
-      const loss = now.snapshot?.run === r.run ? now.loss : (losses.get(r.run) ?? { steps: [], loss: [], solves: [] });
-      const latest = now.runs.find((x) => x.run === r.run) ?? r;
+      const latest = store.getState().runs.find((x) => x.run === r.run) ?? r;
       try {
-        await storage.saveRun(key, latest, { zip: zip ? zip.bytes : null, zipName: zip?.fileName ?? null, loss });
+        await storage.saveRun(key, latest, { zip: zip ? zip.bytes : null, zipName: zip?.fileName ?? null, ...seriesOf(r.run) }, !RESUMABLE.has(latest.status));
         losses.delete(r.run);
+        histories.delete(r.run);
       } catch (e) {
         return fail(e, `could not save run ${r.run}`);
       }
       await store.getState().refreshStorage();
     });
   };
+
+  // Checkpoints of the current run: one in flight at a time, through the same queue as every save.
+  const ck = { run: 0, lastAt: 0, step: -1, costMs: 0, busy: false, refused: new Set<number>() };
+  const checkpointDue = (s: PersistState, prev: PersistState): boolean => {
+    const snap = s.snapshot;
+    if (!opts.checkpoint || !snap || snap.run <= 0 || ck.busy || ck.refused.has(snap.run)) return false;
+    const now = performance.now();
+    // A new run: its first checkpoint one interval on (its state now is step 0, or the checkpoint it resumed).
+    if (ck.run !== snap.run) Object.assign(ck, { run: snap.run, lastAt: now, step: snap.step });
+    if (snap.step === ck.step || snap.step === 0) return false;
+    if (snap.status === 'paused') return prev.snapshot?.status !== 'paused' || prev.snapshot.run !== snap.run || prev.snapshot.step !== snap.step;
+    return snap.status === 'training' && now - ck.lastAt >= Math.max(opts.checkpointMs ?? CHECKPOINT_MS, CHECKPOINT_COST_SHARE * ck.costMs);
+  };
+  const takeCheckpoint = (run: number): void => {
+    const take = opts.checkpoint!;
+    ck.busy = true;
+    ck.lastAt = performance.now();
+    void queue.run(async () => {
+      try {
+        const t0 = performance.now();
+        let c: RunCheckpoint;
+        try {
+          c = await take();
+        } catch {
+          ck.refused.add(run); // PAM-SGD, boosting, or the run ended meanwhile: nothing to resume from
+          return;
+        }
+        const ms = performance.now() - t0;
+        Object.assign(ck, { costMs: ms, step: c.step, lastAt: performance.now() });
+        const rec = store.getState().runs.find((x) => x.run === run);
+        // Ended meanwhile (its end is saved whole, without a checkpoint), or a later run's state.
+        if (c.run !== run || !rec || !RESUMABLE.has(rec.status)) return;
+        const key = keyOf(keeper.session, rec);
+        if (keeper.forgotten.has(key)) return;
+        try {
+          await storage.saveCheckpoint(key, rec, { fileName: c.fileName, step: c.step, bytes: c.bytes }, seriesOf(run));
+        } catch (e) {
+          return fail(e, `could not save run ${run}'s checkpoint`);
+        }
+        patch({ lastCheckpoint: { run, step: c.step, bytes: c.bytes.byteLength, ms } });
+        await store.getState().refreshStorage();
+      } finally {
+        ck.busy = false;
+      }
+    });
+  };
+
   const unsubscribe = store.subscribe((s, prev) => {
     if (s.snapshot && s.snapshot.run > 0 && s.loss !== prev.loss) losses.set(s.snapshot.run, s.loss);
+    if (s.snapshot && s.snapshot.run > 0 && s.history !== prev.history) histories.set(s.snapshot.run, s.history);
+    if (s.snapshot !== prev.snapshot && checkpointDue(s, prev)) takeCheckpoint(s.snapshot!.run);
     if (s.runs === prev.runs) return;
     for (const r of s.runs) {
       if (r.run <= 0 || r.saved) continue;
