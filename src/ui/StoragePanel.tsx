@@ -59,7 +59,7 @@ export function StoragePanel({ store }: { store: AppStore }) {
       </p>
       {last && (
         <p className="hint" data-testid="storage-last-checkpoint">
-          Last checkpoint: run {last.run} at step {last.step}, {formatBytes(last.bytes)}, written by the engine in {last.ms < 10 ? last.ms.toFixed(1) : Math.round(last.ms)} ms.
+          Last checkpoint: run {last.run} at step {last.step}, {formatBytes(last.bytes)}, {last.ms < 10 ? last.ms.toFixed(1) : Math.round(last.ms)} ms from asking the engine to having it (training waits only for the engine’s part).
         </p>
       )}
       {storage.saved.length > 0 && (

@@ -2,7 +2,9 @@
 // synthetic:small trained from the form to 'done' is saved in IndexedDB with its zip; after a reload the
 // runs table shows its row again (from storage), its zip downloads from that row, and the storage panel
 // lists it with a size and the quota; a reload in the middle of a run brings that run back 'interrupted'
-// (no zip); deleting one saved run and then all of them removes their rows. No console error, page error
+// (no zip); deleting one saved run and then all of them removes their rows; a run that trains long enough to
+// be checkpointed, reloaded, comes back with a Resume button, and Resume continues it from the checkpoint's
+// step (not from 0) in place of the saved row. No console error, page error
 // or outside request at any point. Saves docs/screenshots/storage.png.
 // Needs /usr/bin/chromium (or CHROMIUM=path); never `npx playwright install`.
 import { join } from 'node:path';
@@ -90,6 +92,45 @@ describe('runs saved in the browser', () => {
     await page.getByTestId('storage-delete-all').click();
     await waitFor('every saved run is gone', `document.querySelectorAll('[data-testid=runs-row]').length === 0 && document.querySelectorAll('[data-testid=storage-row]').length === 0`, 30_000);
     expect(await page.getByTestId('storage-quota').innerText()).toMatch(/^0 runs kept/);
+    expect(problems).toEqual([]);
+  }, 300_000);
+
+  it('a run checkpointed while it trains resumes after a reload from the checkpoint\'s step', async () => {
+    if (setupError) throw new Error(`e2e setup failed: ${setupError.message}`);
+    const waitFor = app!.waitFor;
+    phase = 'checkpointed run';
+    await page.goto(`${app!.url}#dataset=synthetic:small&dSae=16&k=2&batch=32&steps=100000`);
+    await page.reload();
+    await waitFor('synthetic:small loads', `/^synthetic:small/.test(document.querySelector('.train-panel .dataset-id')?.textContent ?? '') && !!document.querySelector('[data-testid=dataset-card] h2')`, 60_000);
+    await page.getByTestId('train-start').click();
+    // The first checkpoint comes one interval (10 s) into training.
+    await waitFor('a checkpoint is saved', `[...document.querySelectorAll('[data-testid=storage-checkpoint]')].some((c) => /^step \\d+/.test(c.textContent ?? ''))`, 60_000);
+    const cell = await page.getByTestId('storage-checkpoint').filter({ hasText: /^step/ }).first().innerText();
+    const at = Number(/^step (\d+)/.exec(cell)![1]);
+    expect(at).toBeGreaterThan(0);
+    log(`checkpoint ${cell}; ${await page.getByTestId('storage-last-checkpoint').innerText()}`);
+
+    phase = 'reload checkpointed';
+    await page.reload();
+    await waitFor('the run is back interrupted with Resume', `!!document.querySelector('[data-testid=resume-run]')`, 30_000);
+    const row = page.getByTestId('runs-row').filter({ has: page.getByTestId('resume-run') });
+    expect(await row.locator('td[data-col=status]').innerText()).toBe('interrupted');
+    const ckAt = Number(/resume from (\d+)/.exec(await row.getByTestId('resume-run').innerText())![1]);
+    expect(ckAt, 'the latest checkpoint (a later one may have come before the reload)').toBeGreaterThanOrEqual(at);
+    expect(await page.getByTestId('step-count').innerText()).toBe('0');
+
+    phase = 'resume';
+    await row.getByTestId('resume-run').click();
+    await waitFor('the resumed run reports its step', `Number(document.querySelector('[data-testid=step-count]')?.textContent ?? '0') > 0`, 60_000);
+    const first = Number(await page.getByTestId('step-count').innerText());
+    expect(first, 'the resumed run starts at the checkpoint, not at 0').toBeGreaterThanOrEqual(ckAt);
+    await waitFor('it trains on', `Number(document.querySelector('[data-testid=step-count]')?.textContent ?? '0') > ${first}`, 60_000);
+    await waitFor('the resumed run takes the saved row', `document.querySelectorAll('[data-testid=runs-row]').length === 1 && !document.querySelector('[data-testid=resume-run]')`, 30_000);
+    log(`resumed at ${first} from checkpoint ${ckAt}`);
+    await page.getByTestId('train-stop').click();
+    await waitFor('stopped', `document.querySelector('[data-testid=train-status]')?.textContent?.includes('done')`, 60_000);
+    await page.getByTestId('storage-delete-all').click();
+    await waitFor('every saved run is gone', `document.querySelectorAll('[data-testid=storage-row]').length === 0`, 30_000);
     expect(problems).toEqual([]);
   }, 300_000);
 });

@@ -43,7 +43,7 @@ export interface StorageInfo {
   quotaBytes: number | null;
   /** navigator.storage.persist()'s answer: true when the browser will not evict the saved runs under pressure. */
   persisted: boolean | null;
-  /** The last checkpoint saved in this page load: its run and step, its size and how long the engine took to write it (ms). */
+  /** The last checkpoint saved in this page load: its run and step, its size and its round trip (ms: asking the engine, waiting for its training loop to yield, writing it, getting it back). */
   lastCheckpoint: { run: number; step: number; bytes: number; ms: number } | null;
 }
 
