@@ -113,6 +113,14 @@ function backendLine(hasWebGpu: boolean, backend: AppState['backend']): { line: 
 
 function Progress({ store }: { store: AppStore }) {
   const snap = useStore(store, (s) => s.snapshot);
+  const shown = useStore(store, (s) => s.storage.shown);
+  if (!snap && shown) {
+    return (
+      <p className="progress" data-testid="restored-view" title="Saved in this browser (src/ui/persist/): the plots show this run's loss curve and metrics as they were saved">
+        saved run {shown.run}: step <span data-testid="restored-step">{shown.step}</span> / {shown.steps}, {shown.status} · its plots are restored from this browser
+      </p>
+    );
+  }
   return (
     <p className="progress">
       step <span data-testid="step-count">{snap?.step ?? 0}</span> / {snap?.steps || store.getState().draft.steps}

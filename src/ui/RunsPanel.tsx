@@ -2,7 +2,8 @@
 // of its last snapshot) in a table sortable by any column, a button per run that puts its experiment
 // back into the form (and so into the URL hash), a download of each saved run's zip (src/ui/persist/: runs
 // of earlier page loads come back from this browser's storage, numbered by their run id then), a Resume
-// button on an interrupted (or replaced) run with a saved checkpoint, and a Pareto plot of L0 (log x) against explained variance
+// button on an interrupted (or replaced) run with a saved checkpoint, an Open button on a saved run whose
+// SAE the engine can take back (the inspector works on it again), and a Pareto plot of L0 (log x) against explained variance
 // over the runs that stopped, finished or paused, with the Pareto front (lower L0, higher explained
 // variance) drawn as a line. store.runs changes on status changes and at most ~2 Hz, so this never
 // re-renders on every snapshot. Reads the store; imports plotly (through Plot.tsx) and React.
@@ -89,6 +90,9 @@ export function RunsPanel({ store }: { store: AppStore }) {
   const storage = useStore(store, (s) => s.storage);
   const savedArtifacts = useStore(store, (s) => s.savedArtifacts);
   const resumeSaved = useStore(store, (s) => s.resumeSaved);
+  const openSaved = useStore(store, (s) => s.openSaved);
+  /** Saved runs whose zip the app can open again (every member and ensemble.json). */
+  const openable = useMemo(() => new Set(storage.saved.filter((s) => s.zipBytes > 0 && s.zipKind === 'ensemble').map((s) => s.key)), [storage.saved]);
   const zips = useMemo(() => new Set(storage.saved.filter((s) => s.zipBytes > 0).map((s) => s.key)), [storage.saved]);
   /** Saved checkpoints by storage key: their step. */
   const checkpoints = useMemo(() => new Map(storage.saved.filter((s) => (s.checkpointBytes ?? 0) > 0).map((s) => [s.key, s.checkpointStep ?? 0])), [storage.saved]);
@@ -147,6 +151,11 @@ export function RunsPanel({ store }: { store: AppStore }) {
                       onClick={() => void resumeSaved(keyOf(storage.session, r))}
                     >
                       resume from {checkpoints.get(keyOf(storage.session, r))}
+                    </button>
+                  )}
+                  {r.saved && openable.has(r.saved.key) && (
+                    <button className="restore" data-testid="runs-open" title={`Open run ${r.saved.run}'s saved SAE again as the current run (its dataset is loaded again): inspector, ensemble views and exports`} onClick={() => void openSaved(r.saved!.key)}>
+                      open
                     </button>
                   )}
                   {zips.has(keyOf(storage.session, r)) && (

@@ -11,7 +11,7 @@
 import { createStore } from 'zustand/vanilla';
 import type { Workbench } from '../engine/api.ts';
 import { createKeeper, createStorageSlice } from './persist/slice.ts';
-import { attachPersistence } from './persist/sync.ts';
+import { attachPersistence, type KeptZip } from './persist/sync.ts';
 import { createCompareSlice } from './store/compare.ts';
 import { createContext, message } from './store/context.ts';
 import { createDatasetSlice } from './store/dataset.ts';
@@ -44,7 +44,7 @@ export function createAppStore(workbench: Workbench, initial?: Draft): AppStore 
     ...createInspectorSlice(ctx)(set, get),
     ...createEnsembleSlice(ctx)(set, get),
     ...createCompareSlice(ctx)(set, get),
-    ...createStorageSlice(keeper, idb !== null)(set, get),
+    ...createStorageSlice(keeper, idb !== null, ctx.book)(set, get),
   }));
   const set = store.setState;
   void workbench.onSnapshot(snapshotListener(store, ctx.book));
@@ -58,8 +58,17 @@ export function createAppStore(workbench: Workbench, initial?: Draft): AppStore 
   );
   if (idb) {
     const persist = keeper.manager ? () => navigator.storage.persist() : undefined;
-    void attachPersistence(store, { factory: idb, keeper, exportZip: (member) => workbench.exportZip(member), checkpoint: () => workbench.checkpointRun(), persist });
+    void attachPersistence(store, { factory: idb, keeper, exportZip: keptZip(workbench), checkpoint: () => workbench.checkpointRun(), persist });
   }
   void store.getState().loadChoice(); // the default dataset, so one click on Train trains on it
   return store;
 }
+
+/** The zip kept for an ended run: its ensemble zip (loadEnsemble takes it back for the inspector; every member of an ensemble), else member 0's. */
+const keptZip =
+  (workbench: Workbench) =>
+  (): Promise<KeptZip> =>
+    workbench.exportEnsemble().then(
+      (z) => ({ ...z, kind: 'ensemble' as const }),
+      () => workbench.exportZip(0).then((z) => ({ ...z, kind: 'member' as const })),
+    );

@@ -117,11 +117,14 @@ describe('runs saved in the browser', () => {
     expect(await row.locator('td[data-col=status]').innerText()).toBe('interrupted');
     const ckAt = Number(/resume from (\d+)/.exec(await row.getByTestId('resume-run').innerText())![1]);
     expect(ckAt, 'the latest checkpoint (a later one may have come before the reload)').toBeGreaterThanOrEqual(at);
-    expect(await page.getByTestId('step-count').innerText()).toBe('0');
+    // The current run's view: its plots and step as saved, until something else runs.
+    expect(Number(await page.getByTestId('restored-step').innerText())).toBeGreaterThanOrEqual(ckAt);
+    expect(await page.getByTestId('step-count').count()).toBe(0);
+    await waitFor('its loss curve is drawn', `!!document.querySelector('[data-testid=loss-plot] .main-svg')`, 30_000);
 
     phase = 'resume';
     await row.getByTestId('resume-run').click();
-    await waitFor('the resumed run reports its step', `Number(document.querySelector('[data-testid=step-count]')?.textContent ?? '0') > 0`, 60_000);
+    await waitFor('the resumed run reports its step', `Number(document.querySelector('[data-testid=step-count]')?.textContent ?? '0') > 0 && !document.querySelector('[data-testid=restored-view]')`, 60_000);
     const first = Number(await page.getByTestId('step-count').innerText());
     expect(first, 'the resumed run starts at the checkpoint, not at 0').toBeGreaterThanOrEqual(ckAt);
     await waitFor('it trains on', `Number(document.querySelector('[data-testid=step-count]')?.textContent ?? '0') > ${first}`, 60_000);

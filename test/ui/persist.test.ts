@@ -73,7 +73,7 @@ describe('RunStorage (db.ts)', () => {
 });
 
 /** What the storage slice reads besides PersistState (resumeSaved: stubs here; test/ui/resume.test.ts runs the real ones). */
-type Persisting = PersistState & Pick<AppState, 'draft' | 'error' | 'restoreRun' | 'resumeCheckpoint'>;
+type Persisting = PersistState & Pick<AppState, 'draft' | 'error' | 'restoreRun' | 'resumeCheckpoint' | 'loadEnsemble' | 'datasetError'>;
 
 /** A store with just what persistence reads: runs, the current snapshot and series, and the storage slice. */
 function fakeStore(session?: string) {
@@ -88,6 +88,8 @@ function fakeStore(session?: string) {
     error: null,
     restoreRun: () => Promise.resolve(),
     resumeCheckpoint: () => Promise.resolve(false),
+    loadEnsemble: () => Promise.resolve(null),
+    datasetError: null,
     ...createStorageSlice(keeper, true)(set, get),
   }));
   return { store, keeper };
@@ -307,5 +309,23 @@ describe('checkpointing in attachPersistence (sync.ts)', () => {
     }
     expect(store.getState().storage.message).toMatch(/^could not save run 1's checkpoint \(step 3\): the browser's storage quota is full — delete saved runs/);
     expect(store.getState().runs.map((r) => r.status)).toEqual(['paused']);
+  });
+});
+
+describe('the current run\'s view after a reload (sync.ts)', () => {
+  it('the latest saved run\'s loss curve and history go back on the plots until a run of this page load starts', async () => {
+    const factory = new IDBFactory();
+    const db = await openRunStorage(factory);
+    const history = { ...emptyHistory(), step: [10], loss: [1.5] };
+    await db.saveRun('p-1', record(1, 'done'), { zip: null, zipName: null, loss: { steps: [1], loss: [9], solves: [] } });
+    await db.saveCheckpoint('p-2', record(2, 'training'), ckpt(10), { loss, history });
+    db.close();
+    const { store, keeper } = fakeStore('v');
+    await attachPersistence(store, { factory, keeper, exportZip: async () => zipOf(1), flushMs: 5 });
+    expect(store.getState().loss).toEqual(loss);
+    expect(store.getState().history).toEqual(history);
+    expect(store.getState().storage.shown).toEqual({ key: 'p-2', run: 2, step: 10, steps: 20, status: 'interrupted' });
+    store.setState({ snapshot: { run: 1, step: 0, status: 'training' } as Snapshot, loss: { steps: [], loss: [], solves: [] } });
+    expect(store.getState().storage.shown).toBeNull();
   });
 });

@@ -3,7 +3,9 @@
 // checkpointed; a second store ("the reload") over the same database shows it 'interrupted' with its
 // checkpoint, resumeSaved continues it from step 25 in a fresh engine to 60, and its SAE equals an
 // uninterrupted 60-step run's byte for byte; the resumed run takes the saved run's row and storage entry (one
-// row, one entry, its checkpoint dropped at the end), and its loss curve and history carry the first 25 steps.
+// row, one entry, its checkpoint dropped at the end), and its loss curve and history carry the first 25 steps;
+// after one more reload the finished run opens again (its saved ensemble zip through loadEnsemble): inspector,
+// plots and the same weights.
 import { IDBCursor, IDBCursorWithValue, IDBDatabase, IDBFactory, IDBIndex, IDBObjectStore, IDBRequest, IDBTransaction } from 'fake-indexeddb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { unzipMember } from '../../src/core/formats/inflate.ts';
@@ -78,6 +80,21 @@ describe('resume after a reload (store + engine + IndexedDB)', () => {
     expect(h[0]).toBeLessThanOrEqual(25);
     expect(h.at(-1)).toBe(60);
     expect([...h].sort((a, b) => a - b)).toEqual(h);
+    expect(next.getState().storage.saved[0]!.zipKind).toBe('ensemble');
+
+    // Another reload: the finished run opens again as the current run, inspectable, with its plots and weights.
+    const third = createAppStore(createWorkbench(), DEFAULT_DRAFT);
+    await until('the finished run back', () => third.getState().runs.length === 1 && third.getState().storage.saved.length === 1);
+    expect(third.getState().storage.shown).toMatchObject({ key: entry!.key, step: 60, status: 'done' });
+    expect(third.getState().loss.steps).toHaveLength(60);
+    expect(await third.getState().openSaved(entry!.key)).toBe(true);
+    await until('the inspector', () => third.getState().inspection !== null, 30_000);
+    expect(third.getState().inspection!.table.length).toBe(32);
+    expect(third.getState().runs.map((r) => [r.run, r.status, r.resumed?.key])).toEqual([[1, 'done', entry!.key]]);
+    expect(third.getState().loss.steps).toHaveLength(60);
+    expect(Buffer.from(await weightsOf(third)).equals(Buffer.from(want))).toBe(true);
+    await until('saved again under its key', () => third.getState().storage.saved.length === 1 && third.getState().storage.saved[0]!.record.run === 1 && third.getState().storage.saved[0]!.savedAt === entry!.savedAt);
+    expect((await third.getState().savedArtifacts(entry!.key))?.loss.steps).toHaveLength(60);
   });
 
   it('a saved run without a checkpoint says why it cannot resume; an upload asks for its file again', { timeout: 60_000 }, async () => {

@@ -1,6 +1,6 @@
 // The runs kept in this browser: one IndexedDB database (through `idb`) with three object stores, `runs`
 // (a run's record as the runs table shows it, with its sizes: small, listed at every load), `artifacts`
-// (member 0's SAELens zip, the loss curve and the metric history: read only when asked for) and
+// (the run's zip — every member's SAELens folder and ensemble.json —, the loss curve and the metric history: read only when asked for) and
 // `checkpoints` (the latest training state of a run that may be resumed, one per run, replaced; issue #13
 // item 1: read only to resume). Every failure comes
 // back as a StorageError whose message says what happened and what to do (a full quota above all).
@@ -23,6 +23,8 @@ export interface SavedRun {
   record: RunRecord;
   /** The zip's size (0: none saved). */
   zipBytes: number;
+  /** What the zip is (RunArtifacts.zipKind; absent: saved before kinds, member 0's folder). */
+  zipKind?: 'ensemble' | 'member';
   /** The saved checkpoint's size (0 or absent: none saved; databases of version 1 have no such field). */
   checkpointBytes?: number;
   /** The global step of the saved checkpoint (null or absent: none). */
@@ -46,6 +48,8 @@ export interface RunArtifacts {
   /** Member 0's SAELens folder as a zip (null: the run was replaced or failed before an export was possible). */
   zip: Uint8Array | null;
   zipName: string | null;
+  /** 'ensemble': exportEnsemble's zip (ensemble.json and member-<j>/ SAELens folders: loadEnsemble takes it back, so the inspector can be restored); 'member' or absent: member 0's SAELens folder. */
+  zipKind?: 'ensemble' | 'member';
   loss: LossSeries;
   /** The metric history (one row per snapshot); absent in runs saved before it was kept. */
   history?: MetricHistory;
@@ -133,7 +137,7 @@ export async function openRunStorage(factory: IDBFactory, name = DB_NAME): Promi
         const tx = db.transaction('runs', 'readwrite');
         const old = await tx.store.get(key);
         const blobs = old ? old.sizeBytes - JSON.stringify(old.record).length : 0;
-        await tx.store.put({ key, savedAt: old?.savedAt ?? Date.now(), record, zipBytes: old?.zipBytes ?? 0, checkpointBytes: old?.checkpointBytes ?? 0, checkpointStep: old?.checkpointStep ?? null, sizeBytes: JSON.stringify(record).length + blobs });
+        await tx.store.put({ key, savedAt: old?.savedAt ?? Date.now(), record, zipBytes: old?.zipBytes ?? 0, ...(old?.zipKind ? { zipKind: old.zipKind } : {}), checkpointBytes: old?.checkpointBytes ?? 0, checkpointStep: old?.checkpointStep ?? null, sizeBytes: JSON.stringify(record).length + blobs });
         await tx.done;
       }),
     saveRun: (key, record, artifacts, dropCheckpoint = false) =>
@@ -143,7 +147,7 @@ export async function openRunStorage(factory: IDBFactory, name = DB_NAME): Promi
         await tx.objectStore('artifacts').put({ key, ...artifacts });
         if (dropCheckpoint) await tx.objectStore('checkpoints').delete(key);
         const ck = dropCheckpoint ? { checkpointBytes: 0, checkpointStep: null } : { checkpointBytes: old?.checkpointBytes ?? 0, checkpointStep: old?.checkpointStep ?? null };
-        await tx.objectStore('runs').put({ key, savedAt: old?.savedAt ?? Date.now(), record, zipBytes: artifacts.zip?.byteLength ?? 0, ...ck, sizeBytes: sizeOf(record, artifacts, ck.checkpointBytes) });
+        await tx.objectStore('runs').put({ key, savedAt: old?.savedAt ?? Date.now(), record, zipBytes: artifacts.zip?.byteLength ?? 0, ...(artifacts.zip && artifacts.zipKind ? { zipKind: artifacts.zipKind } : {}), ...ck, sizeBytes: sizeOf(record, artifacts, ck.checkpointBytes) });
         await tx.done;
       }),
     saveCheckpoint: (key, record, checkpoint, series) =>
@@ -151,11 +155,11 @@ export async function openRunStorage(factory: IDBFactory, name = DB_NAME): Promi
         const tx = db.transaction(['runs', 'artifacts', 'checkpoints'], 'readwrite');
         const old = await tx.objectStore('runs').get(key);
         const art = await tx.objectStore('artifacts').get(key);
-        const artifacts: RunArtifacts = { key, zip: art?.zip ?? null, zipName: art?.zipName ?? null, ...series };
+        const artifacts: RunArtifacts = { key, zip: art?.zip ?? null, zipName: art?.zipName ?? null, ...(art?.zipKind ? { zipKind: art.zipKind } : {}), ...series };
         await tx.objectStore('checkpoints').put({ key, ...checkpoint });
         await tx.objectStore('artifacts').put(artifacts);
         const checkpointBytes = checkpoint.bytes.byteLength;
-        await tx.objectStore('runs').put({ key, savedAt: old?.savedAt ?? Date.now(), record, zipBytes: artifacts.zip?.byteLength ?? 0, checkpointBytes, checkpointStep: checkpoint.step, sizeBytes: sizeOf(record, artifacts, checkpointBytes) });
+        await tx.objectStore('runs').put({ key, savedAt: old?.savedAt ?? Date.now(), record, zipBytes: artifacts.zip?.byteLength ?? 0, ...(artifacts.zip && artifacts.zipKind ? { zipKind: artifacts.zipKind } : {}), checkpointBytes, checkpointStep: checkpoint.step, sizeBytes: sizeOf(record, artifacts, checkpointBytes) });
         await tx.done;
       }),
     artifacts: (key) => guard('could not read a saved run', async () => (await db.get('artifacts', key)) ?? null),

@@ -5,7 +5,9 @@
 // good when IndexedDB is missing or refuses: then every action is a no-op and the app works as before).
 // Imports db.ts and the store's types only.
 
-import type { GetState, SetState } from '../store/context.ts';
+import type { GetState, RunBook, SetState } from '../store/context.ts';
+import type { DatasetSlice } from '../store/dataset.ts';
+import type { EnsembleSlice } from '../store/ensemble.ts';
 import type { RunSlice } from '../store/run.ts';
 import type { RunRecord, RunsSlice } from '../store/runs.ts';
 import { emptyHistory } from '../store/series.ts';
@@ -45,6 +47,11 @@ export interface StorageInfo {
   persisted: boolean | null;
   /** The last checkpoint saved in this page load: its run and step, its size and its round trip (ms: asking the engine, waiting for its training loop to yield, writing it, getting it back). */
   lastCheckpoint: { run: number; step: number; bytes: number; ms: number } | null;
+  /**
+   * The saved run whose loss curve and metric history the plots show after a reload (the latest saved run, until a
+   * run of this page load or a reset replaces them): its storage key, its run id then, steps and status.
+   */
+  shown: { key: string; run: number; step: number; steps: number; status: RunRecord['status'] } | null;
 }
 
 export interface StorageSlice {
@@ -63,12 +70,23 @@ export interface StorageSlice {
    * starts at the checkpoint's step and takes the saved run's place (row and storage entry). False when it did not.
    */
   resumeSaved(key: string): Promise<boolean>;
+  /**
+   * Opens saved run `key`'s SAE again as the current run (its ensemble zip through loadEnsemble, on its dataset
+   * loaded again as restoreRun does): the inspector, the ensemble views and the exports work on it as on a run
+   * just trained, and it takes the saved run's place (row and storage entry), its plots restored. False when it did not.
+   */
+  openSaved(key: string): Promise<boolean>;
 }
 
-type Reads = StorageSlice & Pick<RunsSlice, 'runs' | 'restoreRun'> & Pick<RunSlice, 'resumeCheckpoint' | 'error'> & { draft: RunRecord['draft'] };
+type Reads = StorageSlice &
+  Pick<RunsSlice, 'runs' | 'restoreRun'> &
+  Pick<RunSlice, 'resumeCheckpoint' | 'error' | 'snapshot' | 'loss' | 'history'> &
+  Pick<EnsembleSlice, 'loadEnsemble'> &
+  Pick<DatasetSlice, 'datasetError'> & { draft: RunRecord['draft'] };
 
+/** `book`: the store's run book (openSaved marks the run it loads as continuing the saved one); absent in tests of the slice alone. */
 export const createStorageSlice =
-  (keeper: Keeper, available: boolean) =>
+  (keeper: Keeper, available: boolean, book?: RunBook) =>
   (set: SetState<Reads>, get: GetState<Reads>): StorageSlice => {
     const patch = (p: Partial<StorageInfo>): void => set({ storage: { ...get().storage, ...p } });
     const attempt = async (what: string, fn: (s: RunStorage) => Promise<void>): Promise<void> => {
@@ -96,6 +114,7 @@ export const createStorageSlice =
         quotaBytes: null,
         persisted: null,
         lastCheckpoint: null,
+        shown: null,
       },
       deleteSaved: (key) =>
         attempt('could not delete a saved run', async (s) => {
@@ -145,6 +164,36 @@ export const createStorageSlice =
         // The new run saves under `key`: the saved row it continues leaves the table (the new one carries on).
         if (ok) set({ runs: get().runs.filter((r) => r !== rec) });
         return ok;
+      },
+      openSaved: async (key) => {
+        const rec = get().runs.find((r) => keyOf(keeper.session, r) === key);
+        if (!keeper.storage || !rec || !book) return false;
+        const name = `run ${rec.saved?.run ?? rec.run}`;
+        let art: RunArtifacts | null = null;
+        await attempt(`could not read ${name}`, async (st) => {
+          art = await st.artifacts(key);
+        });
+        const a = art as RunArtifacts | null;
+        if (!a?.zip || a.zipKind !== 'ensemble') {
+          set({ error: `${name} keeps no SAE the app can open again (only runs saved whole since the app keeps every member do; this one ${a?.zip ? 'keeps member 0\'s SAELens folder: download it from its row' : 'ended without weights to keep'})` });
+          return false;
+        }
+        await get().restoreRun(rec.run);
+        if (get().draft.dataset !== rec.draft.dataset) return false; // an upload or pasted text: restoreRun said to load it again
+        const resumed = { key, fromStep: rec.step };
+        book.launchingResumed = resumed;
+        let info;
+        try {
+          info = await get().loadEnsemble({ name: a.zipName ?? `${key}.zip`, bytes: a.zip }, rec.draft.dataset);
+        } finally {
+          book.launchingResumed = null;
+        }
+        if (!info) return false; // ensembleErrors.load says why
+        const run = info.run;
+        book.resumes.set(run, resumed);
+        set({ runs: get().runs.filter((r) => r !== rec).map((r) => (r.run === run ? { ...r, resumed } : r)) });
+        if (get().snapshot?.run === run) set({ loss: a.loss, history: a.history ?? emptyHistory() });
+        return true;
       },
     };
   };

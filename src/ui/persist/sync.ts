@@ -1,12 +1,13 @@
 // Keeps the runs table in this browser: attachPersistence opens the database (db.ts), puts the runs of
 // earlier page loads back into the runs table (a run saved while training or paused comes back
-// 'interrupted', resumable from its checkpoint: slice.ts resumeSaved), asks once for persistent storage,
+// 'interrupted', resumable from its checkpoint: slice.ts resumeSaved) with the latest one's loss curve and
+// metric history on the plots, asks once for persistent storage,
 // then follows the store: a changed run record is saved at most every `flushMs`; the current run's training
 // state is checkpointed while it trains (at most every `checkpointMs`, and never more often than 100× the
 // last checkpoint took, so checkpoints cost ≤ 1% of training time) and when it pauses, one checkpoint per
 // run, replaced; a run that ends ('done' —
-// finished or stopped —, 'lost', 'error', or 'replaced' by a later run) is saved with member 0's SAELens
-// zip (when it is still the engine's current run), its loss curve and metric history, and its checkpoint
+// finished or stopped —, 'lost', 'error', or 'replaced' by a later run) is saved with its zip (every
+// member's SAELens folder and ensemble.json, when it is still the engine's current run), its loss curve and metric history, and its checkpoint
 // is dropped unless it was replaced (a replaced run may still be resumed). Saves run one at a time, in order;
 // a failure (a full quota) becomes the storage panel's message and the app, and training, go on. The store slices stay
 // the only owners of state: this only reads the store and calls its storage slice. Imports db.ts,
@@ -14,6 +15,9 @@
 
 import type { StoreApi } from 'zustand/vanilla';
 import type { RunCheckpoint, RunZip } from '../../engine/api.ts';
+
+/** A zip kept for an ended run: its ensemble zip (every member and ensemble.json; loadEnsemble takes it back), or member 0's SAELens zip. */
+export type KeptZip = Pick<RunZip, 'run' | 'fileName' | 'bytes'> & { kind?: 'ensemble' | 'member' };
 import { serial } from '../store/context.ts';
 import type { RunSlice } from '../store/run.ts';
 import type { RunRecord, RunRecordStatus, RunsSlice } from '../store/runs.ts';
@@ -32,8 +36,8 @@ const CHECKPOINT_COST_SHARE = 100;
 export interface PersistOptions {
   factory: IDBFactory;
   keeper: Keeper;
-  /** The current run's member zip (Workbench.exportZip). */
-  exportZip(member: number): Promise<RunZip>;
+  /** The current run's zip to keep once it ends (store.ts: Workbench.exportEnsemble, else exportZip(0)). */
+  exportZip(): Promise<KeptZip>;
   /** navigator.storage.persist, asked once. */
   persist?: () => Promise<boolean>;
   /** The current run's training state (Workbench.checkpointRun); without it nothing is checkpointed. */
@@ -82,6 +86,15 @@ export async function attachPersistence(store: StoreApi<PersistState>, opts: Per
   } catch (e) {
     fail(e, 'could not restore the saved runs');
   }
+  // The current run's view: the latest saved run's loss curve and metric history back on the plots.
+  const last = store.getState().runs.filter((r) => r.saved).at(-1);
+  if (last?.saved && !store.getState().snapshot) {
+    const art = await storage.artifacts(last.saved.key).catch(() => null);
+    if (art && !store.getState().snapshot && store.getState().loss.steps.length === 0) {
+      store.setState({ loss: art.loss, history: art.history ?? emptyHistory() });
+      patch({ shown: { key: last.saved.key, run: last.saved.run, step: last.step, steps: last.steps, status: last.status } });
+    }
+  }
   patch({ mode: 'on' });
   if (opts.persist) void opts.persist().then((persisted) => patch({ persisted }), () => patch({ persisted: false }));
   void store.getState().refreshStorage();
@@ -118,14 +131,20 @@ export async function attachPersistence(store: StoreApi<PersistState>, opts: Per
       if (keeper.forgotten.has(key)) return;
       const s = store.getState();
       const current = s.snapshot?.run === r.run;
-      let zip: RunZip | null = null;
+      let zip: KeptZip | null = null;
       if (current && EXPORTABLE.has(r.status)) {
-        zip = await opts.exportZip(0).catch(() => null);
+        zip = await opts.exportZip().catch(() => null);
         if (zip && zip.run !== r.run) zip = null; // a later run started meanwhile
       }
       const latest = store.getState().runs.find((x) => x.run === r.run) ?? r;
+      let series = seriesOf(r.run);
+      // A saved run opened again (slice.ts openSaved) may end before its series is back on the plots: keep the saved one.
+      if (series.loss.steps.length === 0 && series.history.step.length === 0) {
+        const kept = await storage.artifacts(key).catch(() => null);
+        if (kept) series = { loss: kept.loss, history: kept.history ?? emptyHistory() };
+      }
       try {
-        await storage.saveRun(key, latest, { zip: zip ? zip.bytes : null, zipName: zip?.fileName ?? null, ...seriesOf(r.run) }, !RESUMABLE.has(latest.status));
+        await storage.saveRun(key, latest, { zip: zip ? zip.bytes : null, zipName: zip?.fileName ?? null, zipKind: zip?.kind ?? 'member', ...series }, !RESUMABLE.has(latest.status));
         losses.delete(r.run);
         histories.delete(r.run);
       } catch (e) {
@@ -185,6 +204,8 @@ export async function attachPersistence(store: StoreApi<PersistState>, opts: Per
     if (s.snapshot && s.snapshot.run > 0 && s.loss !== prev.loss) losses.set(s.snapshot.run, s.loss);
     if (s.snapshot && s.snapshot.run > 0 && s.history !== prev.history) histories.set(s.snapshot.run, s.history);
     if (s.snapshot !== prev.snapshot && checkpointDue(s, prev)) takeCheckpoint(s.snapshot!.run);
+    // A run of this page load (or a reset) replaced the saved run's series on the plots.
+    if (s.storage.shown && (s.snapshot !== prev.snapshot || s.loss !== prev.loss)) patch({ shown: null });
     if (s.runs === prev.runs) return;
     for (const r of s.runs) {
       if (r.run <= 0 || r.saved) continue;
