@@ -11,6 +11,8 @@ import { useEffect, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import type { Snapshot } from '../engine/api.ts';
 import { ComparePanel } from './ComparePanel.tsx';
+import { CopyLink } from './CopyLink.tsx';
+import { AskForData } from './persist/AskForData.tsx';
 import { DatasetCard, DatasetPanel } from './DatasetPanel.tsx';
 import { EnsemblePanel } from './EnsemblePanel.tsx';
 import { ExportPanel } from './ExportPanel.tsx';
@@ -43,8 +45,10 @@ export function App({ store }: { store: AppStore }) {
           {hashError}
         </p>
       )}
+      <AskForData store={store} />
       <DatasetPanel store={store} />
       <TrainPanel store={store} />
+      <CopyLink />
       <Progress store={store} />
       <LivePlots store={store} />
       <Metrics store={store} />
@@ -140,14 +144,18 @@ function useHashSync(store: AppStore): void {
   useEffect(() => {
     let last = '';
     const write = (draft: Draft) => {
-      const hash = encodeHash(draft, DEFAULT_DRAFT);
+      // The user's own data travels as its id and fingerprint (src/ui/persist/): still asked for, or loaded.
+      const { pending, current } = store.getState().storage;
+      const hash = pending
+        ? encodeHash({ ...draft, dataset: pending.id }, DEFAULT_DRAFT, pending.fingerprint ? `${pending.fingerprint.bytes}.${pending.fingerprint.sha256}` : null)
+        : encodeHash(draft, DEFAULT_DRAFT, current?.id === draft.dataset ? current.param : null);
       if (hash === last) return;
       last = hash;
       history.replaceState(null, '', `#${hash}`);
     };
     write(store.getState().draft);
     const unsubscribe = store.subscribe((s, prev) => {
-      if (s.draft !== prev.draft) write(s.draft);
+      if (s.draft !== prev.draft || s.storage.pending !== prev.storage.pending || s.storage.current !== prev.storage.current) write(s.draft);
     });
     const onHash = () => {
       if (location.hash.replace(/^#/, '') === last) return;

@@ -37,13 +37,14 @@ export function StoragePanel({ store }: { store: AppStore }) {
   const storage = useStore(store, (s) => s.storage);
   const deleteSaved = useStore(store, (s) => s.deleteSaved);
   const deleteAllSaved = useStore(store, (s) => s.deleteAllSaved);
-  const total = storage.saved.reduce((a, s) => a + s.sizeBytes, 0);
+  const deleteDataset = useStore(store, (s) => s.deleteDataset);
+  const total = storage.saved.reduce((a, s) => a + s.sizeBytes, 0) + storage.datasets.reduce((a, d) => a + d.keptBytes, 0);
   const last = storage.lastCheckpoint;
   return (
     <section className="storage-panel" aria-label="Saved in this browser" data-testid="storage-panel">
       <h2>Saved in this browser</h2>
       <p className="hint">
-        Every run's settings, seeds, status and metrics are saved here as it trains, with a checkpoint of its training state every 10 s or so and when it pauses (one per run, replaced; SGD runs that are not boosting); a finished or stopped run keeps member 0's SAELens zip, its loss curve and metric history instead. After a reload the runs table shows them again: a run that was training shows <em>interrupted</em> with a <em>resume</em> button that continues it from its checkpoint, and each saved zip downloads from its row. Not restored yet: the inspector of a saved run.
+        Every run's settings, seeds, status and metrics are saved here as it trains, with a checkpoint of its training state every 10 s or so and when it pauses (one per run, replaced; SGD runs that are not boosting); a finished or stopped run keeps member 0's SAELens zip, its loss curve and metric history instead. After a reload the runs table shows them again: a run that was training shows <em>interrupted</em> with a <em>resume</em> button that continues it from its checkpoint, and each saved zip downloads from its row. The latest saved run's plots come back too, and <em>open</em> takes a finished run's SAE back as the current run (inspector, views, exports). Uploads and pasted text are kept whole up to 50 MB, else by fingerprint (name, size, SHA-256): a link or reload loads them again or asks for the file, and refuses a different one.
       </p>
       {storage.message && (
         <p className="storage-message" role="alert" data-testid="storage-message">
@@ -92,6 +93,34 @@ export function StoragePanel({ store }: { store: AppStore }) {
                 </td>
                 <td>
                   <button data-testid="storage-delete" title="Delete this saved run from the browser (its row from an earlier page load goes too)" onClick={() => void deleteSaved(s.key)}>
+                    delete
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {storage.datasets.length > 0 && (
+        <table className="storage-table" data-testid="storage-datasets">
+          <thead>
+            <tr>
+              <th title="Uploads and pasted text: kept whole up to 50 MB (a reload or link loads them again without asking), else only their fingerprint (the file is asked for again and checked)">your data</th>
+              <th>fingerprint</th>
+              <th className="num">kept</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {storage.datasets.map((d) => (
+              <tr key={d.id} data-testid="storage-dataset-row" data-id={d.id}>
+                <td>{d.id}</td>
+                <td title={`SHA-256 ${d.fingerprint.sha256}${d.fingerprint.sampled ? ' (of the first and last 8 MiB)' : ''}`}>
+                  {formatBytes(d.fingerprint.bytes)} · {d.fingerprint.sha256.slice(0, 12)}…
+                </td>
+                <td className="num">{d.keptBytes > 0 ? formatBytes(d.keptBytes) : 'fingerprint only'}</td>
+                <td>
+                  <button data-testid="storage-dataset-delete" title="Forget this data (links to it will ask for the file again)" onClick={() => void deleteDataset(d.id)}>
                     delete
                   </button>
                 </td>

@@ -3,6 +3,8 @@
 // `#dataset=…&dSae=…&method=bagging&J=4&seeds=0,1,2,3`. Metrics never go here. decodeHash reports what is
 // wrong with a hash and falls back to the defaults for the whole experiment (a half-applied link would not
 // reproduce anything). A link from before methods existed (`seeds=0,1,2` alone) reads as bagging with J = 3.
+// A link whose dataset is the user's own (an upload, pasted text) keeps every other setting and carries the
+// data's fingerprint (`fp=<bytes>.<sha256>`, persist/fingerprint.ts) so that the data picked again is checked.
 // Imports only core/config values, the Draft type (store/experiment.ts) and the ensemble draft rules
 // (store/ensembleDraft.ts): never the store itself (store.ts imports this file).
 
@@ -10,6 +12,13 @@ import { CONFIG_CHOICES, DEFAULT_CONFIG, type TrainConfig } from '../core/sae/co
 import type { EnsembleMethodName } from '../engine/api.ts';
 import { ensembleProblems, METHODS } from './store/ensembleDraft.ts';
 import type { Draft } from './store/experiment.ts';
+import { parseFingerprintParam } from './persist/fingerprint.ts';
+
+/** A link's dataset that only the machine that loaded it has: its id, and the fingerprint the link carries (null: none). */
+export interface LocalDataset {
+  id: string;
+  fingerprint: { bytes: number; sha256: string } | null;
+}
 
 const NULLABLE: readonly (keyof TrainConfig)[] = ['l1WarmupSteps', 'lr', 'lrWarmupSteps', 'lrDecaySteps', 'kAux', 'deadWindowTokens'];
 /** The string fields and their values: core's one list (a link with trainer=pam-sgd or pamOrder=… restores them). */
@@ -19,9 +28,11 @@ const SHAREABLE = /^(builtin|synthetic):[A-Za-z0-9._:-]+$/;
 /** Dataset ids of the user's own data (uploads, pasted text): a link names them but cannot carry them. */
 const LOCAL = /^(upload|text):.{1,300}$/;
 
-export function encodeHash(draft: Draft, defaults: Draft): string {
+/** `fingerprint`: the fingerprint parameter of draft.dataset when it is an upload or pasted text (fingerprintParam). */
+export function encodeHash(draft: Draft, defaults: Draft, fingerprint?: string | null): string {
   const p = new URLSearchParams();
   p.set('dataset', draft.dataset);
+  if (fingerprint && LOCAL.test(draft.dataset)) p.set('fp', fingerprint);
   for (const key of Object.keys(DEFAULT_CONFIG) as (keyof TrainConfig)[]) {
     const v = draft[key];
     if (v !== defaults[key]) p.set(key, v === null ? 'auto' : String(v));
@@ -36,7 +47,7 @@ export function encodeHash(draft: Draft, defaults: Draft): string {
 }
 
 /** The draft a hash describes (over `defaults`), or the defaults and what was wrong. An empty hash is no error. */
-export function decodeHash(hash: string, defaults: Draft): { draft: Draft; error: string | null } {
+export function decodeHash(hash: string, defaults: Draft): { draft: Draft; error: string | null; local?: LocalDataset } {
   const text = hash.replace(/^#/, '');
   if (text === '') return { draft: defaults, error: null };
   const problems: string[] = [];
@@ -51,8 +62,12 @@ export function decodeHash(hash: string, defaults: Draft): { draft: Draft; error
   }
   /** A dataset only the machine that loaded it has (an upload, pasted text): the other settings still apply. */
   let local: string | null = null;
+  let fingerprint: LocalDataset['fingerprint'] = null;
   for (const [key, raw] of params) {
-    if (key === 'dataset') {
+    if (key === 'fp') {
+      fingerprint = parseFingerprintParam(raw);
+      if (!fingerprint) problems.push(`fp "${raw.slice(0, 40)}" is not <bytes>.<64 hex digits of SHA-256>`);
+    } else if (key === 'dataset') {
       if (SHAREABLE.test(raw)) draft.dataset = raw;
       else if (LOCAL.test(raw)) local = raw;
       else problems.push(`dataset "${raw}" is not a built-in or synthetic id`);
@@ -89,7 +104,7 @@ export function decodeHash(hash: string, defaults: Draft): { draft: Draft; error
   if (problems.length > 0) return { draft: defaults, error: `the link's experiment (URL hash) is not valid: ${problems.join('; ')}. Using the defaults.` };
   if (local) {
     const what = local.startsWith('upload:') ? `the file ${local.slice('upload:'.length).replace(/#.*/, '')}` : 'pasted text';
-    return { draft: draft as unknown as Draft, error: `the link's dataset was ${what}, which stays on the machine that loaded it: load it again (Dataset → upload or text). Every other setting of the link is applied.` };
+    return { draft: draft as unknown as Draft, error: `the link's dataset was ${what}, which stays on the machine that loaded it: load it again (Dataset → upload or text). Every other setting of the link is applied.`, local: { id: local, fingerprint } };
   }
   return { draft: draft as unknown as Draft, error: null };
 }

@@ -73,7 +73,7 @@ describe('RunStorage (db.ts)', () => {
 });
 
 /** What the storage slice reads besides PersistState (resumeSaved: stubs here; test/ui/resume.test.ts runs the real ones). */
-type Persisting = PersistState & Pick<AppState, 'draft' | 'error' | 'restoreRun' | 'resumeCheckpoint' | 'loadEnsemble' | 'datasetError'>;
+type Persisting = PersistState & Pick<AppState, 'draft' | 'error' | 'restoreRun' | 'resumeCheckpoint' | 'loadEnsemble' | 'datasetError' | 'dataset' | 'choose' | 'setUpload' | 'setText' | 'loadChoice' | 'hashError' | 'upload' | 'text'>;
 
 /** A store with just what persistence reads: runs, the current snapshot and series, and the storage slice. */
 function fakeStore(session?: string) {
@@ -90,6 +90,14 @@ function fakeStore(session?: string) {
     resumeCheckpoint: () => Promise.resolve(false),
     loadEnsemble: () => Promise.resolve(null),
     datasetError: null,
+    dataset: null,
+    choose: () => Promise.resolve(),
+    setUpload: () => {},
+    setText: () => {},
+    loadChoice: () => Promise.resolve(),
+    hashError: null,
+    upload: { file: null, labels: null, tensor: '' },
+    text: { text: '', site: 'resid:3' },
     ...createStorageSlice(keeper, true)(set, get),
   }));
   return { store, keeper };

@@ -2,7 +2,9 @@
 // (a run's record as the runs table shows it, with its sizes: small, listed at every load), `artifacts`
 // (the run's zip — every member's SAELens folder and ensemble.json —, the loss curve and the metric history: read only when asked for) and
 // `checkpoints` (the latest training state of a run that may be resumed, one per run, replaced; issue #13
-// item 1: read only to resume). Every failure comes
+// item 1: read only to resume), and the user's own datasets (issue #13 item 3): `datasets` (an upload's or
+// pasted text's fingerprint, listed) and `datasetData` (its bytes or text, when small enough to keep: read
+// only to load it again). Every failure comes
 // back as a StorageError whose message says what happened and what to do (a full quota above all).
 // Main thread only; the IDBFactory is injected (the page's indexedDB, fake-indexeddb in tests). Imports
 // `idb`, types of the store and of the engine; nothing here owns app state (src/ui/persist/slice.ts does).
@@ -10,10 +12,11 @@
 import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
 import type { RunRecord } from '../store/runs.ts';
 import type { LossSeries, MetricHistory } from '../store/series.ts';
+import type { DataFingerprint } from './fingerprint.ts';
 
 export const DB_NAME = 'sae-workbench';
-/** 1: runs and artifacts; 2: + checkpoints (a version-1 database is upgraded in place, its runs kept). */
-const DB_VERSION = 2;
+/** 1: runs and artifacts; 2: + checkpoints; 3: + datasets and datasetData (older databases are upgraded in place, their runs kept). */
+const DB_VERSION = 3;
 
 /** A saved run as listed (no blobs): its record, when it was last saved, and what it takes on disk. */
 export interface SavedRun {
@@ -55,10 +58,31 @@ export interface RunArtifacts {
   history?: MetricHistory;
 }
 
+/** An upload or pasted text this browser knows (fingerprint.ts), by the dataset id the engine gave it. */
+export interface SavedDataset {
+  /** The engine's dataset id ('upload:acts.npy', 'upload:w.safetensors#layer3', 'text:resid:3'). */
+  id: string;
+  fingerprint: DataFingerprint;
+  /** The .safetensors tensor it was loaded with ('' for none). */
+  tensor: string;
+  savedAt: number;
+  /** Bytes kept in datasetData (0: only the fingerprint; the file must be picked again). */
+  keptBytes: number;
+}
+
+/** The data of a kept dataset: a file's bytes or the text. */
+export interface SavedDatasetData {
+  id: string;
+  bytes: Uint8Array | null;
+  text: string | null;
+}
+
 interface Schema extends DBSchema {
   runs: { key: string; value: SavedRun };
   artifacts: { key: string; value: RunArtifacts };
   checkpoints: { key: string; value: SavedCheckpoint };
+  datasets: { key: string; value: SavedDataset };
+  datasetData: { key: string; value: SavedDatasetData };
 }
 
 /** A storage failure with a message for the user (kind 'quota': the browser's quota is full). */
@@ -103,6 +127,12 @@ export interface RunStorage {
   saveCheckpoint(key: string, record: RunRecord, checkpoint: Omit<SavedCheckpoint, 'key'>, series: Pick<RunArtifacts, 'loss' | 'history'>): Promise<void>;
   artifacts(key: string): Promise<RunArtifacts | null>;
   checkpoint(key: string): Promise<SavedCheckpoint | null>;
+  /** Saves a dataset's fingerprint, and its data when given (replacing what was kept under its id). */
+  saveDataset(entry: Omit<SavedDataset, 'keptBytes'>, data: Omit<SavedDatasetData, 'id'> | null): Promise<void>;
+  /** Every dataset kept, oldest first (fingerprints only). */
+  listDatasets(): Promise<SavedDataset[]>;
+  datasetData(id: string): Promise<SavedDatasetData | null>;
+  deleteDataset(id: string): Promise<void>;
   delete(key: string): Promise<void>;
   clear(): Promise<void>;
   close(): void;
@@ -118,6 +148,8 @@ export async function openRunStorage(factory: IDBFactory, name = DB_NAME): Promi
       if (!raw.objectStoreNames.contains('runs')) raw.createObjectStore('runs', { keyPath: 'key' });
       if (!raw.objectStoreNames.contains('artifacts')) raw.createObjectStore('artifacts', { keyPath: 'key' });
       if (!raw.objectStoreNames.contains('checkpoints')) raw.createObjectStore('checkpoints', { keyPath: 'key' });
+      if (!raw.objectStoreNames.contains('datasets')) raw.createObjectStore('datasets', { keyPath: 'id' });
+      if (!raw.objectStoreNames.contains('datasetData')) raw.createObjectStore('datasetData', { keyPath: 'id' });
     };
     db = (await wrap(req)) as unknown as IDBPDatabase<Schema>;
   } catch (e) {
@@ -164,6 +196,22 @@ export async function openRunStorage(factory: IDBFactory, name = DB_NAME): Promi
       }),
     artifacts: (key) => guard('could not read a saved run', async () => (await db.get('artifacts', key)) ?? null),
     checkpoint: (key) => guard('could not read a saved checkpoint', async () => (await db.get('checkpoints', key)) ?? null),
+    saveDataset: (entry, data) =>
+      guard(`could not keep ${entry.id}`, async () => {
+        const tx = db.transaction(['datasets', 'datasetData'], 'readwrite');
+        const keptBytes = data ? (data.bytes?.byteLength ?? new TextEncoder().encode(data.text ?? '').byteLength) : 0;
+        if (data) await tx.objectStore('datasetData').put({ id: entry.id, ...data });
+        else await tx.objectStore('datasetData').delete(entry.id);
+        await tx.objectStore('datasets').put({ ...entry, keptBytes });
+        await tx.done;
+      }),
+    listDatasets: () => guard('could not list the kept datasets', async () => (await db.getAll('datasets')).sort((a, b) => a.savedAt - b.savedAt)),
+    datasetData: (id) => guard(`could not read ${id}`, async () => (await db.get('datasetData', id)) ?? null),
+    deleteDataset: (id) =>
+      guard(`could not delete ${id}`, async () => {
+        const tx = db.transaction(['datasets', 'datasetData'], 'readwrite');
+        await Promise.all([tx.objectStore('datasets').delete(id), tx.objectStore('datasetData').delete(id), tx.done]);
+      }),
     delete: (key) =>
       guard('could not delete a saved run', async () => {
         const tx = db.transaction(['runs', 'artifacts', 'checkpoints'], 'readwrite');

@@ -6,12 +6,14 @@
 // Imports db.ts and the store's types only.
 
 import type { GetState, RunBook, SetState } from '../store/context.ts';
-import type { DatasetSlice } from '../store/dataset.ts';
+import { PASTED_TEXT, UPLOAD, type DatasetSlice } from '../store/dataset.ts';
 import type { EnsembleSlice } from '../store/ensemble.ts';
 import type { RunSlice } from '../store/run.ts';
 import type { RunRecord, RunsSlice } from '../store/runs.ts';
 import { emptyHistory } from '../store/series.ts';
-import type { RunArtifacts, RunStorage, SavedCheckpoint, SavedRun } from './db.ts';
+import type { RunArtifacts, RunStorage, SavedCheckpoint, SavedDataset, SavedRun } from './db.ts';
+import { differs, fileFingerprint, textFingerprint } from './fingerprint.ts';
+import type { LocalDataset } from '../urlState.ts';
 import { storageError } from './db.ts';
 
 /** What the slice and the sync share (not state: nothing renders from it). */
@@ -52,6 +54,43 @@ export interface StorageInfo {
    * run of this page load or a reset replaces them): its storage key, its run id then, steps and status.
    */
   shown: { key: string; run: number; step: number; steps: number; status: RunRecord['status'] } | null;
+  /** The uploads and pasted texts this browser keeps (fingerprints; their data when small), oldest first. */
+  datasets: SavedDataset[];
+  /** The loaded dataset's fingerprint as a link parameter, when it is an upload or pasted text (for the URL). */
+  current: { id: string; param: string } | null;
+  /** The link's (or reload's) dataset that must be picked or pasted again (AskForData.tsx), or null. */
+  pending: PendingData | null;
+}
+
+/** A dataset named by the link that only the user has: what to ask for and how to check it. */
+export interface PendingData {
+  id: string;
+  kind: 'upload' | 'text';
+  /** The file's name (upload) — the id without 'upload:' and '#tensor'. */
+  name: string;
+  /** The .safetensors tensor (upload) or the LM site (text: 'resid:3'). */
+  tensor: string;
+  site: string;
+  /** Size and SHA-256 from the link or this browser's record (null: unknown, only the name is checked). */
+  fingerprint: { bytes: number; sha256: string } | null;
+  /** Why the last file or text given was refused (or failed to load). */
+  message: string | null;
+}
+
+/** What to ask for, for a link's local dataset. */
+export function pendingOf(local: LocalDataset): PendingData {
+  const upload = local.id.startsWith('upload:');
+  const rest = local.id.slice(upload ? 'upload:'.length : 'text:'.length);
+  const hash = rest.indexOf('#');
+  return {
+    id: local.id,
+    kind: upload ? 'upload' : 'text',
+    name: upload ? (hash < 0 ? rest : rest.slice(0, hash)) : '',
+    tensor: upload && hash >= 0 ? rest.slice(hash + 1) : '',
+    site: upload ? 'resid:3' : rest,
+    fingerprint: local.fingerprint,
+    message: null,
+  };
 }
 
 export interface StorageSlice {
@@ -76,17 +115,24 @@ export interface StorageSlice {
    * just trained, and it takes the saved run's place (row and storage entry), its plots restored. False when it did not.
    */
   openSaved(key: string): Promise<boolean>;
+  /**
+   * The file (or text) asked for by `storage.pending`: refused with a message naming both when its name, size or
+   * SHA-256 differs from what the link says; otherwise loaded as the dataset (pending cleared). True when loaded.
+   */
+  provideData(input: File | string): Promise<boolean>;
+  /** Forgets a kept upload or pasted text. */
+  deleteDataset(id: string): Promise<void>;
 }
 
 type Reads = StorageSlice &
   Pick<RunsSlice, 'runs' | 'restoreRun'> &
   Pick<RunSlice, 'resumeCheckpoint' | 'error' | 'snapshot' | 'loss' | 'history'> &
   Pick<EnsembleSlice, 'loadEnsemble'> &
-  Pick<DatasetSlice, 'datasetError'> & { draft: RunRecord['draft'] };
+  Pick<DatasetSlice, 'datasetError' | 'dataset' | 'choose' | 'setUpload' | 'setText' | 'loadChoice'> & { draft: RunRecord['draft']; hashError: string | null };
 
 /** `book`: the store's run book (openSaved marks the run it loads as continuing the saved one); absent in tests of the slice alone. */
 export const createStorageSlice =
-  (keeper: Keeper, available: boolean, book?: RunBook) =>
+  (keeper: Keeper, available: boolean, book?: RunBook, local?: LocalDataset) =>
   (set: SetState<Reads>, get: GetState<Reads>): StorageSlice => {
     const patch = (p: Partial<StorageInfo>): void => set({ storage: { ...get().storage, ...p } });
     const attempt = async (what: string, fn: (s: RunStorage) => Promise<void>): Promise<void> => {
@@ -101,8 +147,9 @@ export const createStorageSlice =
     const refreshStorage = (): Promise<void> =>
       attempt('could not list the saved runs', async (s) => {
         const saved = await s.list();
+        const datasets = await s.listDatasets();
         const est = await keeper.manager?.estimate().catch(() => null);
-        patch({ saved, usageBytes: est?.usage ?? null, quotaBytes: est?.quota ?? null });
+        patch({ saved, datasets, usageBytes: est?.usage ?? null, quotaBytes: est?.quota ?? null });
       });
     return {
       storage: {
@@ -115,6 +162,9 @@ export const createStorageSlice =
         persisted: null,
         lastCheckpoint: null,
         shown: null,
+        datasets: [],
+        current: null,
+        pending: local ? pendingOf(local) : null,
       },
       deleteSaved: (key) =>
         attempt('could not delete a saved run', async (s) => {
@@ -165,6 +215,36 @@ export const createStorageSlice =
         if (ok) set({ runs: get().runs.filter((r) => r !== rec) });
         return ok;
       },
+      provideData: async (input) => {
+        const p = get().storage.pending;
+        if (!p) return false;
+        const fp = typeof input === 'string' ? await textFingerprint(input) : await fileFingerprint(input, input.name);
+        const why = differs({ kind: p.kind, name: p.name, bytes: p.fingerprint?.bytes ?? null, sha256: p.fingerprint?.sha256 ?? null }, fp);
+        if (why) {
+          patch({ pending: { ...p, message: why } });
+          return false;
+        }
+        if (typeof input === 'string') {
+          get().setText({ text: input, site: p.site });
+          await get().choose(PASTED_TEXT);
+        } else {
+          get().setUpload({ file: input, labels: null, tensor: p.tensor });
+          await get().choose(UPLOAD);
+        }
+        await get().loadChoice();
+        if (get().dataset?.id !== p.id) {
+          patch({ pending: { ...p, message: get().datasetError ?? `it loaded as ${get().dataset?.id ?? 'nothing'}, not ${p.id}` } });
+          return false;
+        }
+        patch({ pending: null });
+        set({ hashError: null });
+        return true;
+      },
+      deleteDataset: (id) =>
+        attempt(`could not delete ${id}`, async (s) => {
+          await s.deleteDataset(id);
+          await refreshStorage();
+        }),
       openSaved: async (key) => {
         const rec = get().runs.find((r) => keyOf(keeper.session, r) === key);
         if (!keeper.storage || !rec || !book) return false;

@@ -24,9 +24,11 @@ import type { RunRecord, RunRecordStatus, RunsSlice } from '../store/runs.ts';
 import { emptyHistory, type LossSeries, type MetricHistory } from '../store/series.ts';
 import { openRunStorage, storageError, type RunStorage, type SavedRun } from './db.ts';
 import { keyOf, RESUMABLE, type Keeper, type StorageSlice } from './slice.ts';
+import type { DatasetSlice } from '../store/dataset.ts';
+import { fileFingerprint, fingerprintParam, KEEP_DATA_BYTES, textFingerprint } from './fingerprint.ts';
 
 /** What persistence reads of the store and writes through it. */
-export type PersistState = Pick<RunsSlice, 'runs'> & Pick<RunSlice, 'snapshot' | 'loss' | 'history'> & StorageSlice;
+export type PersistState = Pick<RunsSlice, 'runs'> & Pick<RunSlice, 'snapshot' | 'loss' | 'history'> & Pick<DatasetSlice, 'dataset' | 'upload' | 'text'> & StorageSlice;
 
 /** A training run is checkpointed at most this often by default (ms): a reload loses at most this much training. */
 export const CHECKPOINT_MS = 10_000;
@@ -96,6 +98,7 @@ export async function attachPersistence(store: StoreApi<PersistState>, opts: Per
     }
   }
   patch({ mode: 'on' });
+  void restorePending(store, storage);
   if (opts.persist) void opts.persist().then((persisted) => patch({ persisted }), () => patch({ persisted: false }));
   void store.getState().refreshStorage();
 
@@ -200,7 +203,39 @@ export async function attachPersistence(store: StoreApi<PersistState>, opts: Per
     });
   };
 
+  /** An upload or pasted text just loaded: its fingerprint for links, and the data itself when small (KEEP_DATA_BYTES). */
+  const keepDataset = (s: PersistState): void => {
+    const info = s.dataset;
+    if (!info || !/^(upload|text):/.test(info.id)) return;
+    const file = info.id.startsWith('upload:') ? s.upload.file : null;
+    const text = info.id.startsWith('text:') ? s.text.text : null;
+    if (!file && text === null) return;
+    const tensor = file ? s.upload.tensor.trim() : '';
+    void (async () => {
+      try {
+        const fingerprint = file ? await fileFingerprint(file, file.name) : await textFingerprint(text!);
+        if (store.getState().dataset?.id === info.id) patch({ current: { id: info.id, param: fingerprintParam(fingerprint) } });
+        const keep = fingerprint.bytes <= KEEP_DATA_BYTES;
+        const data = !keep ? null : file ? { bytes: new Uint8Array(await file.arrayBuffer()), text: null } : { bytes: null, text };
+        await queue.run(async () => {
+          try {
+            await storage.saveDataset({ id: info.id, fingerprint, tensor, savedAt: Date.now() }, data);
+          } catch (e) {
+            return fail(e, `could not keep ${info.id}`);
+          }
+          await store.getState().refreshStorage();
+        });
+      } catch (e) {
+        fail(e, `could not fingerprint ${info.id}`);
+      }
+    })();
+  };
+
   const unsubscribe = store.subscribe((s, prev) => {
+    if (s.dataset !== prev.dataset) {
+      if (s.storage.current && s.storage.current.id !== s.dataset?.id) patch({ current: null });
+      keepDataset(s);
+    }
     if (s.snapshot && s.snapshot.run > 0 && s.loss !== prev.loss) losses.set(s.snapshot.run, s.loss);
     if (s.snapshot && s.snapshot.run > 0 && s.history !== prev.history) histories.set(s.snapshot.run, s.history);
     if (s.snapshot !== prev.snapshot && checkpointDue(s, prev)) takeCheckpoint(s.snapshot!.run);
@@ -224,4 +259,27 @@ export async function attachPersistence(store: StoreApi<PersistState>, opts: Per
     unsubscribe();
     if (timer) clearTimeout(timer);
   };
+}
+
+/**
+ * The link's upload or pasted text, when this browser kept it: loaded again without asking (if the link's
+ * fingerprint, when it has one, is the kept data's); when only its fingerprint is kept, the request for the file
+ * learns its size and hash. Otherwise the request stays as it is (AskForData.tsx asks).
+ */
+async function restorePending(store: StoreApi<PersistState>, storage: RunStorage): Promise<void> {
+  const p = store.getState().storage.pending;
+  if (!p) return;
+  const kept = (await storage.listDatasets().catch(() => [])).find((d) => d.id === p.id && (p.kind === 'upload' ? d.fingerprint.name === p.name : true));
+  if (!kept || (p.fingerprint && (p.fingerprint.sha256 !== kept.fingerprint.sha256 || p.fingerprint.bytes !== kept.fingerprint.bytes))) return;
+  const fingerprint = { bytes: kept.fingerprint.bytes, sha256: kept.fingerprint.sha256 };
+  const set = (patch: Partial<NonNullable<PersistState['storage']['pending']>>): void => {
+    const now = store.getState().storage.pending;
+    if (now?.id === p.id) store.setState({ storage: { ...store.getState().storage, pending: { ...now, ...patch } } });
+  };
+  set({ fingerprint });
+  if (kept.keptBytes === 0) return;
+  const data = await storage.datasetData(p.id).catch(() => null);
+  if (!data) return;
+  const input = data.text ?? (data.bytes ? new File([new Uint8Array(data.bytes)], kept.fingerprint.name) : null);
+  if (input !== null) await store.getState().provideData(input);
 }
