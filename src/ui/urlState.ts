@@ -6,7 +6,8 @@
 // A link whose dataset is the user's own (an upload, pasted text) keeps every other setting and carries the
 // data's fingerprint (`fp=<bytes>.<sha256>`, persist/fingerprint.ts) so that the data picked again is checked.
 // Imports only core/config values, the Draft type (store/experiment.ts) and the ensemble draft rules
-// (store/ensembleDraft.ts): never the store itself (store.ts imports this file).
+// (store/ensembleDraft.ts) and the fingerprint parameter's parser (persist/fingerprint.ts): never the store itself
+// (store.ts imports this file).
 
 import { CONFIG_CHOICES, DEFAULT_CONFIG, type TrainConfig } from '../core/sae/config.ts';
 import type { EnsembleMethodName } from '../engine/api.ts';
