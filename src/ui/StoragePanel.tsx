@@ -21,6 +21,8 @@ export function formatBytes(n: number): string {
   return `${v < 10 ? v.toFixed(1) : v.toFixed(0)} ${units[u]}`;
 }
 
+const ms = (v: number): string => `${v < 10 ? v.toFixed(1) : Math.round(v)} ms`;
+
 /** Saves a saved run's zip as a download (false when none is kept). */
 export function downloadZip(a: RunArtifacts | null): boolean {
   if (!a?.zip) return false;
@@ -60,7 +62,7 @@ export function StoragePanel({ store }: { store: AppStore }) {
       </p>
       {last && (
         <p className="hint" data-testid="storage-last-checkpoint">
-          Last checkpoint: run {last.run} at step {last.step}, {formatBytes(last.bytes)}, {last.ms < 10 ? last.ms.toFixed(1) : Math.round(last.ms)} ms from asking the engine to having it (training waits only for the engine’s part).
+          Last checkpoint: run {last.run} at step {last.step}, {formatBytes(last.bytes)}; training waited {ms(last.ms)} for it (round trip {ms(last.roundTripMs)}, saved in {ms(last.saveMs)}).
         </p>
       )}
       {storage.saved.length > 0 && (

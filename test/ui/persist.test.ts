@@ -242,7 +242,7 @@ describe('checkpointing in attachPersistence (sync.ts)', () => {
     let step = 0;
     const checkpoint = async () => {
       taken.push(step);
-      return { run: 1, ...ckpt(step) };
+      return { run: 1, ms: 0.1, ...ckpt(step) };
     };
     await attachPersistence(store, { factory: new IDBFactory(), keeper, exportZip: async () => zipOf(1), checkpoint, checkpointMs: 40, flushMs: 5 });
     store.setState({ runs: [record(1, 'training')], snapshot: snap(1, 0, 'training') });
@@ -278,8 +278,7 @@ describe('checkpointing in attachPersistence (sync.ts)', () => {
     let calls = 0;
     const checkpoint = async () => {
       calls++;
-      await new Promise((r) => setTimeout(r, 20)); // 20 ms → the next no sooner than 2 s on
-      return { run: 1, ...ckpt(calls) };
+      return { run: 1, ms: 20, ...ckpt(calls) }; // the engine took 20 ms → the next no sooner than 2 s on
     };
     await attachPersistence(store, { factory: new IDBFactory(), keeper, exportZip: async () => zipOf(1), checkpoint, checkpointMs: 1, flushMs: 5 });
     store.setState({ runs: [record(1, 'training')], snapshot: snap(1, 0, 'training') });
@@ -303,7 +302,7 @@ describe('checkpointing in attachPersistence (sync.ts)', () => {
 
   it('a full quota while checkpointing is the panel message; the runs go on', async () => {
     const { store, keeper } = fakeStore('f');
-    await attachPersistence(store, { factory: new IDBFactory(), keeper, exportZip: async () => zipOf(1), checkpoint: async () => ({ run: 1, ...ckpt(3) }), flushMs: 5 });
+    await attachPersistence(store, { factory: new IDBFactory(), keeper, exportZip: async () => zipOf(1), checkpoint: async () => ({ run: 1, ms: 0.1, ...ckpt(3) }), flushMs: 5 });
     const put = IDBObjectStore.prototype.put;
     IDBObjectStore.prototype.put = function () {
       throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');

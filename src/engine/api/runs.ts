@@ -61,6 +61,8 @@ export interface RunCheckpoint {
   bytes: Uint8Array;
   /** The global step it was saved at. */
   step: number;
+  /** How long the engine took to read the state and write the file (ms): what it held the run's training up. */
+  ms: number;
 }
 
 /** How a run's members make one model. 'single': one SAE (a 1-member ensemble). Core's type (src/core/ensemble/ensemble.ts). */

@@ -47,8 +47,12 @@ export interface StorageInfo {
   quotaBytes: number | null;
   /** navigator.storage.persist()'s answer: true when the browser will not evict the saved runs under pressure. */
   persisted: boolean | null;
-  /** The last checkpoint saved in this page load: its run and step, its size and its round trip (ms: asking the engine, waiting for its training loop to yield, writing it, getting it back). */
-  lastCheckpoint: { run: number; step: number; bytes: number; ms: number } | null;
+  /**
+   * The last checkpoint saved in this page load: its run and step, its size, the engine's time for it (ms: what
+   * training waited), the round trip (ms: also waiting for the training loop to yield and the transfer) and the
+   * IndexedDB write with the series so far (ms, on this thread).
+   */
+  lastCheckpoint: { run: number; step: number; bytes: number; ms: number; roundTripMs: number; saveMs: number } | null;
   /**
    * The saved run whose loss curve and metric history the plots show after a reload (the latest saved run, until a
    * run of this page load or a reset replaces them): its storage key, its run id then, steps and status.

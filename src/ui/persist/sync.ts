@@ -4,7 +4,7 @@
 // metric history on the plots, asks once for persistent storage,
 // then follows the store: a changed run record is saved at most every `flushMs`; the current run's training
 // state is checkpointed while it trains (at most every `checkpointMs`, and never more often than 100× the
-// last checkpoint took, so checkpoints cost ≤ 1% of training time) and when it pauses, one checkpoint per
+// engine's time for the last one, so checkpoints hold training up ≤ 1% of the time) and when it pauses, one checkpoint per
 // run, replaced; a run that ends ('done' —
 // finished or stopped —, 'lost', 'error', or 'replaced' by a later run) is saved with its zip (every
 // member's SAELens folder and ensemble.json, when it is still the engine's current run), its loss curve and metric history, and its checkpoint
@@ -183,8 +183,9 @@ export async function attachPersistence(store: StoreApi<PersistState>, opts: Per
           ck.refused.add(run); // PAM-SGD, boosting, or the run ended meanwhile: nothing to resume from
           return;
         }
-        const ms = performance.now() - t0;
-        Object.assign(ck, { costMs: ms, step: c.step, lastAt: performance.now() });
+        // The engine's own time is what training waited for; the round trip also waits for the loop to yield.
+        const roundTripMs = performance.now() - t0;
+        Object.assign(ck, { costMs: c.ms, step: c.step, lastAt: performance.now() });
         const rec = store.getState().runs.find((x) => x.run === run);
         // Ended meanwhile (its end is saved whole, without a checkpoint), or a later run's state.
         if (c.run !== run || !rec || !RESUMABLE.has(rec.status)) return;
@@ -195,7 +196,7 @@ export async function attachPersistence(store: StoreApi<PersistState>, opts: Per
         } catch (e) {
           return fail(e, `could not save run ${run}'s checkpoint`);
         }
-        patch({ lastCheckpoint: { run, step: c.step, bytes: c.bytes.byteLength, ms } });
+        patch({ lastCheckpoint: { run, step: c.step, bytes: c.bytes.byteLength, ms: c.ms, roundTripMs, saveMs: performance.now() - t0 - roundTripMs } });
         await store.getState().refreshStorage();
       } finally {
         ck.busy = false;
