@@ -13,6 +13,7 @@ import type { Snapshot } from '../engine/api.ts';
 import { ComparePanel } from './ComparePanel.tsx';
 import { CopyLink } from './CopyLink.tsx';
 import { AskForData } from './persist/AskForData.tsx';
+import { keyOf } from './persist/slice.ts';
 import { DatasetCard, DatasetPanel } from './DatasetPanel.tsx';
 import { EnsemblePanel } from './EnsemblePanel.tsx';
 import { ExportPanel } from './ExportPanel.tsx';
@@ -146,16 +147,17 @@ function useHashSync(store: AppStore): void {
     const write = (draft: Draft) => {
       // The user's own data travels as its id and fingerprint (src/ui/persist/): still asked for, or loaded.
       const { pending, current } = store.getState().storage;
+      const saved = savedOnScreen(store.getState());
       const hash = pending
-        ? encodeHash({ ...draft, dataset: pending.id }, DEFAULT_DRAFT, pending.fingerprint ? `${pending.fingerprint.bytes}.${pending.fingerprint.sha256}` : null)
-        : encodeHash(draft, DEFAULT_DRAFT, current?.id === draft.dataset ? current.param : null);
+        ? encodeHash({ ...draft, dataset: pending.id }, DEFAULT_DRAFT, pending.fingerprint ? `${pending.fingerprint.bytes}.${pending.fingerprint.sha256}` : null, saved)
+        : encodeHash(draft, DEFAULT_DRAFT, current?.id === draft.dataset ? current.param : null, saved);
       if (hash === last) return;
       last = hash;
       history.replaceState(null, '', `#${hash}`);
     };
     write(store.getState().draft);
     const unsubscribe = store.subscribe((s, prev) => {
-      if (s.draft !== prev.draft || s.storage.pending !== prev.storage.pending || s.storage.current !== prev.storage.current) write(s.draft);
+      if (s.draft !== prev.draft || s.storage !== prev.storage || s.snapshot?.run !== prev.snapshot?.run) write(s.draft);
     });
     const onHash = () => {
       if (location.hash.replace(/^#/, '') === last) return;
@@ -172,6 +174,14 @@ function useHashSync(store: AppStore): void {
       window.removeEventListener('hashchange', onHash);
     };
   }, [store]);
+}
+
+/** The storage key of the run on screen when this browser keeps it (a link then points to it: `saved=`), else null. */
+function savedOnScreen(s: AppState): string | null {
+  if (!s.snapshot) return s.storage.shown?.key ?? null;
+  const rec = s.runs.find((r) => r.run === s.snapshot!.run);
+  const key = rec ? keyOf(s.storage.session, rec) : null;
+  return key && s.storage.saved.some((x) => x.key === key) ? key : null;
 }
 
 /** One definition per metric, shown as a tooltip (definitions: src/core/sae/train.ts StepStats). */

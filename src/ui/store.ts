@@ -44,7 +44,7 @@ export function createAppStore(workbench: Workbench, initial?: Draft): AppStore 
     ...createInspectorSlice(ctx)(set, get),
     ...createEnsembleSlice(ctx)(set, get),
     ...createCompareSlice(ctx)(set, get),
-    ...createStorageSlice(keeper, idb !== null, ctx.book, 'local' in opened ? opened.local : undefined)(set, get),
+    ...createStorageSlice(keeper, idb !== null, ctx.book, 'local' in opened ? opened.local : undefined, 'saved' in opened ? opened.saved : undefined)(set, get),
   }));
   const set = store.setState;
   void workbench.onSnapshot(snapshotListener(store, ctx.book));

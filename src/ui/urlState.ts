@@ -5,6 +5,7 @@
 // reproduce anything). A link from before methods existed (`seeds=0,1,2` alone) reads as bagging with J = 3.
 // A link whose dataset is the user's own (an upload, pasted text) keeps every other setting and carries the
 // data's fingerprint (`fp=<bytes>.<sha256>`, persist/fingerprint.ts) so that the data picked again is checked.
+// `saved=<key>` points to a run saved in this browser (src/ui/persist/): opening the link opens that run again.
 // Imports only core/config values, the Draft type (store/experiment.ts) and the ensemble draft rules
 // (store/ensembleDraft.ts) and the fingerprint parameter's parser (persist/fingerprint.ts): never the store itself
 // (store.ts imports this file).
@@ -29,11 +30,18 @@ const SHAREABLE = /^(builtin|synthetic):[A-Za-z0-9._:-]+$/;
 /** Dataset ids of the user's own data (uploads, pasted text): a link names them but cannot carry them. */
 const LOCAL = /^(upload|text):.{1,300}$/;
 
-/** `fingerprint`: the fingerprint parameter of draft.dataset when it is an upload or pasted text (fingerprintParam). */
-export function encodeHash(draft: Draft, defaults: Draft, fingerprint?: string | null): string {
+/** A saved run's storage key (src/ui/persist/slice.ts keyOf: `${session}-${run}`). */
+const SAVED_KEY = /^[0-9a-z]{1,16}-\d{1,9}$/;
+
+/**
+ * `fingerprint`: the fingerprint parameter of draft.dataset when it is an upload or pasted text (fingerprintParam);
+ * `saved`: the storage key of the run on screen, when it is saved in this browser.
+ */
+export function encodeHash(draft: Draft, defaults: Draft, fingerprint?: string | null, saved?: string | null): string {
   const p = new URLSearchParams();
   p.set('dataset', draft.dataset);
   if (fingerprint && LOCAL.test(draft.dataset)) p.set('fp', fingerprint);
+  if (saved && SAVED_KEY.test(saved)) p.set('saved', saved);
   for (const key of Object.keys(DEFAULT_CONFIG) as (keyof TrainConfig)[]) {
     const v = draft[key];
     if (v !== defaults[key]) p.set(key, v === null ? 'auto' : String(v));
@@ -48,7 +56,7 @@ export function encodeHash(draft: Draft, defaults: Draft, fingerprint?: string |
 }
 
 /** The draft a hash describes (over `defaults`), or the defaults and what was wrong. An empty hash is no error. */
-export function decodeHash(hash: string, defaults: Draft): { draft: Draft; error: string | null; local?: LocalDataset } {
+export function decodeHash(hash: string, defaults: Draft): { draft: Draft; error: string | null; local?: LocalDataset; saved?: string } {
   const text = hash.replace(/^#/, '');
   if (text === '') return { draft: defaults, error: null };
   const problems: string[] = [];
@@ -64,8 +72,12 @@ export function decodeHash(hash: string, defaults: Draft): { draft: Draft; error
   /** A dataset only the machine that loaded it has (an upload, pasted text): the other settings still apply. */
   let local: string | null = null;
   let fingerprint: LocalDataset['fingerprint'] = null;
+  let saved: string | null = null;
   for (const [key, raw] of params) {
-    if (key === 'fp') {
+    if (key === 'saved') {
+      if (SAVED_KEY.test(raw)) saved = raw;
+      else problems.push(`saved "${raw.slice(0, 40)}" is not a saved run's key (like "m3k2x9-4")`);
+    } else if (key === 'fp') {
       fingerprint = parseFingerprintParam(raw);
       if (!fingerprint) problems.push(`fp "${raw.slice(0, 40)}" is not <bytes>.<64 hex digits of SHA-256>`);
     } else if (key === 'dataset') {
@@ -105,7 +117,7 @@ export function decodeHash(hash: string, defaults: Draft): { draft: Draft; error
   if (problems.length > 0) return { draft: defaults, error: `the link's experiment (URL hash) is not valid: ${problems.join('; ')}. Using the defaults.` };
   if (local) {
     const what = local.startsWith('upload:') ? `the file ${local.slice('upload:'.length).replace(/#.*/, '')}` : 'pasted text';
-    return { draft: draft as unknown as Draft, error: `the link's dataset was ${what}, which stays on the machine that loaded it: load it again (Dataset → upload or text). Every other setting of the link is applied.`, local: { id: local, fingerprint } };
+    return { draft: draft as unknown as Draft, error: `the link's dataset was ${what}, which stays on the machine that loaded it: load it again (Dataset → upload or text). Every other setting of the link is applied.`, local: { id: local, fingerprint }, ...(saved ? { saved } : {}) };
   }
-  return { draft: draft as unknown as Draft, error: null };
+  return { draft: draft as unknown as Draft, error: null, ...(saved ? { saved } : {}) };
 }

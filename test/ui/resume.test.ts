@@ -5,13 +5,14 @@
 // uninterrupted 60-step run's byte for byte; the resumed run takes the saved run's row and storage entry (one
 // row, one entry, its checkpoint dropped at the end), and its loss curve and history carry the first 25 steps;
 // after one more reload the finished run opens again (its saved ensemble zip through loadEnsemble): inspector,
-// plots and the same weights.
+// plots and the same weights; and a link with `saved=<key>` opens it by itself.
 import { IDBCursor, IDBCursorWithValue, IDBDatabase, IDBFactory, IDBIndex, IDBObjectStore, IDBRequest, IDBTransaction } from 'fake-indexeddb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { unzipMember } from '../../src/core/formats/inflate.ts';
 import { createWorkbench } from '../../src/engine/workbench.ts';
 import { createAppStore, type AppStore } from '../../src/ui/store.ts';
 import { DEFAULT_DRAFT, type Draft } from '../../src/ui/store/experiment.ts';
+import { decodeHash, encodeHash } from '../../src/ui/urlState.ts';
 
 const factory = new IDBFactory();
 // The page's IndexedDB (createAppStore looks for `indexedDB`) and the classes idb tells requests by.
@@ -95,6 +96,19 @@ describe('resume after a reload (store + engine + IndexedDB)', () => {
     expect(Buffer.from(await weightsOf(third)).equals(Buffer.from(want))).toBe(true);
     await until('saved again under its key', () => third.getState().storage.saved.length === 1 && third.getState().storage.saved[0]!.record.run === 1 && third.getState().storage.saved[0]!.savedAt === entry!.savedAt);
     expect((await third.getState().savedArtifacts(entry!.key))?.loss.steps).toHaveLength(60);
+
+    // A link to it (`saved=<key>`, as the page's hash carries it while it is on screen) opens it by itself.
+    Object.assign(globalThis, { location: { hash: `#${encodeHash(DRAFT, DEFAULT_DRAFT, null, entry!.key)}` } });
+    try {
+      const linked = createAppStore(createWorkbench());
+      await until('the linked run opened', () => linked.getState().inspection !== null && linked.getState().runs[0]?.resumed?.key === entry!.key, 30_000);
+      expect(linked.getState().storage.linked).toBeNull();
+      expect(Buffer.from(await weightsOf(linked)).equals(Buffer.from(want))).toBe(true);
+    } finally {
+      delete (globalThis as { location?: unknown }).location;
+    }
+    const gone = decodeHash('#saved=nope-x', DEFAULT_DRAFT);
+    expect(gone.error).toMatch(/saved "nope-x" is not a saved run's key/);
   });
 
   it('a saved run without a checkpoint says why it cannot resume; an upload asks for its file again', { timeout: 60_000 }, async () => {

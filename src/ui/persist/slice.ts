@@ -64,6 +64,8 @@ export interface StorageInfo {
   current: { id: string; param: string } | null;
   /** The link's (or reload's) dataset that must be picked or pasted again (AskForData.tsx), or null. */
   pending: PendingData | null;
+  /** The saved run the link points to (`saved=<key>`), opened once storage is open; null once handled or none. */
+  linked: string | null;
 }
 
 /** A dataset named by the link that only the user has: what to ask for and how to check it. */
@@ -136,7 +138,7 @@ type Reads = StorageSlice &
 
 /** `book`: the store's run book (openSaved marks the run it loads as continuing the saved one); absent in tests of the slice alone. */
 export const createStorageSlice =
-  (keeper: Keeper, available: boolean, book?: RunBook, local?: LocalDataset) =>
+  (keeper: Keeper, available: boolean, book?: RunBook, local?: LocalDataset, linked?: string) =>
   (set: SetState<Reads>, get: GetState<Reads>): StorageSlice => {
     const patch = (p: Partial<StorageInfo>): void => set({ storage: { ...get().storage, ...p } });
     const attempt = async (what: string, fn: (s: RunStorage) => Promise<void>): Promise<void> => {
@@ -169,6 +171,7 @@ export const createStorageSlice =
         datasets: [],
         current: null,
         pending: local ? pendingOf(local) : null,
+        linked: linked ?? null,
       },
       deleteSaved: (key) =>
         attempt('could not delete a saved run', async (s) => {

@@ -99,6 +99,7 @@ export async function attachPersistence(store: StoreApi<PersistState>, opts: Per
   }
   patch({ mode: 'on' });
   void restorePending(store, storage);
+  void openLinked(store);
   if (opts.persist) void opts.persist().then((persisted) => patch({ persisted }), () => patch({ persisted: false }));
   void store.getState().refreshStorage();
 
@@ -283,4 +284,17 @@ async function restorePending(store: StoreApi<PersistState>, storage: RunStorage
   if (!data) return;
   const input = data.text ?? (data.bytes ? new File([new Uint8Array(data.bytes)], kept.fingerprint.name) : null);
   if (input !== null) await store.getState().provideData(input);
+}
+
+/** The saved run a link points to (`saved=<key>`): opened again when its SAE is kept; otherwise the panel says what there is. */
+async function openLinked(store: StoreApi<PersistState>): Promise<void> {
+  const key = store.getState().storage.linked;
+  if (!key) return;
+  const patch = (p: Partial<PersistState['storage']>): void => store.setState({ storage: { ...store.getState().storage, ...p } });
+  patch({ linked: null });
+  const row = store.getState().runs.find((r) => r.saved?.key === key);
+  const entry = (await store.getState().refreshStorage().then(() => store.getState().storage.saved)).find((s) => s.key === key);
+  if (!row || !entry) return patch({ message: `the link points to saved run ${key}, which is not kept in this browser (deleted, or saved in another browser): its settings are in the form, train it again` });
+  if (entry.zipKind === 'ensemble' && entry.zipBytes > 0) await store.getState().openSaved(key);
+  else if ((entry.checkpointBytes ?? 0) > 0) patch({ message: `the link points to saved run ${entry.record.saved?.run ?? entry.record.run}, interrupted at step ${entry.checkpointStep}: press its resume button in the runs table to continue it` });
 }
