@@ -1,6 +1,7 @@
 // Runs that survive a reload, end to end in headless chromium (test/e2e/harness.ts): a short run on
 // synthetic:small trained from the form to 'done' is saved in IndexedDB with its zip; after a reload the
-// runs table shows its row again (from storage), its zip downloads from that row, and the storage panel
+// runs table shows its row again (from storage) and, as the page's link points to it, it opens again as the
+// current run with its inspector; its zip downloads from that row, and the storage panel
 // lists it with a size and the quota; a reload in the middle of a run brings that run back 'interrupted'
 // (no zip); deleting one saved run and then all of them removes their rows; a run that trains long enough to
 // be checkpointed, reloaded, comes back with a Resume button, and Resume continues it from the checkpoint's
@@ -50,8 +51,10 @@ describe('runs saved in the browser', () => {
     phase = 'reload';
     await page.reload();
     await waitFor('the saved run is back in the runs table', `document.querySelectorAll('[data-testid=runs-row]').length === 1`, 30_000);
+    // The page's link pointed to it (saved=<key>): it opens again as the current run, with its inspector.
+    expect(page.url()).toMatch(/&saved=[0-9a-z]+-1/);
+    await waitFor('it opens again with its inspector', `!!document.querySelector('[data-testid=feature-table]') && document.querySelector('[data-testid=runs-row] td[data-col=run]')?.textContent === '1'`, 60_000);
     const row = page.getByTestId('runs-row');
-    expect(await row.locator('td[data-col=run]').innerText()).toMatch(/^1 \(saved \d\d:\d\d/);
     expect(await row.locator('td[data-col=status]').innerText()).toBe('done');
     expect(await row.locator('td[data-col=dataset]').innerText()).toMatch(/^synthetic:small/);
     expect(await row.locator('td[data-col=step]').innerText()).toBe('60 / 60');
@@ -76,6 +79,9 @@ describe('runs saved in the browser', () => {
     await app!.setField('steps', 100_000);
     await page.getByTestId('train-start').click();
     await waitFor('the running run is saved', `[...document.querySelectorAll('[data-testid=storage-row]')].some((r) => r.querySelector('td:nth-child(3)')?.textContent === 'training')`, 60_000);
+    // Its record is saved about once a second: let one save after its first steps land.
+    await waitFor('it has stepped', `[...document.querySelectorAll('[data-testid=runs-row]')].some((r) => r.querySelector('td[data-col=status]')?.textContent === 'training' && Number((r.querySelector('td[data-col=step]')?.textContent ?? '0').split(' / ')[0]) > 0)`, 60_000);
+    await page.waitForTimeout(2500);
     phase = 'reload mid-run';
     await page.reload();
     await waitFor('both saved runs are back', `document.querySelectorAll('[data-testid=runs-row]').length === 2`, 30_000);
