@@ -11,7 +11,6 @@ import { useEffect, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import type { Snapshot } from '../engine/api.ts';
 import { ComparePanel } from './ComparePanel.tsx';
-import { CopyLink } from './CopyLink.tsx';
 import { AskForData } from './persist/AskForData.tsx';
 import { keyOf } from './persist/slice.ts';
 import { DatasetCard, DatasetPanel } from './DatasetPanel.tsx';
@@ -49,7 +48,6 @@ export function App({ store }: { store: AppStore }) {
       <AskForData store={store} />
       <DatasetPanel store={store} />
       <TrainPanel store={store} />
-      <CopyLink />
       <Progress store={store} />
       <LivePlots store={store} />
       <Metrics store={store} />
