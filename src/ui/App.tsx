@@ -13,6 +13,8 @@ import { useEffect, useState, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import type { Snapshot } from '../engine/api.ts';
 import { ComparePanel } from './ComparePanel.tsx';
+import { AskForData } from './persist/AskForData.tsx';
+import { keyOf } from './persist/slice.ts';
 import { DatasetCard, DatasetPanel } from './DatasetPanel.tsx';
 import { EnsemblePanel } from './EnsemblePanel.tsx';
 import { ExportPanel } from './ExportPanel.tsx';
@@ -80,6 +82,7 @@ function TrainView({ store, error, hashError }: { store: AppStore; error: string
           {hashError}
         </p>
       )}
+      <AskForData store={store} />
       <DatasetPanel store={store} />
       <TrainPanel store={store} />
       <Progress store={store} />
@@ -152,6 +155,14 @@ function backendLine(hasWebGpu: boolean, backend: AppState['backend']): { line: 
 
 function Progress({ store }: { store: AppStore }) {
   const snap = useStore(store, (s) => s.snapshot);
+  const shown = useStore(store, (s) => s.storage.shown);
+  if (!snap && shown) {
+    return (
+      <p className="progress" data-testid="restored-view" title="Saved in this browser (src/ui/persist/): the plots show this run's loss curve and metrics as they were saved">
+        saved run {shown.run}: step <span data-testid="restored-step">{shown.step}</span> / {shown.steps}, {shown.status} · its plots are restored from this browser
+      </p>
+    );
+  }
   return (
     <p className="progress">
       step <span data-testid="step-count">{snap?.step ?? 0}</span> / {snap?.steps || store.getState().draft.steps}
@@ -178,7 +189,13 @@ function useHashSync(store: AppStore): void {
     const write = () => {
       const s = store.getState();
       if (s.view === 'lab') return; // the lab writes its own hash (lab/LabView.tsx)
-      const hash = withLatent(encodeHash(s.draft, DEFAULT_DRAFT), target(s));
+      // The user's own data travels as its id and fingerprint (src/ui/persist/): still asked for, or loaded.
+      const { pending, current } = s.storage;
+      const saved = savedOnScreen(s);
+      const experiment = pending
+        ? encodeHash({ ...s.draft, dataset: pending.id }, DEFAULT_DRAFT, pending.fingerprint ? `${pending.fingerprint.bytes}.${pending.fingerprint.sha256}` : null, saved)
+        : encodeHash(s.draft, DEFAULT_DRAFT, current?.id === s.draft.dataset ? current.param : null, saved);
+      const hash = withLatent(experiment, target(s));
       if (hash === last) return;
       last = hash;
       history.replaceState(null, '', `#${hash}`);
@@ -186,7 +203,16 @@ function useHashSync(store: AppStore): void {
     write();
     const unsubscribe = store.subscribe((s, prev) => {
       if (s.view === 'train' && prev.view === 'lab') last = ''; // back from the lab: the experiment's hash again
-      if (s.draft !== prev.draft || s.selected !== prev.selected || s.inspection !== prev.inspection || s.linkedLatent !== prev.linkedLatent || s.view !== prev.view) write();
+      if (
+        s.draft !== prev.draft ||
+        s.selected !== prev.selected ||
+        s.inspection !== prev.inspection ||
+        s.linkedLatent !== prev.linkedLatent ||
+        s.view !== prev.view ||
+        s.storage !== prev.storage ||
+        s.snapshot?.run !== prev.snapshot?.run
+      )
+        write();
     });
     const onHash = () => {
       if (location.hash.replace(/^#/, '') === last) return;
@@ -215,6 +241,14 @@ function useHashSync(store: AppStore): void {
       window.removeEventListener('hashchange', onHash);
     };
   }, [store]);
+}
+
+/** The storage key of the run on screen when this browser keeps it (a link then points to it: `saved=`), else null. */
+function savedOnScreen(s: AppState): string | null {
+  if (!s.snapshot) return s.storage.shown?.key ?? null;
+  const rec = s.runs.find((r) => r.run === s.snapshot!.run);
+  const key = rec ? keyOf(s.storage.session, rec) : null;
+  return key && s.storage.saved.some((x) => x.key === key) ? key : null;
 }
 
 /** One definition per metric, shown as a tooltip (definitions: src/core/sae/train.ts StepStats). */

@@ -1,7 +1,9 @@
 // Runs side by side: every run of this session (store.runs: its experiment, steps, status and the metrics
 // of its last snapshot) in a table sortable by any column, a button per run that puts its experiment
 // back into the form (and so into the URL hash), a download of each saved run's zip (src/ui/persist/: runs
-// of earlier page loads come back from this browser's storage, numbered by their run id then), and a Pareto plot of L0 (log x) against explained variance
+// of earlier page loads come back from this browser's storage, numbered by their run id then), a Resume
+// button on an interrupted (or replaced) run with a saved checkpoint, an Open button on a saved run whose
+// SAE the engine can take back (the inspector works on it again), and a Pareto plot of L0 (log x) against explained variance
 // over the runs that stopped, finished or paused, with the Pareto front (lower L0, higher explained
 // variance) drawn as a line. store.runs changes on status changes and at most ~2 Hz, so this never
 // re-renders on every snapshot. Reads the store; imports plotly (through Plot.tsx) and React.
@@ -12,7 +14,7 @@ import { useStore } from 'zustand';
 import { Plot } from './Plot.tsx';
 import { DENSE_FORMULA } from '../core/sae/density.ts';
 import type { AppStore } from './store.ts';
-import { keyOf } from './persist/slice.ts';
+import { keyOf, RESUMABLE } from './persist/slice.ts';
 import { downloadZip } from './StoragePanel.tsx';
 import { abLabel, type RunRecord } from './store/runs.ts';
 
@@ -69,7 +71,7 @@ const COLUMNS: Column[] = [
   { key: 'sparsity', label: 'k / λ', title: 'topk/batchtopk: k; relu/jumprelu: the sparsity coefficient λ', value: (r) => sparsityOf(r) },
   { key: 'seeds', label: 'seeds', title: 'Init seeds of the members (one SAE per seed)', value: (r) => r.seeds.join(',') },
   { key: 'step', label: 'steps', title: 'Steps done / planned', value: (r) => r.step },
-  { key: 'status', label: 'status', title: 'done: trained all its steps; stopped: ended early (Stop, Reset or Restart); replaced: a later run started while it was active (it stopped there); interrupted: it was training when the page closed (resuming is not implemented yet)', value: (r) => r.status },
+  { key: 'status', label: 'status', title: 'done: trained all its steps; stopped: ended early (Stop, Reset or Restart); replaced: a later run started while it was active (it stopped there); interrupted: it was training or paused when the page closed (Resume continues it from its last checkpoint)', value: (r) => r.status },
   { key: 'loss', label: 'loss', title: 'MSE + α·AuxK (+ λ·sparsity), last snapshot', value: (r) => r.metrics?.loss ?? null, format: num(4) },
   { key: 'mse', label: 'MSE', title: 'Σ_d (x − x̂)², mean over the batch, last snapshot', value: (r) => r.metrics?.mse ?? null, format: num(4) },
   { key: 'ev', label: 'expl. var.', title: '1 − Σ‖x − x̂‖² / Σ‖x − μ_batch‖², last snapshot', value: (r) => r.metrics?.explainedVariance ?? null, format: num(3) },
@@ -89,7 +91,13 @@ export function RunsPanel({ store }: { store: AppStore }) {
   const restoreRun = useStore(store, (s) => s.restoreRun);
   const storage = useStore(store, (s) => s.storage);
   const savedArtifacts = useStore(store, (s) => s.savedArtifacts);
+  const resumeSaved = useStore(store, (s) => s.resumeSaved);
+  const openSaved = useStore(store, (s) => s.openSaved);
+  /** Saved runs whose zip the app can open again (every member and ensemble.json). */
+  const openable = useMemo(() => new Set(storage.saved.filter((s) => s.zipBytes > 0 && s.zipKind === 'ensemble').map((s) => s.key)), [storage.saved]);
   const zips = useMemo(() => new Set(storage.saved.filter((s) => s.zipBytes > 0).map((s) => s.key)), [storage.saved]);
+  /** Saved checkpoints by storage key: their step. */
+  const checkpoints = useMemo(() => new Map(storage.saved.filter((s) => (s.checkpointBytes ?? 0) > 0).map((s) => [s.key, s.checkpointStep ?? 0])), [storage.saved]);
   const [sort, setSort] = useState<{ key: string; desc: boolean }>({ key: 'run', desc: false });
   const sorted = useMemo(() => {
     const col = COLUMNS.find((c) => c.key === sort.key) ?? COLUMNS[0]!;
@@ -137,6 +145,21 @@ export function RunsPanel({ store }: { store: AppStore }) {
                   <button className="restore" data-testid="runs-restore" title={`Put run ${r.run}'s dataset, config and seeds into the form (and the URL)`} onClick={() => void restoreRun(r.run)}>
                     restore
                   </button>
+                  {r.status !== 'training' && r.status !== 'paused' && RESUMABLE.has(r.status) && checkpoints.has(keyOf(storage.session, r)) && (
+                    <button
+                      className="restore"
+                      data-testid="resume-run"
+                      title={`Continue run ${r.saved?.run ?? r.run} from its checkpoint at step ${checkpoints.get(keyOf(storage.session, r))} (its dataset is loaded again; an upload must be picked again first). It replaces the current run.`}
+                      onClick={() => void resumeSaved(keyOf(storage.session, r))}
+                    >
+                      resume from {checkpoints.get(keyOf(storage.session, r))}
+                    </button>
+                  )}
+                  {r.saved && openable.has(r.saved.key) && (
+                    <button className="restore" data-testid="runs-open" title={`Open run ${r.saved.run}'s saved SAE again as the current run (its dataset is loaded again): inspector, ensemble views and exports`} onClick={() => void openSaved(r.saved!.key)}>
+                      open
+                    </button>
+                  )}
                   {zips.has(keyOf(storage.session, r)) && (
                     <button className="restore" data-testid="runs-download" title={`Download run ${r.saved?.run ?? r.run}'s saved SAELens zip (member 0) from this browser's storage`} onClick={() => void savedArtifacts(keyOf(storage.session, r)).then(downloadZip)}>
                       zip

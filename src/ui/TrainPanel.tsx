@@ -17,6 +17,7 @@ import { NumberInput } from './ConfigField.tsx';
 import type { AppStore } from './store.ts';
 import { TrainerFields } from './TrainerFields.tsx';
 import { DEFAULT_DRAFT, type Draft } from './store/experiment.ts';
+import { CopyLink } from './CopyLink.tsx';
 
 
 const FIELDS: FieldSpec[] = [
@@ -248,6 +249,7 @@ function Controls({ store, blocker }: { store: AppStore; blocker: string | null 
       <span className={`status status-${status}`} data-testid="train-status">
         {status}
       </span>
+      <CopyLink />
       {blocker && (
         <span className="muted" data-testid="train-blocked">
           {why}

@@ -3,15 +3,15 @@
 // draft (the experiment being edited), dataset (the picker and the loaded dataset), run (the current run,
 // its controls and series), runs (every run of the session), inspector (the feature inspector), ensemble
 // (ensemble results by run id), compare (the SGD vs PAM-SGD A/B) and lab (the view shown; the geometry lab, opened from a #lab link); snapshots.ts routes the engine's
-// snapshots into them. In a browser with IndexedDB, src/ui/persist/ saves the runs and restores them on
-// reload (its storage slice says what is kept); without IndexedDB (Node, private browsing) that is a no-op. The worker owns the training and dataset state. Actions set status, await the
+// snapshots into them. In a browser with IndexedDB, src/ui/persist/ saves the runs (and checkpoints the
+// training one) and restores them on reload, resumable (its storage slice says what is kept); without IndexedDB (Node, private browsing) that is a no-op. The worker owns the training and dataset state. Actions set status, await the
 // workbench, and catch into `error`, `datasetError`, `inspectError`, `ensembleErrors` or `compareError`. Imports engine types, zustand, urlState.ts and the
 // slices; nothing under src/ui/store imports this file back.
 
 import { createStore } from 'zustand/vanilla';
 import type { Workbench } from '../engine/api.ts';
 import { createKeeper, createStorageSlice } from './persist/slice.ts';
-import { attachPersistence } from './persist/sync.ts';
+import { attachPersistence, type KeptZip } from './persist/sync.ts';
 import { createCompareSlice } from './store/compare.ts';
 import { createContext, message } from './store/context.ts';
 import { createDatasetSlice } from './store/dataset.ts';
@@ -50,7 +50,7 @@ export function createAppStore(workbench: Workbench, initial?: Draft): AppStore 
     ...createEnsembleSlice(ctx)(set, get),
     ...createCompareSlice(ctx)(set, get),
     ...createLabSlice(ctx, { view, ...lab })(set, get),
-    ...createStorageSlice(keeper, idb !== null)(set, get),
+    ...createStorageSlice(keeper, idb !== null, ctx.book, 'local' in opened ? opened.local : undefined, 'saved' in opened ? opened.saved : undefined)(set, get),
   }));
   const set = store.setState;
   void workbench.onSnapshot(snapshotListener(store, ctx.book));
@@ -64,9 +64,18 @@ export function createAppStore(workbench: Workbench, initial?: Draft): AppStore 
   );
   if (idb) {
     const persist = keeper.manager ? () => navigator.storage.persist() : undefined;
-    void attachPersistence(store, { factory: idb, keeper, exportZip: (member) => workbench.exportZip(member), persist });
+    void attachPersistence(store, { factory: idb, keeper, exportZip: keptZip(workbench), checkpoint: () => workbench.checkpointRun(), persist });
   }
   void store.getState().loadChoice(); // the default dataset, so one click on Train trains on it
   if (view === 'lab') void store.getState().labOpen(); // a lab link opens the lab at once
   return store;
 }
+
+/** The zip kept for an ended run: its ensemble zip (loadEnsemble takes it back for the inspector; every member of an ensemble), else member 0's. */
+const keptZip =
+  (workbench: Workbench) =>
+  (): Promise<KeptZip> =>
+    workbench.exportEnsemble().then(
+      (z) => ({ ...z, kind: 'ensemble' as const }),
+      () => workbench.exportZip(0).then((z) => ({ ...z, kind: 'member' as const })),
+    );

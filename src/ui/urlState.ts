@@ -4,8 +4,12 @@
 // (`&latent=17`, with `&member=1` past member 0: issue #14, a URL per latent). Metrics never go here. decodeHash reports what is
 // wrong with a hash and falls back to the defaults for the whole experiment (a half-applied link would not
 // reproduce anything). A link from before methods existed (`seeds=0,1,2` alone) reads as bagging with J = 3.
+// A link whose dataset is the user's own (an upload, pasted text) keeps every other setting and carries the
+// data's fingerprint (`fp=<bytes>.<sha256>`, persist/fingerprint.ts) so that the data picked again is checked.
+// `saved=<key>` points to a run saved in this browser (src/ui/persist/): opening the link opens that run again.
 // Imports only core/config values, the Draft type (store/experiment.ts) and the ensemble draft rules
-// (store/ensembleDraft.ts): never the store itself (store.ts imports this file).
+// (store/ensembleDraft.ts) and the fingerprint parameter's parser (persist/fingerprint.ts): never the store itself
+// (store.ts imports this file).
 
 import { CONFIG_CHOICES, DEFAULT_CONFIG, type TrainConfig } from '../core/sae/config.ts';
 import type { EnsembleMethodName } from '../engine/api.ts';
@@ -15,6 +19,13 @@ import type { LabState } from '../core/lab/state.ts';
 import { DEFAULT_LAB_STATE } from '../core/lab/state.ts';
 import { LESSON_NAMES } from '../core/lab/lessons.ts';
 import { decodeLab, encodeLab } from '../core/lab/url.ts';
+import { parseFingerprintParam } from './persist/fingerprint.ts';
+
+/** A link's dataset that only the machine that loaded it has: its id, and the fingerprint the link carries (null: none). */
+export interface LocalDataset {
+  id: string;
+  fingerprint: { bytes: number; sha256: string } | null;
+}
 
 const NULLABLE: readonly (keyof TrainConfig)[] = ['l1WarmupSteps', 'lr', 'lrWarmupSteps', 'lrDecaySteps', 'kAux', 'deadWindowTokens'];
 /** The string fields and their values: core's one list (a link with trainer=pam-sgd or pamOrder=… restores them). */
@@ -54,9 +65,18 @@ export function withLatent(hash: string, target: LatentLinkTarget | null): strin
   return hash === '' ? tail : `${hash}&${tail}`;
 }
 
-export function encodeHash(draft: Draft, defaults: Draft): string {
+/** A saved run's storage key (src/ui/persist/slice.ts keyOf: `${session}-${run}`). */
+const SAVED_KEY = /^[0-9a-z]{1,16}-\d{1,9}$/;
+
+/**
+ * `fingerprint`: the fingerprint parameter of draft.dataset when it is an upload or pasted text (fingerprintParam);
+ * `saved`: the storage key of the run on screen, when it is saved in this browser.
+ */
+export function encodeHash(draft: Draft, defaults: Draft, fingerprint?: string | null, saved?: string | null): string {
   const p = new URLSearchParams();
   p.set('dataset', draft.dataset);
+  if (fingerprint && LOCAL.test(draft.dataset)) p.set('fp', fingerprint);
+  if (saved && SAVED_KEY.test(saved)) p.set('saved', saved);
   for (const key of Object.keys(DEFAULT_CONFIG) as (keyof TrainConfig)[]) {
     const v = draft[key];
     if (v !== defaults[key]) p.set(key, v === null ? 'auto' : String(v));
@@ -71,7 +91,7 @@ export function encodeHash(draft: Draft, defaults: Draft): string {
 }
 
 /** The draft a hash describes (over `defaults`), or the defaults and what was wrong. An empty hash is no error. */
-export function decodeHash(hash: string, defaults: Draft): { draft: Draft; error: string | null } {
+export function decodeHash(hash: string, defaults: Draft): { draft: Draft; error: string | null; local?: LocalDataset; saved?: string } {
   const text = hash.replace(/^#/, '');
   if (text === '') return { draft: defaults, error: null };
   const problems: string[] = [];
@@ -86,9 +106,17 @@ export function decodeHash(hash: string, defaults: Draft): { draft: Draft; error
   }
   /** A dataset only the machine that loaded it has (an upload, pasted text): the other settings still apply. */
   let local: string | null = null;
+  let fingerprint: LocalDataset['fingerprint'] = null;
+  let saved: string | null = null;
   for (const [key, raw] of params) {
     if ((LATENT_KEYS as readonly string[]).includes(key)) {
       if (!isIndex(raw)) problems.push(`${key} "${raw}" is not a latent${key === 'member' ? ' member' : ''} index (an integer ≥ 0)`);
+    } else if (key === 'saved') {
+      if (SAVED_KEY.test(raw)) saved = raw;
+      else problems.push(`saved "${raw.slice(0, 40)}" is not a saved run's key (like "m3k2x9-4")`);
+    } else if (key === 'fp') {
+      fingerprint = parseFingerprintParam(raw);
+      if (!fingerprint) problems.push(`fp "${raw.slice(0, 40)}" is not <bytes>.<64 hex digits of SHA-256>`);
     } else if (key === 'dataset') {
       if (SHAREABLE.test(raw)) draft.dataset = raw;
       else if (LOCAL.test(raw)) local = raw;
@@ -126,9 +154,9 @@ export function decodeHash(hash: string, defaults: Draft): { draft: Draft; error
   if (problems.length > 0) return { draft: defaults, error: `the link's experiment (URL hash) is not valid: ${problems.join('; ')}. Using the defaults.` };
   if (local) {
     const what = local.startsWith('upload:') ? `the file ${local.slice('upload:'.length).replace(/#.*/, '')}` : 'pasted text';
-    return { draft: draft as unknown as Draft, error: `the link's dataset was ${what}, which stays on the machine that loaded it: load it again (Dataset → upload or text). Every other setting of the link is applied.` };
+    return { draft: draft as unknown as Draft, error: `the link's dataset was ${what}, which stays on the machine that loaded it: load it again (Dataset → upload or text). Every other setting of the link is applied.`, local: { id: local, fingerprint }, ...(saved ? { saved } : {}) };
   }
-  return { draft: draft as unknown as Draft, error: null };
+  return { draft: draft as unknown as Draft, error: null, ...(saved ? { saved } : {}) };
 }
 
 // ---- the geometry lab's links (issue #12 §3): #lab&<lab state> (core/lab/url.ts), beside the experiment's ----

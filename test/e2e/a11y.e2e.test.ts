@@ -63,7 +63,10 @@ describe('accessibility (axe-core, WCAG 2.1 AA)', () => {
     await page.getByTestId('train-start').click();
     await waitFor('the run finishes', `document.querySelector('[data-testid=train-status]')?.textContent === 'done'`, 180_000);
     await waitFor('the loss plot is drawn', `!!document.querySelector('[data-testid=loss-plot].js-plotly-plot .main-svg')`, 30_000);
-    const labels = await page.evaluate(() => Array.from(document.querySelectorAll('.js-plotly-plot'), (el) => ({ id: el.getAttribute('data-testid'), role: el.getAttribute('role'), label: el.getAttribute('aria-label') ?? '' })));
+    const plotLabels = () => page.evaluate(() => Array.from(document.querySelectorAll('.js-plotly-plot'), (el) => ({ id: el.getAttribute('data-testid'), role: el.getAttribute('role'), label: el.getAttribute('aria-label') ?? '' })));
+    // Plots redraw at most every PLOT_INTERVAL_MS (Plots.tsx): the last draw may come a moment after 'done'.
+    await expect.poll(async () => (await plotLabels()).find((l) => l.id === 'loss-plot')?.label ?? '', { timeout: 10_000 }).toMatch(/ 40 points over 1–40/);
+    const labels = await plotLabels();
     log(`plots: ${labels.map((l) => `${l.id}: ${l.label.slice(0, 90)}`).join(' || ')}`);
     expect(labels.length).toBeGreaterThanOrEqual(6);
     for (const l of labels) {

@@ -58,10 +58,14 @@ export interface StartRunRequest {
 
 /** A run's training state at its current step, as a file (core/sae/checkpoint.ts: safetensors + JSON metadata). */
 export interface RunCheckpoint {
+  /** The run it is of (the app keeps one checkpoint per run: src/ui/persist/). */
+  run: number;
   fileName: string;
   bytes: Uint8Array;
   /** The global step it was saved at. */
   step: number;
+  /** How long the engine took to read the state and write the file (ms): what it held the run's training up. */
+  ms: number;
 }
 
 /** How a run's members make one model. 'single': one SAE (a 1-member ensemble). Core's type (src/core/ensemble/ensemble.ts). */

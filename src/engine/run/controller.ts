@@ -495,9 +495,11 @@ export function createRunController(deps: RunControllerDeps): RunController {
       const r = run;
       if (!r) throw new InputError('checkpointRun: there is no run yet: start one with startRun');
       if (!r.trainer?.live) throw new InputError(`checkpointRun: run ${r.id} has no live trainer (status ${r.status}): checkpoint a run while it trains or is paused; export its weights instead`);
+      const t0 = performance.now();
       const c = await r.trainer.checkpoint();
       const step = r.trainer.stepOffset + c.step;
-      return { fileName: `run-${r.id}-step-${step}.ckpt.safetensors`, bytes: writeCheckpoint(c), step };
+      const bytes = writeCheckpoint(c);
+      return { run: r.id, fileName: `run-${r.id}-step-${step}.ckpt.safetensors`, bytes, step, ms: performance.now() - t0 };
     },
 
     async weightsOf(r, what) {

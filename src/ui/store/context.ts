@@ -33,6 +33,12 @@ export function serial(): Serial {
   };
 }
 
+/** Where a resumed run came from (issue #13): its saved run's storage key (src/ui/persist/), which it saves under, and the checkpoint's step. */
+export interface RunResumed {
+  key: string;
+  fromStep: number;
+}
+
 /** The runs this store started or loaded, by id (not state: nothing renders from it). */
 export interface RunBook {
   /** The experiment of each run (by run id). */
@@ -43,6 +49,10 @@ export interface RunBook {
   cleared: number;
   /** Last time each run's record was replaced (ms, performance.now()): hot updates are throttled. */
   recordTimes: Map<number, number>;
+  /** The runs that continue a saved checkpoint (by run id): their records keep saying so. */
+  resumes: Map<number, RunResumed>;
+  /** Where the startRun in flight resumes from (with `launching`), for its first snapshot's record. */
+  launchingResumed: RunResumed | null;
 }
 
 export interface StoreContext {
@@ -53,7 +63,7 @@ export interface StoreContext {
 }
 
 export function createContext(workbench: Workbench): StoreContext {
-  return { workbench, loads: serial(), book: { experiments: new Map(), launching: null, cleared: 0, recordTimes: new Map() } };
+  return { workbench, loads: serial(), book: { experiments: new Map(), launching: null, cleared: 0, recordTimes: new Map(), resumes: new Map(), launchingResumed: null } };
 }
 
 export const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));

@@ -7,7 +7,7 @@
 
 import { denseFraction } from '../../core/sae/density.ts';
 import type { AbTrainer, Alignment, RunInfo, RunStatus, Snapshot, TrainerComparison } from '../../engine/api.ts';
-import type { GetState, RunBook, SetState } from './context.ts';
+import type { GetState, RunBook, RunResumed, SetState } from './context.ts';
 import type { DatasetSlice } from './dataset.ts';
 import type { DraftSlice } from './draft.ts';
 import type { Draft } from './experiment.ts';
@@ -54,7 +54,11 @@ export interface RunRecord {
   ab?: RunAb;
   /** A run of an earlier page load, restored from this browser's storage (src/ui/persist/): its storage key, its run id then (its `run` here is negative) and when it was first saved (ms since 1970). */
   saved?: { key: string; run: number; savedAt: number };
+  /** A run that continues a saved run's checkpoint (issue #13): the storage key it saves under (the saved run's, replacing it) and the step it resumed at. */
+  resumed?: RunResumed;
 }
+
+export type { RunResumed };
 
 /** Where an A/B run sits in its comparison. */
 export interface RunAb {
@@ -152,6 +156,8 @@ export function recordRun(book: RunBook, runs: RunRecord[], s: Snapshot, draft: 
     backend: s.backend,
     metrics,
   };
+  const resumed = old?.resumed ?? book.resumes.get(s.run) ?? (old ? undefined : (book.launchingResumed ?? undefined));
+  if (resumed) rec.resumed = resumed;
   // A new run replaces any still-active one in the engine: those stop where they were.
   const next = runs.map((r) => (r.run < s.run && (r.status === 'training' || r.status === 'paused') ? { ...r, status: 'replaced' as const } : r));
   if (i >= 0) next[i] = rec;
