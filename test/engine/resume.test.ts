@@ -209,7 +209,7 @@ describe('a lost device is re-created and the run continues from its last checkp
     await wb.startRun(req);
     await wb.step(10); // paused at 10: its checkpoint is read back with the weights
     loseLatest();
-    for (let i = 0; i < 200 && !snaps.some((s) => s.error?.includes('continues on a new device')); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 1500 && !snaps.some((s) => s.error?.includes('continues on a new device')); i++) await new Promise((r) => setTimeout(r, 20));
     const note = snaps.find((s) => s.error?.includes('continues on a new device'));
     expect(note?.error).toMatch(/device was lost at step 10 \(unknown: simulated driver reset\); training continues on a new device from step 10, its last checkpoint/);
     expect(note?.status).toBe('paused');

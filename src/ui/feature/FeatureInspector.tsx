@@ -6,7 +6,7 @@
 // members. After a jump from an ensemble view, a button goes back there. Reads the store; must not import
 // engine, gpu or core values (types only).
 
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import type { InputView, LatentDetail, LogitEffectsView, QuantileBand, RunInspection } from '../../engine/api.ts';
@@ -15,6 +15,7 @@ import type { AppStore } from '../store.ts';
 import { TRUE_COLUMN } from './FeatureTable.tsx';
 import { fmt, showToken } from './format.ts';
 import { InputRow, Pixels, scaleFor } from './inputs.tsx';
+import { CopyLink } from '../CopyLink.tsx';
 
 export function FeatureInspector({ store, inspection }: { store: AppStore; inspection: RunInspection }) {
   const [selected, detail, select] = useStore(store, useShallow((s) => [s.selected, s.detail, s.selectLatent] as const));
@@ -49,7 +50,7 @@ export function FeatureInspector({ store, inspection }: { store: AppStore; inspe
             · fires on {fmt(row.density * 100, 2)}% of rows · max {fmt(row.maxActivation, 3)}
           </span>
         )}{' '}
-        <CopyLink />
+        <CopyLink testId="latent-copy-link" title="The address bar names this latent (…&latent=i): copy it to share this page; it reopens here after the run trains" />
       </h3>
       {row?.trueFeature !== undefined && (
         <p data-testid="true-feature" title={TRUE_COLUMN.formula}>
@@ -105,26 +106,6 @@ function BackButton({ store }: { store: AppStore }) {
         ← back to {returnTo.label}
       </button>
     </p>
-  );
-}
-
-/** Copies the page's URL (it names this latent: `#…&latent=i`) to the clipboard. */
-function CopyLink() {
-  const [copied, setCopied] = useState(false);
-  return (
-    <button
-      className="copy-link"
-      data-testid="latent-copy-link"
-      title="The address bar names this latent (…&latent=i): copy it to share this page; it reopens here after the run trains"
-      onClick={() => {
-        void navigator.clipboard?.writeText(location.href).then(
-          () => setCopied(true),
-          () => setCopied(false),
-        );
-      }}
-    >
-      {copied ? 'link copied' : 'copy link'}
-    </button>
   );
 }
 
