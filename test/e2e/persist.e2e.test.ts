@@ -76,7 +76,7 @@ describe('runs saved in the browser', () => {
     if (setupError) throw new Error(`e2e setup failed: ${setupError.message}`);
     const waitFor = app!.waitFor;
     phase = 'long run';
-    await app!.setField('steps', 100_000);
+    await app!.setField('steps', 10_000_000);
     await page.getByTestId('train-start').click();
     await waitFor('the running run is saved', `[...document.querySelectorAll('[data-testid=storage-row]')].some((r) => r.querySelector('td:nth-child(3)')?.textContent === 'training')`, 60_000);
     // Its record is saved about once a second: let one save after its first steps land.
@@ -107,7 +107,7 @@ describe('runs saved in the browser', () => {
     if (setupError) throw new Error(`e2e setup failed: ${setupError.message}`);
     const waitFor = app!.waitFor;
     phase = 'checkpointed run';
-    await page.goto(`${app!.url}#dataset=synthetic:small&dSae=16&k=2&batch=32&steps=100000`);
+    await page.goto(`${app!.url}#dataset=synthetic:small&dSae=16&k=2&batch=32&steps=10000000`);
     await page.reload();
     await waitFor('synthetic:small loads', `/^synthetic:small/.test(document.querySelector('.train-panel .dataset-id')?.textContent ?? '') && !!document.querySelector('[data-testid=dataset-card] h2')`, 60_000);
     await page.getByTestId('train-start').click();
