@@ -109,6 +109,7 @@ describe('the app in headless chromium', () => {
     expect(s, `still training when Pause is pressed (status ${s}); raise SHAPE.steps if the run finishes too fast`).toBe('training');
     await page.getByTestId('train-pause').click();
     await waitFor('the status reads "paused" after Pause', `document.querySelector('[data-testid=train-status]')?.textContent === 'paused'`, 30_000);
+    await page.waitForTimeout(600); // the plots' last redraw after the pause (PLOT_INTERVAL_MS, Plots.tsx)
     const held = await stepCount();
     const points = await lossPoints();
     await page.waitForTimeout(1500);

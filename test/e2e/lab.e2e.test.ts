@@ -108,7 +108,8 @@ describe('the geometry lab', () => {
     expect(await text('lab-caption')).toMatch(/^Superposition\. Five sparse features/);
     await waitFor('the lesson formula rendered', `!!document.querySelector('[data-testid=lab-formula] .katex')`, 10_000);
     expect(await page.getByTestId('lab-dsae').inputValue()).toBe('8');
-    expect(page.url()).toMatch(/lesson=superposition/);
+    // The lab writes its hash at most every 300 ms while playing (LabView.tsx useLabHash).
+    await expect.poll(() => page.url(), { timeout: 10_000 }).toMatch(/lesson=superposition/);
     await page.getByTestId('lab-play').click(); // pause
     await page.getByTestId('lab-caption').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(SHOTS, 'lab-lesson.png') });
