@@ -9,7 +9,7 @@ import type { TrainConfig } from '../core/sae/config.ts';
 import { DEFAULT_CONFIG, lrAt } from '../core/sae/config.ts';
 import { InputError } from '../core/errors.ts';
 import type { ResumableTrainer, StepStats, TrainerOptions } from '../core/sae/train.ts';
-import { createBatchOrder, createTrainer, stepStatsOf } from '../core/sae/train.ts';
+import { createBatchOrder, createTrainer, stepStatsOf, trainerStateOf } from '../core/sae/train.ts';
 import type { Dataset, Sae } from '../core/sae/types.ts';
 import { cloneSae } from '../core/sae/types.ts';
 import type { StepBuffer } from './saeStep.ts';
@@ -95,14 +95,6 @@ export function createWasmTrainer(module: WebAssembly.Module, data: Dataset, con
     firingCounts,
     adam,
     trainStep,
-    state: () => ({
-      step,
-      sae: cloneSae(sae),
-      adam: { m: adam.m.map((a) => a.slice()), v: adam.v.map((a) => a.slice()), t: adam.t },
-      firingCounts: firingCounts.slice(),
-      tokensSinceFired: tokensSinceFired.slice(),
-      thresholdStarted: false,
-      order: order.state(),
-    }),
+    state: () => trainerStateOf({ step, sae, adam, firingCounts, tokensSinceFired, thresholdStarted: false, order: order.state() }),
   };
 }

@@ -173,6 +173,18 @@ export interface TrainerState {
   order: BatchOrderState;
 }
 
+/** A copy of a trainer's live state (its arrays cloned): what state() returns, for this trainer and the wasm engine's. */
+export function trainerStateOf(live: TrainerState): TrainerState {
+  const { adam } = live;
+  return {
+    ...live,
+    sae: cloneSae(live.sae),
+    adam: { m: adam.m.map((a) => a.slice()), v: adam.v.map((a) => a.slice()), t: adam.t },
+    firingCounts: live.firingCounts.slice(),
+    tokensSinceFired: live.tokensSinceFired.slice(),
+  };
+}
+
 /** The SGD trainer (createTrainer): a Trainer whose state can be saved. PAM-SGD's is not one (yet). */
 export interface ResumableTrainer extends Trainer {
   /** A copy of the state now: later steps do not change it. */
@@ -280,15 +292,7 @@ export function createTrainer(data: Dataset, config: Partial<TrainConfig>, opts:
     firingCounts,
     adam,
     trainStep,
-    state: () => ({
-      step,
-      sae: cloneSae(sae),
-      adam: { m: adam.m.map((a) => a.slice()), v: adam.v.map((a) => a.slice()), t: adam.t },
-      firingCounts: firingCounts.slice(),
-      tokensSinceFired: tokensSinceFired.slice(),
-      thresholdStarted,
-      order: order.state(),
-    }),
+    state: () => trainerStateOf({ step, sae, adam, firingCounts, tokensSinceFired, thresholdStarted, order: order.state() }),
   };
 }
 
